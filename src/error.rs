@@ -1,0 +1,113 @@
+//! The crate's one error type.
+
+use core::fmt;
+
+/// Every failure the public API reports.
+///
+/// Messages name the offending value so that a log line is enough to find the bug.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A format description breaks one of the rules in [`SpecError`].
+    #[error("invalid format spec: {0}")]
+    Spec(#[from] SpecError),
+    /// A format or block-format name did not parse.
+    #[error("unknown format name {0:?}")]
+    UnknownName(NameBuf),
+    /// A code does not fit in the format's width.
+    #[error("code {code:#x} does not fit in a {bits}-bit format")]
+    CodeOutOfRange {
+        /// The code that was passed.
+        code: u32,
+        /// The width of the format.
+        bits: u32,
+    },
+    /// Two buffers that must agree in length do not.
+    #[error("length mismatch: {what} needs {expected}, got {actual}")]
+    Length {
+        /// Which argument was wrong.
+        what: &'static str,
+        /// The length that was required.
+        expected: usize,
+        /// The length that was passed.
+        actual: usize,
+    },
+    /// A parameter is outside the range the operation supports.
+    #[error("invalid parameter {what}: {value}")]
+    Parameter {
+        /// Which parameter.
+        what: &'static str,
+        /// Its value, printed.
+        value: i64,
+    },
+    /// The operation is not defined for this format.
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
+}
+
+/// The reasons a format description is rejected. Returned by the `const fn` constructors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// Exponent field width outside 1..=8.
+    #[error("exponent bits {0} not in 1..=8")]
+    ExponentBits(u32),
+    /// More than 16 bits in all (sign + exponent + mantissa), or an integer wider than 16.
+    #[error("{0} bits in all; at most 16 are supported")]
+    TooWide(u32),
+    /// Integer width 0, or not in 1..=8 or 16.
+    #[error("integer width {0} not in 1..=8 or 16")]
+    IntBits(u32),
+    /// The combination of special values cannot exist (e.g. `fnuz` without a sign bit).
+    #[error("special-value variant {0} is not valid here")]
+    Variant(&'static str),
+    /// The format has no positive finite value besides zero (e.g. an `ieee` format with E = 1).
+    #[error("the format has no finite nonzero value")]
+    NoFiniteValue,
+    /// The bias puts some value outside the range of f32, so `decode` could not be exact.
+    #[error("bias {0} puts values outside the f32 range")]
+    Bias(i32),
+}
+
+/// A short owned copy of a bad name for [`Error::UnknownName`], kept without `alloc`.
+///
+/// Holds the first 40 bytes of the name (cut at a character boundary).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct NameBuf {
+    len: u8,
+    buf: [u8; 40],
+}
+
+impl NameBuf {
+    /// Copies up to 40 bytes of `s`.
+    pub fn new(s: &str) -> Self {
+        let mut end = s.len().min(40);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut buf = [0u8; 40];
+        buf[..end].copy_from_slice(&s.as_bytes()[..end]);
+        NameBuf {
+            len: end as u8,
+            buf,
+        }
+    }
+
+    /// The stored text.
+    pub fn as_str(&self) -> &str {
+        // The bytes were copied from a `str` and cut at a character boundary.
+        core::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for NameBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for NameBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

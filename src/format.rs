@@ -1,0 +1,575 @@
+//! [`ElementFormat`], the table of named formats, the name grammar, and the [`Format`] trait.
+
+use core::fmt;
+use core::str::FromStr;
+
+use half::{bf16, f16};
+
+use crate::convert::{self, Class};
+use crate::error::{Error, NameBuf, SpecError};
+use crate::round::{Overflow, Rounding, Status};
+use crate::spec::{FloatSpec, IntSpec, NonFinite, must, must_int};
+
+/// A runtime description of one element format: any float spec, any integer, or ternary.
+///
+/// ```
+/// use lowbit::{ElementFormat, Format, Overflow, Rounding};
+/// let e4m3: ElementFormat = "float8_e4m3fn".parse().unwrap();
+/// let code = e4m3.encode(1.1, Rounding::NearestEven, Overflow::NonFinite);
+/// assert_eq!(code, 0x39);
+/// assert_eq!(e4m3.decode(code), 1.125);
+/// assert_eq!(e4m3.to_string(), "float8_e4m3fn");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ElementFormat {
+    /// A binary floating-point format.
+    Float(FloatSpec),
+    /// A two's-complement or unsigned integer.
+    Int(IntSpec),
+    /// Ternary {−1, 0, +1} stored as the 2-bit codes 0, 1, 2 (value + 1, the BitNet I2_S and
+    /// GGUF TQ2_0 convention). Code 3 decodes to NaN and is never produced.
+    Ternary,
+}
+
+const fn fl(e: u32, m: u32, bias: i32, nf: NonFinite) -> ElementFormat {
+    ElementFormat::Float(must(FloatSpec::new(e, m, bias, true, false, nf)))
+}
+
+const fn int(bits: u32, signed: bool) -> ElementFormat {
+    ElementFormat::Int(must_int(IntSpec::new(bits, signed, false)))
+}
+
+use NonFinite::{Finite, Fn, Fnuz, Ieee};
+
+impl ElementFormat {
+    /// OCP OFP8 E4M3 (max 448, NaN 0x7F/0xFF, no infinity).
+    pub const FLOAT8_E4M3FN: Self = fl(4, 3, 7, Fn);
+    /// OCP OFP8 E5M2 (IEEE-style, max 57344, ±inf).
+    pub const FLOAT8_E5M2: Self = fl(5, 2, 15, Ieee);
+    /// Graphcore/AMD E4M3 with bias 8, NaN at 0x80, no −0.
+    pub const FLOAT8_E4M3FNUZ: Self = fl(4, 3, 8, Fnuz);
+    /// Graphcore/AMD E5M2 with bias 16, NaN at 0x80, no −0.
+    pub const FLOAT8_E5M2FNUZ: Self = fl(5, 2, 16, Fnuz);
+    /// Graphcore E4M3 with bias 11, NaN at 0x80, no −0.
+    pub const FLOAT8_E4M3B11FNUZ: Self = fl(4, 3, 11, Fnuz);
+    /// IEEE-style E3M4 (max 15.5).
+    pub const FLOAT8_E3M4: Self = fl(3, 4, 3, Ieee);
+    /// IEEE-style E4M3 (max 240, ±inf).
+    pub const FLOAT8_E4M3: Self = fl(4, 3, 7, Ieee);
+    /// OCP MX E8M0 scale: unsigned, no zero, code 0 = 2^-127, 0xFF = NaN.
+    pub const FLOAT8_E8M0FNU: Self =
+        ElementFormat::Float(must(FloatSpec::new(8, 0, 127, false, true, Fn)));
+    /// OCP MX FP6 E2M3 (max 7.5, all codes finite).
+    pub const FLOAT6_E2M3FN: Self = fl(2, 3, 1, Finite);
+    /// OCP MX FP6 E3M2 (max 28, all codes finite).
+    pub const FLOAT6_E3M2FN: Self = fl(3, 2, 3, Finite);
+    /// OCP MX FP4 E2M1 (values 0, 0.5, 1, 1.5, 2, 3, 4, 6).
+    pub const FLOAT4_E2M1FN: Self = fl(2, 1, 1, Finite);
+    /// IEEE 754 binary16.
+    pub const FLOAT16: Self = fl(5, 10, 15, Ieee);
+    /// bfloat16.
+    pub const BFLOAT16: Self = fl(8, 7, 127, Ieee);
+    /// Unsigned E4M3 (bias 7, max 448, NaN 0x7F): the NVFP4 block scale as GGUF stores it.
+    pub const UE4M3: Self = ElementFormat::Float(must(FloatSpec::new(4, 3, 7, false, false, Fn)));
+    /// Signed 8-bit integer.
+    pub const INT8: Self = int(8, true);
+    /// Signed 4-bit integer.
+    pub const INT4: Self = int(4, true);
+    /// Unsigned 8-bit integer.
+    pub const UINT8: Self = int(8, false);
+    /// Unsigned 4-bit integer.
+    pub const UINT4: Self = int(4, false);
+
+    /// Every named format with its canonical name and where it is defined.
+    ///
+    /// `Display` prints the first name listed for a format; `FromStr` accepts every name here.
+    pub const NAMED: &'static [(&'static str, ElementFormat, &'static str)] = &[
+        (
+            "float8_e4m3fn",
+            Self::FLOAT8_E4M3FN,
+            "OCP OFP8 v1.0; ml_dtypes",
+        ),
+        ("float8_e5m2", Self::FLOAT8_E5M2, "OCP OFP8 v1.0; ml_dtypes"),
+        (
+            "float8_e4m3fnuz",
+            Self::FLOAT8_E4M3FNUZ,
+            "Graphcore/AMD; ml_dtypes",
+        ),
+        (
+            "float8_e5m2fnuz",
+            Self::FLOAT8_E5M2FNUZ,
+            "Graphcore/AMD; ml_dtypes",
+        ),
+        (
+            "float8_e4m3b11fnuz",
+            Self::FLOAT8_E4M3B11FNUZ,
+            "Graphcore; ml_dtypes",
+        ),
+        (
+            "float8_e3m4",
+            Self::FLOAT8_E3M4,
+            "IEEE P3109-style; ml_dtypes",
+        ),
+        (
+            "float8_e4m3",
+            Self::FLOAT8_E4M3,
+            "IEEE P3109-style; ml_dtypes",
+        ),
+        (
+            "float8_e8m0fnu",
+            Self::FLOAT8_E8M0FNU,
+            "OCP MX v1.0 §5.4; ml_dtypes",
+        ),
+        (
+            "float6_e2m3fn",
+            Self::FLOAT6_E2M3FN,
+            "OCP MX v1.0 §5.3.2; ml_dtypes",
+        ),
+        (
+            "float6_e3m2fn",
+            Self::FLOAT6_E3M2FN,
+            "OCP MX v1.0 §5.3.2; ml_dtypes",
+        ),
+        (
+            "float4_e2m1fn",
+            Self::FLOAT4_E2M1FN,
+            "OCP MX v1.0 §5.3.3; ml_dtypes",
+        ),
+        ("float16", Self::FLOAT16, "IEEE 754-2019 binary16"),
+        ("bfloat16", Self::BFLOAT16, "Google Brain bfloat16"),
+        (
+            "ue4m3",
+            Self::UE4M3,
+            "NVFP4 scale as ggml stores it (ggml-common.h)",
+        ),
+        ("int1", int(1, true), "ml_dtypes int1"),
+        ("int2", int(2, true), "ml_dtypes int2"),
+        ("int3", int(3, true), "two's complement"),
+        ("int4", Self::INT4, "ml_dtypes int4"),
+        ("int5", int(5, true), "two's complement"),
+        ("int6", int(6, true), "two's complement"),
+        ("int7", int(7, true), "two's complement"),
+        ("int8", Self::INT8, "two's complement"),
+        ("int16", int(16, true), "two's complement"),
+        ("uint1", int(1, false), "ml_dtypes uint1"),
+        ("uint2", int(2, false), "ml_dtypes uint2"),
+        ("uint3", int(3, false), "unsigned"),
+        ("uint4", Self::UINT4, "ml_dtypes uint4"),
+        ("uint5", int(5, false), "unsigned"),
+        ("uint6", int(6, false), "unsigned"),
+        ("uint7", int(7, false), "unsigned"),
+        ("uint8", Self::UINT8, "unsigned"),
+        ("uint16", int(16, false), "unsigned"),
+        (
+            "ternary",
+            Self::Ternary,
+            "BitNet b1.58 {-1, 0, +1}, code = value + 1",
+        ),
+    ];
+
+    /// The float spec, if this is a float format.
+    pub const fn float_spec(&self) -> Option<FloatSpec> {
+        match self {
+            ElementFormat::Float(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// The largest finite value.
+    pub fn max_value(&self) -> f64 {
+        match self {
+            ElementFormat::Float(s) => convert::decode_float(s, s.max_code()),
+            ElementFormat::Int(s) => s.max_value() as f64,
+            ElementFormat::Ternary => 1.0,
+        }
+    }
+
+    /// The smallest (most negative) finite value.
+    pub fn min_value(&self) -> f64 {
+        match self {
+            ElementFormat::Float(s) if s.is_signed() => -self.max_value(),
+            ElementFormat::Float(s) => convert::decode_float(s, 0),
+            ElementFormat::Int(s) => s.min_value() as f64,
+            ElementFormat::Ternary => -1.0,
+        }
+    }
+
+    /// The smallest positive normal value (for integers and ternary, 1).
+    pub fn min_positive_normal(&self) -> f64 {
+        match self {
+            ElementFormat::Float(s) => convert::pow2_f64(s.emin()),
+            _ => 1.0,
+        }
+    }
+
+    /// The smallest positive value (the least subnormal where the format has subnormals).
+    pub fn min_positive(&self) -> f64 {
+        match self {
+            ElementFormat::Float(s) if s.zero_is_normal() => convert::pow2_f64(s.emin()),
+            ElementFormat::Float(s) => convert::pow2_f64(s.min_quantum_exp()),
+            _ => 1.0,
+        }
+    }
+
+    /// The distance from 1 to the next larger value (2^−M for floats; 1 for integers).
+    pub fn epsilon(&self) -> f64 {
+        match self {
+            ElementFormat::Float(s) => convert::pow2_f64(-(s.man_bits() as i32)),
+            _ => 1.0,
+        }
+    }
+
+    /// Whether the format has ±infinity.
+    pub const fn has_inf(&self) -> bool {
+        matches!(self, ElementFormat::Float(s) if s.has_inf())
+    }
+
+    /// Whether the format has a NaN code.
+    pub const fn has_nan(&self) -> bool {
+        match self {
+            ElementFormat::Float(s) => s.has_nan(),
+            ElementFormat::Ternary => true,
+            ElementFormat::Int(_) => false,
+        }
+    }
+
+    /// Whether `code` is a NaN of this format (false for codes outside the width).
+    pub const fn is_nan_code(&self, code: u32) -> bool {
+        match self {
+            ElementFormat::Float(s) => code >> s.bits() == 0 && s.is_nan_code(code),
+            ElementFormat::Ternary => code == 3,
+            ElementFormat::Int(_) => false,
+        }
+    }
+
+    /// Every code of the format in order, `0 .. 2^bits`.
+    pub fn codes(&self) -> core::ops::Range<u32> {
+        0..(1u32 << self.bits())
+    }
+}
+
+const TERNARY: IntSpec = must_int(IntSpec::new(2, true, true));
+
+mod sealed {
+    use crate::convert::Class;
+    use crate::round::{Overflow, Rounding, Status};
+
+    /// The crate-internal half of [`Format`](super::Format): the conversion on split inputs.
+    pub trait Sealed {
+        fn encode_class(&self, neg: bool, c: Class, r: Rounding, o: Overflow) -> (u32, Status);
+        fn decode_unchecked(&self, code: u32) -> f64;
+    }
+}
+use sealed::Sealed;
+
+/// Encode and decode for any element format description.
+///
+/// Implemented by [`ElementFormat`], [`FloatSpec`] and [`IntSpec`] (sealed: the crate
+/// decides what a format is). All conversions are correctly rounded from the input value
+/// itself: f64, f16 and bf16 inputs are never rounded through f32 first.
+pub trait Format: Sealed {
+    /// Width of one code in bits.
+    fn bits(&self) -> u32;
+
+    /// The exact value of `code` as f64, or an error if `code ≥ 2^bits`.
+    fn try_decode_f64(&self, code: u32) -> Result<f64, Error> {
+        let bits = self.bits();
+        if bits < 32 && code >> bits != 0 {
+            return Err(Error::CodeOutOfRange { code, bits });
+        }
+        Ok(Sealed::decode_unchecked(self, code))
+    }
+
+    /// The exact value of `code`, or an error if `code ≥ 2^bits`.
+    fn try_decode(&self, code: u32) -> Result<f32, Error> {
+        // Every value of every format is an f32 (checked when the spec is built).
+        self.try_decode_f64(code).map(|v| v as f32)
+    }
+
+    /// The exact value of `code`; NaN codes give NaN.
+    ///
+    /// # Panics
+    /// If `code ≥ 2^bits` (like slice indexing); [`Format::try_decode`] returns an error instead.
+    fn decode(&self, code: u32) -> f32 {
+        self.decode_f64(code) as f32
+    }
+
+    /// The exact value of `code` as f64.
+    ///
+    /// # Panics
+    /// If `code ≥ 2^bits`.
+    fn decode_f64(&self, code: u32) -> f64 {
+        match self.try_decode_f64(code) {
+            Ok(v) => v,
+            Err(_) => panic!("code {code:#x} does not fit in {} bits", self.bits()),
+        }
+    }
+
+    /// The value of `code` rounded to f16 (nearest-even, overflow to ±∞); one rounding only.
+    ///
+    /// # Panics
+    /// If `code ≥ 2^bits`.
+    fn decode_f16(&self, code: u32) -> f16 {
+        f16::from_f32(self.decode(code))
+    }
+
+    /// The value of `code` rounded to bf16 (nearest-even); one rounding only.
+    ///
+    /// # Panics
+    /// If `code ≥ 2^bits`.
+    fn decode_bf16(&self, code: u32) -> bf16 {
+        bf16::from_f32(self.decode(code))
+    }
+
+    /// Encodes `x` with the given rounding and overflow policy.
+    fn encode(&self, x: f32, rounding: Rounding, overflow: Overflow) -> u32 {
+        self.encode_with(x, rounding, overflow).0
+    }
+
+    /// Encodes `x` and reports the IEEE-style [`Status`] flags.
+    fn encode_with(&self, x: f32, rounding: Rounding, overflow: Overflow) -> (u32, Status) {
+        let (n, c) = convert::split_f32(x);
+        Sealed::encode_class(self, n, c, rounding, overflow)
+    }
+
+    /// Encodes the f64 `x`, correctly rounded from `x` itself (never through f32).
+    fn encode_f64(&self, x: f64, rounding: Rounding, overflow: Overflow) -> u32 {
+        self.encode_f64_with(x, rounding, overflow).0
+    }
+
+    /// [`Format::encode_f64`] with status flags.
+    fn encode_f64_with(&self, x: f64, rounding: Rounding, overflow: Overflow) -> (u32, Status) {
+        let (n, c) = convert::split_f64(x);
+        Sealed::encode_class(self, n, c, rounding, overflow)
+    }
+
+    /// Encodes an f16.
+    fn encode_f16(&self, x: f16, rounding: Rounding, overflow: Overflow) -> u32 {
+        let (n, c) = convert::split_f16(x);
+        Sealed::encode_class(self, n, c, rounding, overflow).0
+    }
+
+    /// Encodes a bf16.
+    fn encode_bf16(&self, x: bf16, rounding: Rounding, overflow: Overflow) -> u32 {
+        let (n, c) = convert::split_bf16(x);
+        Sealed::encode_class(self, n, c, rounding, overflow).0
+    }
+}
+
+impl Format for FloatSpec {
+    #[inline(always)]
+    fn bits(&self) -> u32 {
+        FloatSpec::bits(self)
+    }
+}
+
+impl Sealed for FloatSpec {
+    #[inline(always)]
+    fn encode_class(&self, neg: bool, c: Class, r: Rounding, o: Overflow) -> (u32, Status) {
+        convert::encode_float(self, neg, c, r, o)
+    }
+    #[inline(always)]
+    fn decode_unchecked(&self, code: u32) -> f64 {
+        convert::decode_float(self, code)
+    }
+}
+
+impl Format for IntSpec {
+    #[inline(always)]
+    fn bits(&self) -> u32 {
+        IntSpec::bits(self)
+    }
+}
+
+impl Sealed for IntSpec {
+    #[inline(always)]
+    fn encode_class(&self, neg: bool, c: Class, r: Rounding, _o: Overflow) -> (u32, Status) {
+        convert::encode_int(self, neg, c, r)
+    }
+    #[inline(always)]
+    fn decode_unchecked(&self, code: u32) -> f64 {
+        convert::decode_int(self, code) as f64
+    }
+}
+
+impl Format for ElementFormat {
+    #[inline(always)]
+    fn bits(&self) -> u32 {
+        match self {
+            ElementFormat::Float(s) => s.bits(),
+            ElementFormat::Int(s) => s.bits(),
+            ElementFormat::Ternary => 2,
+        }
+    }
+}
+
+impl Sealed for ElementFormat {
+    #[inline(always)]
+    fn encode_class(&self, neg: bool, c: Class, r: Rounding, o: Overflow) -> (u32, Status) {
+        match self {
+            ElementFormat::Float(s) => convert::encode_float(s, neg, c, r, o),
+            ElementFormat::Int(s) => convert::encode_int(s, neg, c, r),
+            ElementFormat::Ternary => {
+                if c == Class::Nan {
+                    return (1, Status::INVALID);
+                }
+                let (code, st) = convert::encode_int(&TERNARY, neg, c, r);
+                // Two's-complement −1/0/+1 (3/0/1) to value + 1 (0/1/2).
+                (((code + 1) & 3), st)
+            }
+        }
+    }
+    #[inline(always)]
+    fn decode_unchecked(&self, code: u32) -> f64 {
+        match self {
+            ElementFormat::Float(s) => convert::decode_float(s, code),
+            ElementFormat::Int(s) => convert::decode_int(s, code) as f64,
+            ElementFormat::Ternary if code == 3 => f64::NAN,
+            ElementFormat::Ternary => code as f64 - 1.0,
+        }
+    }
+}
+
+impl From<FloatSpec> for ElementFormat {
+    fn from(s: FloatSpec) -> Self {
+        ElementFormat::Float(s)
+    }
+}
+
+impl From<IntSpec> for ElementFormat {
+    fn from(s: IntSpec) -> Self {
+        ElementFormat::Int(s)
+    }
+}
+
+impl fmt::Display for ElementFormat {
+    /// The table name where the format has one, else the grammar
+    /// `[u]e{E}m{M}[b{BIAS}]_{ieee|fn|fnuz|finite}[_nozero]` or `[u]int{N}[_sym]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((name, _, _)) = Self::NAMED.iter().find(|(_, fmt, _)| fmt == self) {
+            return f.write_str(name);
+        }
+        match self {
+            ElementFormat::Float(s) => {
+                let u = if s.is_signed() { "" } else { "u" };
+                write!(f, "{u}e{}m{}", s.exp_bits(), s.man_bits())?;
+                if s.bias() != crate::spec::default_bias(s.exp_bits()) {
+                    write!(f, "b{}", s.bias())?;
+                }
+                write!(f, "_{}", s.non_finite().suffix())?;
+                if s.zero_is_normal() {
+                    f.write_str("_nozero")?;
+                }
+                Ok(())
+            }
+            ElementFormat::Int(s) => {
+                let u = if s.is_signed() { "" } else { "u" };
+                let n = if s.is_narrow() { "_sym" } else { "" };
+                write!(f, "{u}int{}{n}", s.bits())
+            }
+            ElementFormat::Ternary => f.write_str("ternary"),
+        }
+    }
+}
+
+/// Parses a decimal integer with an optional leading `-`.
+fn parse_int(s: &str) -> Option<i32> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: i32 = digits.parse().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+fn parse_grammar(name: &str) -> Result<Option<ElementFormat>, SpecError> {
+    // Integers: [u]int{N}[_sym]
+    let (unsigned, rest) = match name.strip_prefix('u') {
+        Some(r) => (true, r),
+        None => (false, name),
+    };
+    if let Some(n) = rest.strip_prefix("int") {
+        let (n, narrow) = match n.strip_suffix("_sym") {
+            Some(n) => (n, true),
+            None => (n, false),
+        };
+        return match parse_int(n) {
+            Some(bits) if bits > 0 => {
+                IntSpec::new(bits as u32, !unsigned, narrow).map(|s| Some(s.into()))
+            }
+            _ => Ok(None),
+        };
+    }
+    // Floats: [u]e{E}m{M}[b{BIAS}][_{variant}][_nozero]
+    let Some(rest) = rest.strip_prefix('e') else {
+        return Ok(None);
+    };
+    let (rest, nozero) = match rest.strip_suffix("_nozero") {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    let (body, variant) = match rest.split_once('_') {
+        Some((b, v)) => (b, Some(v)),
+        None => (rest, None),
+    };
+    let nf = match variant {
+        None | Some("ieee") => Ieee,
+        Some("fn") => Fn,
+        Some("fnuz") => Fnuz,
+        Some("finite") => Finite,
+        Some(_) => return Ok(None),
+    };
+    let Some((e, rest)) = body.split_once('m') else {
+        return Ok(None);
+    };
+    let (m, bias) = match rest.split_once('b') {
+        Some((m, b)) => (m, Some(b)),
+        None => (rest, None),
+    };
+    let (Some(e), Some(m)) = (parse_int(e), parse_int(m)) else {
+        return Ok(None);
+    };
+    if e < 0 || m < 0 {
+        return Ok(None);
+    }
+    if e == 0 || e > 8 {
+        return Err(SpecError::ExponentBits(e as u32));
+    }
+    let bias = match bias {
+        None => crate::spec::default_bias(e as u32),
+        Some(b) => match parse_int(b) {
+            Some(b) => b,
+            None => return Ok(None),
+        },
+    };
+    FloatSpec::new(e as u32, m as u32, bias, !unsigned, nozero, nf).map(|s| Some(s.into()))
+}
+
+impl FromStr for ElementFormat {
+    type Err = Error;
+
+    /// Accepts every name in [`ElementFormat::NAMED`] and the grammars
+    /// `[u]e{E}m{M}[b{BIAS}][_{ieee|fn|fnuz|finite}][_nozero]` and `[u]int{N}[_sym]`
+    /// (ASCII case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let mut buf = [0u8; 48];
+        if s.len() > buf.len() || !s.is_ascii() {
+            return Err(Error::UnknownName(NameBuf::new(s)));
+        }
+        buf[..s.len()].copy_from_slice(s.as_bytes());
+        buf[..s.len()].make_ascii_lowercase();
+        let lower = core::str::from_utf8(&buf[..s.len()]).unwrap_or("");
+        if let Some((_, f, _)) = Self::NAMED.iter().find(|(n, _, _)| *n == lower) {
+            return Ok(*f);
+        }
+        match parse_grammar(lower) {
+            Ok(Some(f)) => Ok(f),
+            Ok(None) => Err(Error::UnknownName(NameBuf::new(s))),
+            Err(e) => Err(Error::Spec(e)),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod convert;
+mod error;
+mod format;
+mod round;
+mod scalar;
+pub mod spec;
+
+pub use error::{Error, NameBuf, SpecError};
+pub use format::{ElementFormat, Format};
+pub use round::{Overflow, Rounding, Status, stochastic_bits};
+pub use scalar::{
+    Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E3M4, Float8E4M3, Float8E4M3B11FNUZ,
+    Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU,
+};
+pub use spec::{FloatSpec, IntSpec, NonFinite};

@@ -1,0 +1,170 @@
+//! Rounding modes, overflow policies and the status flags a conversion reports.
+
+use core::fmt;
+
+/// How a value between two representable values is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Rounding {
+    /// Round to nearest, ties to the even code (IEEE 754 `roundTiesToEven`). The default.
+    #[default]
+    NearestEven,
+    /// Round to nearest, ties away from zero (IEEE 754 `roundTiesToAway`).
+    NearestAway,
+    /// Truncate toward zero.
+    TowardZero,
+    /// Round toward +∞.
+    TowardPositive,
+    /// Round toward −∞.
+    TowardNegative,
+    /// Stochastic rounding: round away from zero with probability equal to the discarded
+    /// fraction of an ulp, measured to 32 bits.
+    ///
+    /// In scalar calls the `u32` *is* the random draw: the result rounds up in magnitude when
+    /// `discarded_fraction · 2^32 + draw ≥ 2^32`. Slice and block functions treat it as a
+    /// seed and draw element `i`'s bits from [`stochastic_bits`]`(seed, i)`, so a run is
+    /// reproducible.
+    Stochastic(u32),
+}
+
+/// The random draw used for element `index` of a slice converted with
+/// [`Rounding::Stochastic`]`(seed)`.
+///
+/// A counter-based generator (the SplitMix64 finalizer of `seed · 2^32 + index`, after
+/// Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014):
+/// stateless, so any element can be drawn independently and every backend sees the same bits.
+#[inline]
+pub const fn stochastic_bits(seed: u32, index: u64) -> u32 {
+    let mut z = ((seed as u64) << 32 ^ index).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) as u32
+}
+
+impl Rounding {
+    /// Every mode, with `Stochastic(0)` standing for the stochastic family.
+    pub const ALL: [Rounding; 6] = [
+        Rounding::NearestEven,
+        Rounding::NearestAway,
+        Rounding::TowardZero,
+        Rounding::TowardPositive,
+        Rounding::TowardNegative,
+        Rounding::Stochastic(0),
+    ];
+
+    /// Whether a result whose magnitude rounds past the largest finite value becomes infinite
+    /// (IEEE 754 §7.4): always for the nearest and stochastic modes, never toward zero, and
+    /// only in the direction of rounding for the directed modes.
+    #[inline(always)]
+    pub(crate) const fn overflows_to_inf(self, negative: bool) -> bool {
+        match self {
+            Rounding::NearestEven | Rounding::NearestAway | Rounding::Stochastic(_) => true,
+            Rounding::TowardZero => false,
+            Rounding::TowardPositive => !negative,
+            Rounding::TowardNegative => negative,
+        }
+    }
+
+    /// Whether to add one unit to a truncated magnitude.
+    ///
+    /// `frac` holds the discarded bits right below the kept ones (bit 63 is worth half a
+    /// unit), `sticky` whether anything nonzero lies below those 64 bits.
+    #[inline(always)]
+    pub(crate) const fn round_up(self, negative: bool, odd: bool, frac: u64, sticky: bool) -> bool {
+        const HALF: u64 = 1 << 63;
+        let inexact = frac != 0 || sticky;
+        match self {
+            Rounding::NearestEven => frac > HALF || (frac == HALF && (sticky || odd)),
+            Rounding::NearestAway => frac >= HALF,
+            Rounding::TowardZero => false,
+            Rounding::TowardPositive => inexact && !negative,
+            Rounding::TowardNegative => inexact && negative,
+            Rounding::Stochastic(draw) => ((frac >> 32) + draw as u64) >> 32 != 0,
+        }
+    }
+}
+
+/// What happens to values beyond the largest finite value of the target format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Overflow {
+    /// Clamp every finite or infinite input to ±max; NaN stays NaN where the format has one.
+    Saturate,
+    /// The conventional cast (IEEE 754, ml_dtypes): overflow gives ±∞ where the format has
+    /// infinities, else NaN where it has NaN, else saturates. The default.
+    #[default]
+    NonFinite,
+}
+
+/// IEEE 754-style exception flags of one conversion (or the union over a slice).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Status(u8);
+
+impl Status {
+    /// No flag.
+    pub const OK: Status = Status(0);
+    /// The result differs from the input.
+    pub const INEXACT: Status = Status(1);
+    /// The input's magnitude exceeded the largest finite value.
+    pub const OVERFLOW: Status = Status(2);
+    /// The input was nonzero and below the smallest normal value, and the result is inexact.
+    pub const UNDERFLOW: Status = Status(4);
+    /// The input has no value in the format (NaN into a format without NaN, a negative into
+    /// an unsigned float, zero into E8M0).
+    pub const INVALID: Status = Status(8);
+
+    /// The raw flag bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+    /// Whether every flag in `other` is set.
+    pub const fn contains(self, other: Status) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// The union of two sets of flags.
+    pub const fn union(self, other: Status) -> Status {
+        Status(self.0 | other.0)
+    }
+    /// Whether no flag is set.
+    pub const fn is_ok(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl core::ops::BitOr for Status {
+    type Output = Status;
+    fn bitor(self, rhs: Status) -> Status {
+        self.union(rhs)
+    }
+}
+
+impl core::ops::BitOrAssign for Status {
+    fn bitor_assign(&mut self, rhs: Status) {
+        *self = self.union(rhs);
+    }
+}
+
+impl fmt::Debug for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (Status::INEXACT, "INEXACT"),
+            (Status::OVERFLOW, "OVERFLOW"),
+            (Status::UNDERFLOW, "UNDERFLOW"),
+            (Status::INVALID, "INVALID"),
+        ];
+        let mut first = true;
+        f.write_str("Status(")?;
+        for (flag, name) in names {
+            if self.contains(flag) {
+                if !first {
+                    f.write_str(" | ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        if first {
+            f.write_str("OK")?;
+        }
+        f.write_str(")")
+    }
+}
