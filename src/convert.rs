@@ -28,6 +28,20 @@ pub enum Class {
     Finite(Mag),
 }
 
+impl Class {
+    /// Multiplies a finite value by `2^k` exactly (block scaling divides by a power of two).
+    #[inline(always)]
+    pub(crate) fn scale_pow2(self, k: i32) -> Class {
+        match self {
+            Class::Finite(m) => Class::Finite(Mag {
+                exp: m.exp + k,
+                sig: m.sig,
+            }),
+            c => c,
+        }
+    }
+}
+
 /// Splits an IEEE binary value given as raw bits with `E` exponent and `M` mantissa bits.
 #[inline(always)]
 fn split_bits(bits: u64, e_bits: u32, m_bits: u32) -> (bool, Class) {

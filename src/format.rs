@@ -263,6 +263,18 @@ mod sealed {
 }
 use sealed::Sealed;
 
+/// Encodes an already split input (for the block and slice code in this crate).
+#[inline(always)]
+pub(crate) fn encode_class_of(
+    f: &ElementFormat,
+    neg: bool,
+    c: Class,
+    r: Rounding,
+    o: Overflow,
+) -> (u32, Status) {
+    Sealed::encode_class(f, neg, c, r, o)
+}
+
 /// Encode and decode for any element format description.
 ///
 /// Implemented by [`ElementFormat`], [`FloatSpec`] and [`IntSpec`] (sealed: the crate

@@ -8,6 +8,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod block;
 mod convert;
 mod error;
 mod format;
@@ -15,6 +16,7 @@ mod round;
 mod scalar;
 pub mod spec;
 
+pub use block::{BlockFormat, MxScaleRule, Scheme};
 pub use error::{Error, NameBuf, SpecError};
 pub use format::{ElementFormat, Format};
 pub use round::{Overflow, Rounding, Status, stochastic_bits};
