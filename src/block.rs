@@ -63,7 +63,8 @@ pub enum Scheme {
 /// let x = [0.1f32, -0.7, 1.9, 5.0];
 /// let mut y = [0.0f32; 4];
 /// mx.quantize_dequantize(&x, &mut y).unwrap();
-/// assert_eq!(y, [0.125, -0.75, 2.0, 5.0]);
+/// // amax 5 gives the FLOOR scale 2^(floor(log2 5) - 2) = 1; 5 is a tie of 4 and 6 -> 4.
+/// assert_eq!(y, [0.0, -0.5, 2.0, 4.0]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BlockFormat {
@@ -169,10 +170,19 @@ impl BlockFormat {
         }
     }
 
-    /// emax_elem of OCP MX v1.0 Table 1: the exponent of the element's largest normal binade.
+    /// emax_elem of OCP MX v1.0 Table 1: the exponent of the element's largest normal binade,
+    /// from the largest code's fields (E4M3 8, E5M2 15, E2M3 2, E3M2 4, E2M1 2, INT8 0).
     fn emax_elem(&self) -> i32 {
-        let max = self.element.max_value() * convert::pow2_f64(-self.elem_shift());
-        max.log2().floor() as i32
+        match self.element {
+            ElementFormat::Float(s) => {
+                let (e, sig) = s.code_exp_sig(s.max_code());
+                e + 31 - sig.leading_zeros() as i32
+            }
+            ElementFormat::Int(s) => {
+                31 - (s.max_value() as u32).leading_zeros() as i32 - self.elem_shift()
+            }
+            ElementFormat::Ternary => 0,
+        }
     }
 
     /// The E8M0 code of the shared scale for a block whose largest magnitude is `amax`.

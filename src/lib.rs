@@ -12,6 +12,8 @@ mod block;
 mod convert;
 mod error;
 mod format;
+#[cfg(feature = "std")]
+pub mod metrics;
 mod round;
 mod scalar;
 pub mod spec;
