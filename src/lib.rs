@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
-#![forbid(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]
@@ -8,16 +8,20 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod arch;
 mod block;
+pub mod bulk;
 mod convert;
 mod error;
 mod format;
 #[cfg(feature = "std")]
 pub mod metrics;
+pub mod pack;
 mod round;
 mod scalar;
 pub mod spec;
 
+pub use bulk::Backend;
 pub use block::{BlockFormat, MxScaleRule, Scheme};
 pub use error::{Error, NameBuf, SpecError};
 pub use format::{ElementFormat, Format};

@@ -293,7 +293,9 @@ pub const fn default_bias(exp_bits: u32) -> i32 {
 /// A two's-complement or unsigned integer format of 1..=8 or 16 bits.
 ///
 /// The encoded value is the integer itself (no implicit scale). `narrow` makes a signed range
-/// symmetric (−(2^(n−1)−1) ..= 2^(n−1)−1), so the code for −2^(n−1) is never produced.
+/// symmetric (−(2^(n−1)−1) ..= 2^(n−1)−1), so the code for −2^(n−1) is never produced by
+/// encoding; data written elsewhere may still hold it, and it decodes to its two's-complement
+/// value −2^(n−1) (so that code alone does not round-trip).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IntSpec {
     bits: u8,

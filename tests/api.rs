@@ -327,3 +327,14 @@ fn typed_scalar_constants() {
     let e8 = <Float8E8M0FNU as num_traits::NumCast>::from(n).unwrap();
     assert_eq!(e8.to_f64(), 2f64.powi(62));
 }
+
+#[test]
+fn symmetric_int_excluded_code_decodes_but_is_never_produced() {
+    // Found by the element fuzz target: int2_sym code 2 (= -2) decodes to -2, re-encodes to -1.
+    let f: ElementFormat = "int2_sym".parse().unwrap();
+    assert_eq!(f.decode(2), -2.0);
+    assert_eq!(f.encode(-2.0, RNE, NF), 3);
+    for x in [-100.0f32, -2.0, -1.5, f32::NEG_INFINITY] {
+        assert_ne!(f.encode(x, RNE, Overflow::Saturate), 2);
+    }
+}

@@ -1,0 +1,85 @@
+//! ISA-specific entry points. All of the crate's `unsafe` lives here: each backend's entry is
+//! a thin `#[target_feature]` function around the same `#[inline(always)]` kernel from
+//! `bulk::lanes`, called only after the feature was detected.
+
+use crate::bulk::Backend;
+use crate::bulk::lanes::{self, LaneParams};
+
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+/// Whether the CPU has AVX2 + FMA + F16C (run-time detection with `std`, else compile-time).
+pub(crate) fn has_avx2() -> bool {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+            && std::is_x86_feature_detected!("f16c")
+    }
+    #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+    {
+        cfg!(all(target_feature = "avx2", target_feature = "fma", target_feature = "f16c"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether the CPU has AVX-512 F + BW + VL.
+pub(crate) fn has_avx512() -> bool {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vl")
+    }
+    #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+    {
+        cfg!(all(target_feature = "avx512f", target_feature = "avx512bw", target_feature = "avx512vl"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether the CPU has NEON (always on aarch64).
+pub(crate) fn has_neon() -> bool {
+    cfg!(target_arch = "aarch64")
+}
+
+/// Encodes a chunk with the lane kernel on `backend` (already checked to be available).
+pub(crate) fn encode_chunk(backend: Backend, p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::encode_chunk_avx2(p, mode, x, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::encode_chunk_avx512(p, mode, x, out),
+        // Portable, and Neon (NEON is part of the aarch64 baseline, so the portable build of
+        // the kernel is the NEON build there).
+        _ => lanes::encode_chunk_any(p, mode, x, out),
+    }
+}
+
+/// Decodes 8-bit codes through a table on `backend`.
+pub(crate) fn decode_u8(backend: Backend, lut: &[f32; 256], codes: &[u8], out: &mut [f32]) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::decode_u8_avx2(lut, codes, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::decode_u8_avx512(lut, codes, out),
+        _ => lanes::decode_u8_lut(lut, codes, out),
+    }
+}
+
+/// Decodes dense 4-bit codes through a table of pairs on `backend`.
+pub(crate) fn decode_nibbles(backend: Backend, pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::decode_nibbles_avx2(pairs, bytes, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::decode_nibbles_avx512(pairs, bytes, out),
+        _ => lanes::decode_nibbles_lut(pairs, bytes, out),
+    }
+}

@@ -1,0 +1,40 @@
+//! x86_64 entries: the shared kernels compiled with AVX2 or AVX-512 enabled.
+
+use crate::bulk::lanes::{self, LaneParams};
+
+macro_rules! entry {
+    ($safe:ident, $inner:ident, $features:literal, $has:path, ($($arg:ident: $ty:ty),*), $body:expr) => {
+        /// # Safety
+        /// - The CPU must support every feature in the `target_feature` list.
+        #[target_feature(enable = $features)]
+        unsafe fn $inner($($arg: $ty),*) {
+            $body
+        }
+
+        pub(super) fn $safe($($arg: $ty),*) {
+            debug_assert!($has());
+            // SAFETY: callers reach this only through a `Backend` whose `is_available()`
+            // returned true, i.e. after run-time detection of exactly these features.
+            unsafe { $inner($($arg),*) }
+        }
+    };
+}
+
+entry!(encode_chunk_avx2, encode_chunk_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]),
+    lanes::encode_chunk_any(p, mode, x, out));
+entry!(encode_chunk_avx512, encode_chunk_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]),
+    lanes::encode_chunk_any(p, mode, x, out));
+entry!(decode_u8_avx2, decode_u8_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (lut: &[f32; 256], codes: &[u8], out: &mut [f32]),
+    lanes::decode_u8_lut(lut, codes, out));
+entry!(decode_u8_avx512, decode_u8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (lut: &[f32; 256], codes: &[u8], out: &mut [f32]),
+    lanes::decode_u8_lut(lut, codes, out));
+entry!(decode_nibbles_avx2, decode_nibbles_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]),
+    lanes::decode_nibbles_lut(pairs, bytes, out));
+entry!(decode_nibbles_avx512, decode_nibbles_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]),
+    lanes::decode_nibbles_lut(pairs, bytes, out));

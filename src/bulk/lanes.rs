@@ -1,0 +1,176 @@
+//! The branch-free f32 → float-code encoder that the SIMD backends run.
+//!
+//! It makes exactly the decisions of `convert::encode_float` (the semantic definition), but
+//! on one `u32` lane with selects instead of branches, so that a loop over it compiles to
+//! vector code (variable shifts, compares, blends) under each backend's `target_feature`.
+//! The backend-equality tests compare it with the scalar definition bit for bit.
+
+use crate::round::{Overflow, Rounding};
+use crate::spec::FloatSpec;
+
+/// Rounding modes the lane kernel implements, as a const generic parameter.
+pub(crate) const NE: u8 = 0;
+pub(crate) const NA: u8 = 1;
+pub(crate) const TZ: u8 = 2;
+pub(crate) const TP: u8 = 3;
+pub(crate) const TN: u8 = 4;
+
+/// Per-call constants, derived once from the spec, the rounding mode and the policy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LaneParams {
+    m: u32,
+    emin: i32,
+    bias: i32,
+    max_code: u32,
+    sign_bit: u32,
+    neg_zero: bool,
+    has_zero: bool,
+    zero_is_normal: bool,
+    unsigned: bool,
+    invalid: u32,
+    /// Result for a NaN input, by sign.
+    nan: [u32; 2],
+    /// Result for ±∞ inputs.
+    inf_in: [u32; 2],
+    /// Result when a finite input's magnitude rounds past the largest code.
+    ov: [u32; 2],
+    /// Result for ±0.
+    zero: [u32; 2],
+}
+
+impl LaneParams {
+    /// `None` for the stochastic mode, which the scalar tier handles.
+    pub(crate) fn new(spec: &FloatSpec, r: Rounding, o: Overflow) -> Option<(Self, u8)> {
+        let mode = match r {
+            Rounding::NearestEven => NE,
+            Rounding::NearestAway => NA,
+            Rounding::TowardZero => TZ,
+            Rounding::TowardPositive => TP,
+            Rounding::TowardNegative => TN,
+            _ => return None,
+        };
+        // The special-value results come from the scalar definition itself.
+        let enc = |x: f32| {
+            let (n, c) = crate::convert::split_f32(x);
+            crate::convert::encode_float(spec, n, c, r, o).0
+        };
+        let sign_bit = spec.sign_bit();
+        let unsigned = !spec.is_signed();
+        let invalid = spec.nan_code(false).unwrap_or(0);
+        // A finite input beyond the largest code: the scalar result for ±f32::MAX is the
+        // overflow result of this mode and policy. (bfloat16 is the one format whose range
+        // reaches f32::MAX, and f32::MAX overflows there too.)
+        let ov = [enc(f32::MAX), enc(-f32::MAX)];
+        Some((
+            LaneParams {
+                m: spec.man_bits(),
+                emin: spec.emin(),
+                bias: spec.bias(),
+                max_code: spec.max_code(),
+                sign_bit,
+                neg_zero: spec.has_neg_zero(),
+                has_zero: spec.has_zero(),
+                zero_is_normal: spec.zero_is_normal(),
+                unsigned,
+                invalid,
+                nan: [enc(f32::NAN), enc(-f32::NAN)],
+                inf_in: [enc(f32::INFINITY), enc(f32::NEG_INFINITY)],
+                ov,
+                zero: [enc(0.0), enc(-0.0)],
+            },
+            mode,
+        ))
+    }
+}
+
+/// Encodes one f32 (as bits). Branch-free: every `if` below is a select on lane values.
+#[inline(always)]
+pub(crate) fn encode_lane<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
+    let neg = x >> 31;
+    let a = x & 0x7FFF_FFFF;
+    let ef = a >> 23;
+    // f32 subnormal inputs are normalized exactly by a multiply by 2^64.
+    let an = (f32::from_bits(a) * 18446744073709551616.0).to_bits();
+    let sub = ef == 0;
+    let sig = if sub { an & 0x7F_FFFF } else { a & 0x7F_FFFF } | 0x80_0000;
+    let e = if sub { (an >> 23) as i32 - 127 - 64 } else { ef as i32 - 127 };
+    let tiny = e < p.emin;
+    let extra = if tiny { (p.emin - e) as u32 } else { 0 };
+    let shift = (23 - p.m) + extra.min(40);
+    let s1 = shift - 1;
+    let ip = if shift < 32 { sig >> (shift & 31) } else { 0 };
+    let half = if s1 < 32 { (sig >> (s1 & 31)) & 1 } else { 0 };
+    let below = if s1 < 32 {
+        (1u32 << (s1 & 31)).wrapping_sub(1)
+    } else {
+        u32::MAX
+    };
+    let sticky = (sig & below != 0) as u32;
+    let inexact = half | sticky;
+    let up = match MODE {
+        NE => half & (sticky | (ip & 1)),
+        NA => half,
+        TZ => 0,
+        TP => (neg ^ 1) & inexact,
+        _ => neg & inexact,
+    };
+    let base = if tiny {
+        0
+    } else {
+        ((e + p.bias - 1) as u32).wrapping_shl(p.m)
+    };
+    let code = base.wrapping_add(ip).wrapping_add(up);
+    let code = if tiny && p.zero_is_normal { 0 } else { code };
+    let n = neg as usize;
+    let signed_code = if code == 0 && !p.neg_zero { 0 } else { code | (p.sign_bit & neg.wrapping_neg()) };
+    let finite = if p.unsigned && neg != 0 {
+        if code == 0 && p.has_zero { 0 } else { p.invalid }
+    } else {
+        signed_code
+    };
+    let finite = if code > p.max_code { p.ov[n] } else { finite };
+    if ef == 255 {
+        if a & 0x7F_FFFF != 0 { p.nan[n] } else { p.inf_in[n] }
+    } else if a == 0 {
+        p.zero[n]
+    } else {
+        finite
+    }
+}
+
+/// Encodes a chunk of f32 into codes. Inlined into each backend's `target_feature` entry.
+#[inline(always)]
+pub(crate) fn encode_chunk<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = encode_lane::<MODE>(p, v.to_bits()) as u16;
+    }
+}
+
+/// Dispatches the mode to a monomorphized chunk loop.
+#[inline(always)]
+pub(crate) fn encode_chunk_any(p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]) {
+    match mode {
+        NE => encode_chunk::<NE>(p, x, out),
+        NA => encode_chunk::<NA>(p, x, out),
+        TZ => encode_chunk::<TZ>(p, x, out),
+        TP => encode_chunk::<TP>(p, x, out),
+        _ => encode_chunk::<TN>(p, x, out),
+    }
+}
+
+/// Table lookup decode of 8-bit codes.
+#[inline(always)]
+pub(crate) fn decode_u8_lut(lut: &[f32; 256], codes: &[u8], out: &mut [f32]) {
+    for (o, &c) in out.iter_mut().zip(codes) {
+        *o = lut[c as usize];
+    }
+}
+
+/// Table lookup decode of dense 4-bit codes (element 2j low nibble): one lookup per byte in
+/// a table of pairs.
+#[inline(always)]
+pub(crate) fn decode_nibbles_lut(pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]) {
+    for (o, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        o.copy_from_slice(&pairs[b as usize]);
+    }
+}

@@ -1,0 +1,394 @@
+//! Slice conversions: encode `&[f32]` (and f64, f16, bf16) into packed bytes and decode them
+//! back, with run-time selection of a SIMD backend.
+//!
+//! Three tiers, as in `memchr`: the scalar tier is the semantic definition (the same routine
+//! as [`Format::encode`]); the `Portable` tier runs the branch-free lane kernel that LLVM
+//! vectorizes for the baseline ISA; `Avx2`, `Avx512` and `Neon` compile the same kernel with
+//! those target features enabled. Every tier gives the same bits (the backend-equality tests
+//! check all lengths and offsets). The stochastic mode and integer formats use the scalar
+//! tier on every backend.
+
+pub(crate) mod lanes;
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use half::{bf16, f16};
+
+use crate::error::Error;
+use crate::format::{ElementFormat, Format};
+use crate::pack::{self, Layout};
+use crate::round::{Overflow, Rounding};
+
+/// A code path for the bulk kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// One element at a time through the scalar definition.
+    Scalar,
+    /// The branch-free lane kernels, vectorized for the baseline target.
+    Portable,
+    /// x86_64 with AVX2, FMA and F16C.
+    Avx2,
+    /// x86_64 with AVX-512 F, BW, VL.
+    Avx512,
+    /// aarch64 NEON.
+    Neon,
+}
+
+impl Backend {
+    /// Every backend, fastest last.
+    pub const ALL: [Backend; 5] = [
+        Backend::Scalar,
+        Backend::Portable,
+        Backend::Avx2,
+        Backend::Avx512,
+        Backend::Neon,
+    ];
+
+    /// Whether this CPU can run the backend.
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Scalar | Backend::Portable => true,
+            Backend::Avx2 => crate::arch::has_avx2(),
+            Backend::Avx512 => crate::arch::has_avx512(),
+            Backend::Neon => crate::arch::has_neon(),
+        }
+    }
+
+    /// The backends this CPU can run.
+    pub fn available() -> impl Iterator<Item = Backend> {
+        Self::ALL.into_iter().filter(|b| b.is_available())
+    }
+
+    /// The fastest available backend, detected once and cached.
+    pub fn best() -> Backend {
+        static BEST: AtomicU8 = AtomicU8::new(u8::MAX);
+        let i = BEST.load(Ordering::Relaxed);
+        if let Some(b) = Self::ALL.get(i as usize) {
+            return *b;
+        }
+        let best = Self::available().last().unwrap_or(Backend::Scalar);
+        let idx = Self::ALL.iter().position(|b| *b == best).unwrap_or(0);
+        BEST.store(idx as u8, Ordering::Relaxed);
+        best
+    }
+
+    fn check(self) -> Result<(), Error> {
+        if self.is_available() {
+            Ok(())
+        } else {
+            Err(Error::Unsupported("backend not available on this CPU"))
+        }
+    }
+}
+
+/// Elements per stack-buffered chunk (a multiple of 8, so every width packs to whole bytes).
+const CHUNK: usize = 512;
+
+fn len_check(what: &'static str, expected: usize, actual: usize) -> Result<(), Error> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(Error::Length {
+            what,
+            expected,
+            actual,
+        })
+    }
+}
+
+impl ElementFormat {
+    /// Bytes that `n` codes of this format take when packed densely.
+    ///
+    /// # Errors
+    /// On arithmetic overflow of the size.
+    pub fn packed_len(&self, n: usize) -> Result<usize, Error> {
+        pack::packed_len(self.bits(), Layout::Dense, n)
+    }
+
+    /// Encodes `x` into densely packed codes (see [`pack`](crate::pack)) on the best backend.
+    /// `out` must be exactly [`packed_len`](Self::packed_len)`(x.len())` bytes.
+    ///
+    /// With [`Rounding::Stochastic`]`(seed)`, element `i` uses the draw
+    /// [`stochastic_bits`](crate::stochastic_bits)`(seed, i)`.
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// let fp4 = ElementFormat::FLOAT4_E2M1FN;
+    /// let mut packed = [0u8; 2];
+    /// fp4.encode_slice(&[0.5, 1.0, -6.0, 7.0], Rounding::NearestEven, Overflow::Saturate, &mut packed).unwrap();
+    /// assert_eq!(packed, [0x21, 0x7F]);
+    /// let mut back = [0f32; 4];
+    /// fp4.decode_slice(&packed, &mut back).unwrap();
+    /// assert_eq!(back, [0.5, 1.0, -6.0, 6.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` has the wrong size.
+    pub fn encode_slice(
+        &self,
+        x: &[f32],
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.encode_slice_with(Backend::best(), x, rounding, overflow, out)
+    }
+
+    /// [`encode_slice`](Self::encode_slice) on a chosen backend.
+    ///
+    /// # Errors
+    /// As `encode_slice`, and [`Error::Unsupported`] if the CPU lacks the backend.
+    pub fn encode_slice_with(
+        &self,
+        backend: Backend,
+        x: &[f32],
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        backend.check()?;
+        len_check("packed output", self.packed_len(x.len())?, out.len())?;
+        let bits = self.bits();
+        let lane = match (backend, self) {
+            (Backend::Scalar, _) => None,
+            (_, ElementFormat::Float(s)) => lanes::LaneParams::new(s, rounding, overflow),
+            _ => None,
+        };
+        let mut codes = [0u16; CHUNK];
+        for (ci, (xc, oc)) in x
+            .chunks(CHUNK)
+            .zip(out.chunks_mut(CHUNK * bits as usize / 8))
+            .enumerate()
+        {
+            let codes = &mut codes[..xc.len()];
+            match &lane {
+                Some((p, mode)) => crate::arch::encode_chunk(backend, p, *mode, xc, codes),
+                None => {
+                    let base = (ci * CHUNK) as u64;
+                    for (i, (c, &v)) in codes.iter_mut().zip(xc).enumerate() {
+                        let r = per_element(rounding, base + i as u64);
+                        *c = self.encode(v, r, overflow) as u16;
+                    }
+                }
+            }
+            pack::pack(codes, bits, Layout::Dense, oc)?;
+        }
+        Ok(())
+    }
+
+    /// Encodes f64 values (each rounded once, on the scalar tier).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` has the wrong size.
+    pub fn encode_slice_f64(
+        &self,
+        x: &[f64],
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.encode_generic(x.len(), |i| self.encode_f64(x[i], per_element(rounding, i as u64), overflow), out)
+    }
+
+    /// Encodes f16 values (each rounded once).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` has the wrong size.
+    pub fn encode_slice_f16(
+        &self,
+        x: &[f16],
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.encode_generic(x.len(), |i| self.encode_f16(x[i], per_element(rounding, i as u64), overflow), out)
+    }
+
+    /// Encodes bf16 values (each rounded once).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` has the wrong size.
+    pub fn encode_slice_bf16(
+        &self,
+        x: &[bf16],
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.encode_generic(x.len(), |i| self.encode_bf16(x[i], per_element(rounding, i as u64), overflow), out)
+    }
+
+    /// Encodes `x / scale` (the quotient formed in f64, then rounded once into the format;
+    /// exact for power-of-two scales), the encode half of a scaled format.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` has the wrong size.
+    pub fn encode_slice_scaled(
+        &self,
+        x: &[f32],
+        scale: f32,
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let s = scale as f64;
+        self.encode_generic(
+            x.len(),
+            |i| self.encode_f64(x[i] as f64 / s, per_element(rounding, i as u64), overflow),
+            out,
+        )
+    }
+
+    fn encode_generic(
+        &self,
+        n: usize,
+        mut f: impl FnMut(usize) -> u32,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        len_check("packed output", self.packed_len(n)?, out.len())?;
+        let bits = self.bits();
+        let mut codes = [0u16; CHUNK];
+        for (ci, oc) in out.chunks_mut(CHUNK * bits as usize / 8).enumerate() {
+            let start = ci * CHUNK;
+            let len = CHUNK.min(n - start);
+            for (k, c) in codes[..len].iter_mut().enumerate() {
+                *c = f(start + k) as u16;
+            }
+            pack::pack(&codes[..len], bits, Layout::Dense, oc)?;
+        }
+        Ok(())
+    }
+
+    /// Decodes densely packed codes into `out` (its length is the element count) on the best
+    /// backend. `bytes` must be exactly [`packed_len`](Self::packed_len)`(out.len())`.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `bytes` has the wrong size.
+    pub fn decode_slice(&self, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
+        self.decode_slice_with(Backend::best(), bytes, out)
+    }
+
+    /// [`decode_slice`](Self::decode_slice) on a chosen backend.
+    ///
+    /// # Errors
+    /// As `decode_slice`, and [`Error::Unsupported`] if the CPU lacks the backend.
+    pub fn decode_slice_with(&self, backend: Backend, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
+        backend.check()?;
+        len_check("packed input", self.packed_len(out.len())?, bytes.len())?;
+        let bits = self.bits();
+        if backend == Backend::Scalar || bits > 8 {
+            let mut codes = [0u16; CHUNK];
+            for (bc, oc) in bytes.chunks(CHUNK * bits as usize / 8).zip(out.chunks_mut(CHUNK)) {
+                let codes = &mut codes[..oc.len()];
+                pack::unpack(bc, bits, Layout::Dense, codes)?;
+                for (o, &c) in oc.iter_mut().zip(codes.iter()) {
+                    *o = self.decode(c as u32);
+                }
+            }
+            return Ok(());
+        }
+        let mut lut = [0f32; 256];
+        for (c, v) in lut.iter_mut().enumerate().take(1 << bits) {
+            *v = self.decode(c as u32);
+        }
+        match bits {
+            8 => crate::arch::decode_u8(backend, &lut, bytes, out),
+            4 => {
+                let mut pairs = [[0f32; 2]; 256];
+                for (b, p) in pairs.iter_mut().enumerate() {
+                    *p = [lut[b & 15], lut[b >> 4]];
+                }
+                let even = out.len() & !1;
+                crate::arch::decode_nibbles(backend, &pairs, &bytes[..even / 2], &mut out[..even]);
+                if even < out.len() {
+                    out[even] = lut[(bytes[even / 2] & 15) as usize];
+                }
+            }
+            _ => {
+                let mut codes = [0u8; CHUNK];
+                for (bc, oc) in bytes.chunks(CHUNK * bits as usize / 8).zip(out.chunks_mut(CHUNK)) {
+                    let codes = &mut codes[..oc.len()];
+                    pack::unpack(bc, bits, Layout::Dense, codes)?;
+                    crate::arch::decode_u8(backend, &lut, codes, oc);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes and multiplies by `scale` (one f32 multiply per element; exact for power-of-two
+    /// scales that keep the result in range).
+    ///
+    /// # Errors
+    /// As [`decode_slice`](Self::decode_slice).
+    pub fn decode_slice_scaled(&self, bytes: &[u8], scale: f32, out: &mut [f32]) -> Result<(), Error> {
+        self.decode_slice(bytes, out)?;
+        for v in out.iter_mut() {
+            *v *= scale;
+        }
+        Ok(())
+    }
+
+    /// Decodes into f16 (each value rounded once, nearest-even).
+    ///
+    /// # Errors
+    /// As [`decode_slice`](Self::decode_slice).
+    pub fn decode_slice_f16(&self, bytes: &[u8], out: &mut [f16]) -> Result<(), Error> {
+        self.decode_narrow(bytes, out, f16::from_f32)
+    }
+
+    /// Decodes into bf16 (each value rounded once, nearest-even).
+    ///
+    /// # Errors
+    /// As [`decode_slice`](Self::decode_slice).
+    pub fn decode_slice_bf16(&self, bytes: &[u8], out: &mut [bf16]) -> Result<(), Error> {
+        self.decode_narrow(bytes, out, bf16::from_f32)
+    }
+
+    fn decode_narrow<T>(&self, bytes: &[u8], out: &mut [T], conv: fn(f32) -> T) -> Result<(), Error> {
+        len_check("packed input", self.packed_len(out.len())?, bytes.len())?;
+        let bits = self.bits() as usize;
+        let mut tmp = [0f32; CHUNK];
+        for (bc, oc) in bytes.chunks(CHUNK * bits / 8).zip(out.chunks_mut(CHUNK)) {
+            let t = &mut tmp[..oc.len()];
+            self.decode_slice(bc, t)?;
+            for (o, &v) in oc.iter_mut().zip(t.iter()) {
+                *o = conv(v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes into a new vector of packed bytes.
+    ///
+    /// # Errors
+    /// On a size overflow.
+    #[cfg(feature = "alloc")]
+    pub fn encode_vec(&self, x: &[f32], rounding: Rounding, overflow: Overflow) -> Result<alloc::vec::Vec<u8>, Error> {
+        let mut out = alloc::vec![0u8; self.packed_len(x.len())?];
+        self.encode_slice(x, rounding, overflow, &mut out)?;
+        Ok(out)
+    }
+
+    /// Decodes `n` elements from packed bytes into a new vector.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `bytes` does not hold exactly `n` codes.
+    #[cfg(feature = "alloc")]
+    pub fn decode_vec(&self, bytes: &[u8], n: usize) -> Result<alloc::vec::Vec<f32>, Error> {
+        len_check("packed input", self.packed_len(n)?, bytes.len())?;
+        let mut out = alloc::vec![0f32; n];
+        self.decode_slice(bytes, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// The rounding for element `i` of a slice: a stochastic seed becomes that element's draw.
+#[inline(always)]
+fn per_element(r: Rounding, i: u64) -> Rounding {
+    match r {
+        Rounding::Stochastic(seed) => Rounding::Stochastic(crate::round::stochastic_bits(seed, i)),
+        r => r,
+    }
+}

@@ -1,0 +1,394 @@
+//! Packing codes of 1..=8 or 16 bits into bytes, in the layouts checkpoints use.
+//!
+//! [`Layout::Dense`] is a little-endian bit stream: element `i` occupies bits
+//! `[i·w, (i+1)·w)`, bit 0 being the least significant bit of byte 0. That gives
+//! - 4-bit: element `2j` in the low nibble of byte `j`, `2j+1` in the high nibble (OCP MX,
+//!   gpt-oss `blocks`, torchao, ModelOpt's `q[1::2] << 4 | q[0::2]`);
+//! - 2-bit: four per byte, element `4j + k` at bits `2k..2k+2`;
+//! - 6-bit: four values in three bytes; 3-bit and other odd widths dense across bytes;
+//! - 8-bit: identity; 16-bit: little-endian `u16`.
+//!
+//! [`Layout::SplitHalf`] is GGUF's 4-bit order (ggml `Q4_0`, `MXFP4`): in each group of 32
+//! elements stored in 16 bytes, byte `j` holds element `j` in its low nibble and `j + 16` in
+//! its high nibble.
+//!
+//! ```text
+//! Dense, 4-bit:      byte j = [ e(2j+1) | e(2j) ]          (high nibble | low nibble)
+//! SplitHalf, 4-bit:  byte j = [ e(j+16) | e(j)  ]  for j in 0..16, per 32 elements
+//! Dense, 6-bit:      bytes 0..3 = e0[0..6] e1[0..2] | e1[2..6] e2[0..4] | e2[4..6] e3[0..6]
+//! ```
+
+use crate::error::Error;
+
+/// How codes are laid out in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Layout {
+    /// Little-endian bit stream (see the module docs). Any width 1..=8 or 16.
+    #[default]
+    Dense,
+    /// GGUF's split-half nibble order: 4-bit only, whole groups of 32 elements.
+    SplitHalf,
+}
+
+/// A code type: `u8` for widths up to 8, `u16` for 16-bit codes.
+pub trait Code: Copy + Default + sealed::Sealed {
+    /// The code as `u32`.
+    fn to_u32(self) -> u32;
+    /// The low bits of `v` as a code.
+    fn from_u32(v: u32) -> Self;
+    /// Widest width this type holds.
+    const MAX_BITS: u32;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
+}
+
+impl Code for u8 {
+    #[inline(always)]
+    fn to_u32(self) -> u32 {
+        self as u32
+    }
+    #[inline(always)]
+    fn from_u32(v: u32) -> Self {
+        v as u8
+    }
+    const MAX_BITS: u32 = 8;
+}
+
+impl Code for u16 {
+    #[inline(always)]
+    fn to_u32(self) -> u32 {
+        self as u32
+    }
+    #[inline(always)]
+    fn from_u32(v: u32) -> Self {
+        v as u16
+    }
+    const MAX_BITS: u32 = 16;
+}
+
+fn check_bits(bits: u32, layout: Layout) -> Result<(), Error> {
+    let ok = match layout {
+        Layout::Dense => (1..=8).contains(&bits) || bits == 16,
+        Layout::SplitHalf => bits == 4,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Parameter {
+            what: "code width for this layout",
+            value: bits as i64,
+        })
+    }
+}
+
+/// Bytes needed for `n` codes of `bits` bits in `layout`, or an error for an unsupported
+/// width, a `SplitHalf` length that is not a multiple of 32, or a size overflow.
+pub fn packed_len(bits: u32, layout: Layout, n: usize) -> Result<usize, Error> {
+    check_bits(bits, layout)?;
+    if layout == Layout::SplitHalf && n % 32 != 0 {
+        return Err(Error::Length {
+            what: "split-half element count (a multiple of 32)",
+            expected: n.next_multiple_of(32),
+            actual: n,
+        });
+    }
+    n.checked_mul(bits as usize)
+        .map(|b| b.div_ceil(8))
+        .ok_or(Error::Parameter {
+            what: "element count",
+            value: n as i64,
+        })
+}
+
+fn check_out(what: &'static str, expected: usize, actual: usize) -> Result<(), Error> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(Error::Length {
+            what,
+            expected,
+            actual,
+        })
+    }
+}
+
+/// Packs `codes` into `out`, which must be exactly [`packed_len`] bytes. Unused high bits of
+/// the last byte are zero.
+///
+/// # Errors
+/// A bad width or length, or a code that does not fit in `bits`.
+///
+/// ```
+/// use lowbit::pack::{pack, Layout};
+/// let mut out = [0u8; 2];
+/// pack(&[1u8, 2, 3, 4], 4, Layout::Dense, &mut out).unwrap();
+/// assert_eq!(out, [0x21, 0x43]);
+/// ```
+pub fn pack<C: Code>(codes: &[C], bits: u32, layout: Layout, out: &mut [u8]) -> Result<(), Error> {
+    check_out("packed output", packed_len(bits, layout, codes.len())?, out.len())?;
+    if bits > C::MAX_BITS {
+        return Err(Error::Parameter {
+            what: "code width for this code type",
+            value: bits as i64,
+        });
+    }
+    let mask = ((1u64 << bits) - 1) as u32;
+    if let Some(c) = codes.iter().find(|c| c.to_u32() & !mask != 0) {
+        return Err(Error::CodeOutOfRange {
+            code: c.to_u32(),
+            bits,
+        });
+    }
+    match (layout, bits) {
+        (Layout::SplitHalf, _) => {
+            for (g, o) in codes.chunks_exact(32).zip(out.chunks_exact_mut(16)) {
+                for j in 0..16 {
+                    o[j] = (g[j].to_u32() | g[j + 16].to_u32() << 4) as u8;
+                }
+            }
+        }
+        (_, 8) => {
+            for (o, c) in out.iter_mut().zip(codes) {
+                *o = c.to_u32() as u8;
+            }
+        }
+        (_, 16) => {
+            for (o, c) in out.chunks_exact_mut(2).zip(codes) {
+                o.copy_from_slice(&(c.to_u32() as u16).to_le_bytes());
+            }
+        }
+        (_, 4) => {
+            for (o, pair) in out.iter_mut().zip(codes.chunks(2)) {
+                let hi = pair.get(1).map_or(0, |c| c.to_u32());
+                *o = (pair[0].to_u32() | hi << 4) as u8;
+            }
+        }
+        _ => {
+            // General little-endian bit stream through a 64-bit accumulator.
+            out.fill(0);
+            let (mut acc, mut nacc, mut pos) = (0u64, 0u32, 0usize);
+            for c in codes {
+                acc |= (c.to_u32() as u64) << nacc;
+                nacc += bits;
+                while nacc >= 8 {
+                    out[pos] = acc as u8;
+                    pos += 1;
+                    acc >>= 8;
+                    nacc -= 8;
+                }
+            }
+            if nacc > 0 {
+                out[pos] = acc as u8;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Unpacks `out.len()` codes from `bytes`, which must be exactly [`packed_len`] bytes.
+///
+/// # Errors
+/// A bad width or length.
+pub fn unpack<C: Code>(bytes: &[u8], bits: u32, layout: Layout, out: &mut [C]) -> Result<(), Error> {
+    check_out("packed input", packed_len(bits, layout, out.len())?, bytes.len())?;
+    if bits > C::MAX_BITS {
+        return Err(Error::Parameter {
+            what: "code width for this code type",
+            value: bits as i64,
+        });
+    }
+    match (layout, bits) {
+        (Layout::SplitHalf, _) => {
+            for (g, b) in out.chunks_exact_mut(32).zip(bytes.chunks_exact(16)) {
+                for j in 0..16 {
+                    g[j] = C::from_u32(b[j] as u32 & 15);
+                    g[j + 16] = C::from_u32(b[j] as u32 >> 4);
+                }
+            }
+        }
+        (_, 8) => {
+            for (o, &b) in out.iter_mut().zip(bytes) {
+                *o = C::from_u32(b as u32);
+            }
+        }
+        (_, 16) => {
+            for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                *o = C::from_u32(u16::from_le_bytes([b[0], b[1]]) as u32);
+            }
+        }
+        (_, 4) => {
+            for (pair, &b) in out.chunks_mut(2).zip(bytes) {
+                pair[0] = C::from_u32(b as u32 & 15);
+                if let Some(h) = pair.get_mut(1) {
+                    *h = C::from_u32(b as u32 >> 4);
+                }
+            }
+        }
+        _ => {
+            let mask = (1u64 << bits) - 1;
+            let (mut acc, mut nacc, mut pos) = (0u64, 0u32, 0usize);
+            for o in out.iter_mut() {
+                while nacc < bits {
+                    acc |= (bytes[pos] as u64) << nacc;
+                    pos += 1;
+                    nacc += 8;
+                }
+                *o = C::from_u32((acc & mask) as u32);
+                acc >>= bits;
+                nacc -= bits;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads code `i` of a packed buffer (no bounds beyond what `bytes` holds are assumed).
+#[inline]
+fn get_code(bytes: &[u8], bits: u32, layout: Layout, i: usize) -> Option<u32> {
+    match layout {
+        Layout::SplitHalf => {
+            let (g, j) = (i / 32, i % 32);
+            let b = *bytes.get(g * 16 + j % 16)? as u32;
+            Some(if j < 16 { b & 15 } else { b >> 4 })
+        }
+        Layout::Dense => {
+            let bit = i.checked_mul(bits as usize)?;
+            let (byte, off) = (bit / 8, (bit % 8) as u32);
+            let mut v = 0u32;
+            let need = (off + bits).div_ceil(8) as usize;
+            for k in 0..need {
+                v |= (*bytes.get(byte + k)? as u32) << (8 * k);
+            }
+            Some((v >> off) & ((1u32 << bits) - 1))
+        }
+    }
+}
+
+/// A borrowed view of packed codes with safe indexing and iteration.
+///
+/// ```
+/// use lowbit::pack::{Layout, PackedSlice};
+/// let p = PackedSlice::new(&[0x21, 0x43], 4, Layout::Dense, 4).unwrap();
+/// assert_eq!(p.get(2), Some(3));
+/// assert_eq!(p.get(4), None);
+/// assert_eq!(p.iter().collect::<Vec<_>>(), [1, 2, 3, 4]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedSlice<'a> {
+    bytes: &'a [u8],
+    bits: u32,
+    layout: Layout,
+    len: usize,
+}
+
+impl<'a> PackedSlice<'a> {
+    /// Views `len` codes of `bits` bits; `bytes` must be exactly [`packed_len`] long.
+    ///
+    /// # Errors
+    /// A bad width, or a byte count that does not match.
+    pub fn new(bytes: &'a [u8], bits: u32, layout: Layout, len: usize) -> Result<Self, Error> {
+        check_out("packed bytes", packed_len(bits, layout, len)?, bytes.len())?;
+        Ok(PackedSlice {
+            bytes,
+            bits,
+            layout,
+            len,
+        })
+    }
+    /// Number of codes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether there are no codes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// Width of a code.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+    /// The layout.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+    /// The packed bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    /// Code `i`, or `None` past the end.
+    pub fn get(&self, i: usize) -> Option<u32> {
+        if i < self.len {
+            get_code(self.bytes, self.bits, self.layout, i)
+        } else {
+            None
+        }
+    }
+    /// The codes in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        (0..self.len).map(move |i| get_code(self.bytes, self.bits, self.layout, i).unwrap_or(0))
+    }
+}
+
+/// An owned buffer of packed codes.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackedVec {
+    bytes: alloc::vec::Vec<u8>,
+    bits: u32,
+    layout: Layout,
+    len: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl PackedVec {
+    /// Packs `codes`.
+    ///
+    /// # Errors
+    /// As [`pack`].
+    pub fn from_codes<C: Code>(codes: &[C], bits: u32, layout: Layout) -> Result<Self, Error> {
+        let mut bytes = alloc::vec![0u8; packed_len(bits, layout, codes.len())?];
+        pack(codes, bits, layout, &mut bytes)?;
+        Ok(PackedVec {
+            bytes,
+            bits,
+            layout,
+            len: codes.len(),
+        })
+    }
+    /// Takes ownership of packed bytes.
+    ///
+    /// # Errors
+    /// As [`PackedSlice::new`].
+    pub fn from_bytes(
+        bytes: alloc::vec::Vec<u8>,
+        bits: u32,
+        layout: Layout,
+        len: usize,
+    ) -> Result<Self, Error> {
+        PackedSlice::new(&bytes, bits, layout, len)?;
+        Ok(PackedVec {
+            bytes,
+            bits,
+            layout,
+            len,
+        })
+    }
+    /// A borrowed view.
+    pub fn as_slice(&self) -> PackedSlice<'_> {
+        PackedSlice {
+            bytes: &self.bytes,
+            bits: self.bits,
+            layout: self.layout,
+            len: self.len,
+        }
+    }
+    /// The packed bytes.
+    pub fn into_bytes(self) -> alloc::vec::Vec<u8> {
+        self.bytes
+    }
+}
