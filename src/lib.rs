@@ -21,8 +21,8 @@ mod round;
 mod scalar;
 pub mod spec;
 
-pub use bulk::Backend;
 pub use block::{BlockFormat, MxScaleRule, Scheme};
+pub use bulk::Backend;
 pub use error::{Error, NameBuf, SpecError};
 pub use format::{ElementFormat, Format};
 pub use round::{Overflow, Rounding, Status, stochastic_bits};

@@ -130,7 +130,11 @@ fn check_out(what: &'static str, expected: usize, actual: usize) -> Result<(), E
 /// assert_eq!(out, [0x21, 0x43]);
 /// ```
 pub fn pack<C: Code>(codes: &[C], bits: u32, layout: Layout, out: &mut [u8]) -> Result<(), Error> {
-    check_out("packed output", packed_len(bits, layout, codes.len())?, out.len())?;
+    check_out(
+        "packed output",
+        packed_len(bits, layout, codes.len())?,
+        out.len(),
+    )?;
     if bits > C::MAX_BITS {
         return Err(Error::Parameter {
             what: "code width for this code type",
@@ -194,8 +198,17 @@ pub fn pack<C: Code>(codes: &[C], bits: u32, layout: Layout, out: &mut [u8]) -> 
 ///
 /// # Errors
 /// A bad width or length.
-pub fn unpack<C: Code>(bytes: &[u8], bits: u32, layout: Layout, out: &mut [C]) -> Result<(), Error> {
-    check_out("packed input", packed_len(bits, layout, out.len())?, bytes.len())?;
+pub fn unpack<C: Code>(
+    bytes: &[u8],
+    bits: u32,
+    layout: Layout,
+    out: &mut [C],
+) -> Result<(), Error> {
+    check_out(
+        "packed input",
+        packed_len(bits, layout, out.len())?,
+        bytes.len(),
+    )?;
     if bits > C::MAX_BITS {
         return Err(Error::Parameter {
             what: "code width for this code type",

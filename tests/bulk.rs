@@ -9,11 +9,46 @@ use proptest::prelude::*;
 /// and pseudo-random values over many binades.
 fn inputs(n: usize) -> Vec<f32> {
     let mut v = vec![
-        0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, -f32::NAN, f32::MAX, -f32::MAX,
-        f32::MIN_POSITIVE, f32::from_bits(1), -f32::from_bits(0x0040_0001), 448.0, 464.0, 465.0,
-        480.0, 57344.0, 61440.0, 6.0, 5.0, 7.0, 0.25, 0.75, -0.25, 2f32.powi(-127),
-        1.5 * 2f32.powi(-127), 2f32.powi(-10), 3.0 * 2f32.powi(-11), 1.0625, 1.1875, 30.0, 240.0,
-        248.0, 15.5, 15.75, 28.0, 30.0, 7.5, 7.75, 65504.0, 65520.0,
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        -f32::NAN,
+        f32::MAX,
+        -f32::MAX,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        -f32::from_bits(0x0040_0001),
+        448.0,
+        464.0,
+        465.0,
+        480.0,
+        57344.0,
+        61440.0,
+        6.0,
+        5.0,
+        7.0,
+        0.25,
+        0.75,
+        -0.25,
+        2f32.powi(-127),
+        1.5 * 2f32.powi(-127),
+        2f32.powi(-10),
+        3.0 * 2f32.powi(-11),
+        1.0625,
+        1.1875,
+        30.0,
+        240.0,
+        248.0,
+        15.5,
+        15.75,
+        28.0,
+        30.0,
+        7.5,
+        7.75,
+        65504.0,
+        65520.0,
     ];
     let mut s = 0x9E37_79B9_7F4A_7C15u64;
     while v.len() < n {
@@ -49,13 +84,23 @@ fn backends() -> Vec<Backend> {
     if let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") {
         let flag = |f: &str| info.split_whitespace().any(|w| w == f);
         if cfg!(target_arch = "x86_64") {
-            assert_eq!(flag("avx2") && flag("fma") && flag("f16c"), have.contains(&Backend::Avx2));
+            assert_eq!(
+                flag("avx2") && flag("fma") && flag("f16c"),
+                have.contains(&Backend::Avx2)
+            );
             let avx512 = flag("avx512f") && flag("avx512bw") && flag("avx512vl");
-            assert_eq!(avx512, have.contains(&Backend::Avx512), "AVX-512 present but not run");
+            assert_eq!(
+                avx512,
+                have.contains(&Backend::Avx512),
+                "AVX-512 present but not run"
+            );
         }
     }
     if cfg!(target_arch = "aarch64") {
-        assert!(have.contains(&Backend::Neon), "NEON backend not run on aarch64");
+        assert!(
+            have.contains(&Backend::Neon),
+            "NEON backend not run on aarch64"
+        );
     }
     assert!(have.contains(&Backend::Scalar) && have.contains(&Backend::Portable));
     println!("backends run: {have:?}");
@@ -69,7 +114,9 @@ fn reference(f: &ElementFormat, x: &[f32], r: Rounding, o: Overflow) -> Vec<u8> 
         .enumerate()
         .map(|(i, &v)| {
             let r = match r {
-                Rounding::Stochastic(s) => Rounding::Stochastic(lowbit::stochastic_bits(s, i as u64)),
+                Rounding::Stochastic(s) => {
+                    Rounding::Stochastic(lowbit::stochastic_bits(s, i as u64))
+                }
                 r => r,
             };
             f.encode(v, r, o) as u16
@@ -91,11 +138,21 @@ fn check_encode(f: &ElementFormat, b: Backend, x: &[f32], r: Rounding, o: Overfl
 fn every_backend_equals_scalar_on_every_length_and_offset() {
     let bs = backends();
     let data = inputs(400);
-    for f in [ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT4_E2M1FN, ElementFormat::FLOAT8_E8M0FNU] {
+    for f in [
+        ElementFormat::FLOAT8_E4M3FN,
+        ElementFormat::FLOAT4_E2M1FN,
+        ElementFormat::FLOAT8_E8M0FNU,
+    ] {
         for &b in &bs {
             for off in 0..64 {
                 for len in 0..=300 {
-                    check_encode(&f, b, &data[off..off + len], Rounding::NearestEven, Overflow::NonFinite);
+                    check_encode(
+                        &f,
+                        b,
+                        &data[off..off + len],
+                        Rounding::NearestEven,
+                        Overflow::NonFinite,
+                    );
                 }
             }
         }
@@ -106,7 +163,9 @@ fn every_backend_equals_scalar_on_every_length_and_offset() {
 fn every_backend_equals_scalar_for_every_format_mode_and_policy() {
     let bs = backends();
     let data = inputs(2000);
-    let lens = [0usize, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257, 300, 1100];
+    let lens = [
+        0usize, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257, 300, 1100,
+    ];
     for (_, f, _) in ElementFormat::NAMED {
         for r in modes() {
             for o in [Overflow::NonFinite, Overflow::Saturate] {
@@ -125,7 +184,9 @@ fn every_backend_equals_scalar_for_every_format_mode_and_policy() {
 #[test]
 fn every_backend_decodes_like_scalar() {
     let bs = backends();
-    let bytes: Vec<u8> = (0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     for (_, f, _) in ElementFormat::NAMED {
         for len in (0..=300).chain([1024, 1500]) {
             let nbytes = f.packed_len(len).unwrap();
@@ -133,7 +194,10 @@ fn every_backend_decodes_like_scalar() {
                 let src = &bytes[off..off + nbytes];
                 let mut codes = vec![0u16; len];
                 pack::unpack(src, f.bits(), Layout::Dense, &mut codes).unwrap();
-                let want: Vec<u32> = codes.iter().map(|&c| f.decode(c as u32).to_bits()).collect();
+                let want: Vec<u32> = codes
+                    .iter()
+                    .map(|&c| f.decode(c as u32).to_bits())
+                    .collect();
                 for &b in &bs {
                     let mut out = vec![0f32; len];
                     f.decode_slice_with(b, src, &mut out).unwrap();
@@ -152,7 +216,10 @@ fn f64_f16_bf16_and_scaled_slices_match_scalar() {
         let n = f.packed_len(x.len()).unwrap();
         let r = Rounding::NearestEven;
         let o = Overflow::NonFinite;
-        let x64: Vec<f64> = x.iter().map(|&v| v as f64 * (1.0 + 2f64.powi(-40))).collect();
+        let x64: Vec<f64> = x
+            .iter()
+            .map(|&v| v as f64 * (1.0 + 2f64.powi(-40)))
+            .collect();
         let mut got = vec![0u8; n];
         f.encode_slice_f64(&x64, r, o, &mut got).unwrap();
         let codes: Vec<u16> = x64.iter().map(|&v| f.encode_f64(v, r, o) as u16).collect();
@@ -172,7 +239,10 @@ fn f64_f16_bf16_and_scaled_slices_match_scalar() {
 
         // Scaled: the encode of the exact quotient x / 4 (in f64; in f32 it could underflow).
         f.encode_slice_scaled(&x, 4.0, r, o, &mut got).unwrap();
-        let codes: Vec<u16> = x.iter().map(|&v| f.encode_f64(v as f64 / 4.0, r, o) as u16).collect();
+        let codes: Vec<u16> = x
+            .iter()
+            .map(|&v| f.encode_f64(v as f64 / 4.0, r, o) as u16)
+            .collect();
         let mut want = vec![0u8; n];
         pack::pack(&codes, f.bits(), Layout::Dense, &mut want).unwrap();
         assert!(got == want, "{f} scaled");
@@ -205,8 +275,15 @@ fn slice_length_errors_not_panics() {
     assert!(f.decode_slice(&[], &mut []).is_ok());
     assert_eq!(f.encode_vec(&[1.0, 2.0, 3.0], r.0, r.1).unwrap().len(), 2);
     assert!(f.decode_vec(&[0u8; 2], 5).is_err());
-    let missing = if cfg!(target_arch = "x86_64") { Backend::Neon } else { Backend::Avx2 };
-    assert!(f.encode_slice_with(missing, &[1.0], r.0, r.1, &mut [0u8; 1]).is_err());
+    let missing = if cfg!(target_arch = "x86_64") {
+        Backend::Neon
+    } else {
+        Backend::Avx2
+    };
+    assert!(
+        f.encode_slice_with(missing, &[1.0], r.0, r.1, &mut [0u8; 1])
+            .is_err()
+    );
 }
 
 #[test]
@@ -247,7 +324,10 @@ fn split_half_is_ggufs_order() {
     pack::pack(&codes, 4, Layout::SplitHalf, &mut out).unwrap();
     for g in 0..2 {
         for j in 0..16 {
-            assert_eq!(out[g * 16 + j], codes[g * 32 + j] | codes[g * 32 + j + 16] << 4);
+            assert_eq!(
+                out[g * 16 + j],
+                codes[g * 32 + j] | codes[g * 32 + j + 16] << 4
+            );
         }
     }
     let mut back = [0u8; 64];

@@ -18,7 +18,11 @@ pub(crate) fn has_avx2() -> bool {
     }
     #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
     {
-        cfg!(all(target_feature = "avx2", target_feature = "fma", target_feature = "f16c"))
+        cfg!(all(
+            target_feature = "avx2",
+            target_feature = "fma",
+            target_feature = "f16c"
+        ))
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -36,7 +40,11 @@ pub(crate) fn has_avx512() -> bool {
     }
     #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
     {
-        cfg!(all(target_feature = "avx512f", target_feature = "avx512bw", target_feature = "avx512vl"))
+        cfg!(all(
+            target_feature = "avx512f",
+            target_feature = "avx512bw",
+            target_feature = "avx512vl"
+        ))
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -74,7 +82,12 @@ pub(crate) fn decode_u8(backend: Backend, lut: &[f32; 256], codes: &[u8], out: &
 }
 
 /// Decodes dense 4-bit codes through a table of pairs on `backend`.
-pub(crate) fn decode_nibbles(backend: Backend, pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]) {
+pub(crate) fn decode_nibbles(
+    backend: Backend,
+    pairs: &[[f32; 2]; 256],
+    bytes: &[u8],
+    out: &mut [f32],
+) {
     match backend {
         #[cfg(target_arch = "x86_64")]
         Backend::Avx2 => x86::decode_nibbles_avx2(pairs, bytes, out),

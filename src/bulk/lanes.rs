@@ -93,7 +93,11 @@ pub(crate) fn encode_lane<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     let an = (f32::from_bits(a) * 18446744073709551616.0).to_bits();
     let sub = ef == 0;
     let sig = if sub { an & 0x7F_FFFF } else { a & 0x7F_FFFF } | 0x80_0000;
-    let e = if sub { (an >> 23) as i32 - 127 - 64 } else { ef as i32 - 127 };
+    let e = if sub {
+        (an >> 23) as i32 - 127 - 64
+    } else {
+        ef as i32 - 127
+    };
     let tiny = e < p.emin;
     let extra = if tiny { (p.emin - e) as u32 } else { 0 };
     let shift = (23 - p.m) + extra.min(40);
@@ -121,28 +125,44 @@ pub(crate) fn encode_lane<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     };
     let code = base.wrapping_add(ip).wrapping_add(up);
     let code = if tiny && p.zero_is_normal { 0 } else { code };
-    let n = neg as usize;
-    let signed_code = if code == 0 && !p.neg_zero { 0 } else { code | (p.sign_bit & neg.wrapping_neg()) };
+    let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
+    let signed_code = if code == 0 && !p.neg_zero {
+        0
+    } else {
+        code | (p.sign_bit & neg.wrapping_neg())
+    };
     let finite = if p.unsigned && neg != 0 {
-        if code == 0 && p.has_zero { 0 } else { p.invalid }
+        if code == 0 && p.has_zero {
+            0
+        } else {
+            p.invalid
+        }
     } else {
         signed_code
     };
-    let finite = if code > p.max_code { p.ov[n] } else { finite };
-    if ef == 255 {
-        if a & 0x7F_FFFF != 0 { p.nan[n] } else { p.inf_in[n] }
-    } else if a == 0 {
-        p.zero[n]
+    let finite = if code > p.max_code {
+        pick(p.ov)
     } else {
         finite
-    }
+    };
+    let special = if a & 0x7F_FFFF != 0 {
+        pick(p.nan)
+    } else {
+        pick(p.inf_in)
+    };
+    let r = if ef == 255 { special } else { finite };
+    if a == 0 { pick(p.zero) } else { r }
 }
 
 /// Encodes a chunk of f32 into codes. Inlined into each backend's `target_feature` entry.
 #[inline(always)]
 pub(crate) fn encode_chunk<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
-    for (o, v) in out.iter_mut().zip(x) {
-        *o = encode_lane::<MODE>(p, v.to_bits()) as u16;
+    // A local copy keeps every parameter in a register (broadcast once) for the whole loop.
+    let p = *p;
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    for i in 0..n {
+        out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u16;
     }
 }
 

@@ -188,7 +188,11 @@ impl ElementFormat {
         overflow: Overflow,
         out: &mut [u8],
     ) -> Result<(), Error> {
-        self.encode_generic(x.len(), |i| self.encode_f64(x[i], per_element(rounding, i as u64), overflow), out)
+        self.encode_generic(
+            x.len(),
+            |i| self.encode_f64(x[i], per_element(rounding, i as u64), overflow),
+            out,
+        )
     }
 
     /// Encodes f16 values (each rounded once).
@@ -202,7 +206,11 @@ impl ElementFormat {
         overflow: Overflow,
         out: &mut [u8],
     ) -> Result<(), Error> {
-        self.encode_generic(x.len(), |i| self.encode_f16(x[i], per_element(rounding, i as u64), overflow), out)
+        self.encode_generic(
+            x.len(),
+            |i| self.encode_f16(x[i], per_element(rounding, i as u64), overflow),
+            out,
+        )
     }
 
     /// Encodes bf16 values (each rounded once).
@@ -216,7 +224,11 @@ impl ElementFormat {
         overflow: Overflow,
         out: &mut [u8],
     ) -> Result<(), Error> {
-        self.encode_generic(x.len(), |i| self.encode_bf16(x[i], per_element(rounding, i as u64), overflow), out)
+        self.encode_generic(
+            x.len(),
+            |i| self.encode_bf16(x[i], per_element(rounding, i as u64), overflow),
+            out,
+        )
     }
 
     /// Encodes `x / scale` (the quotient formed in f64, then rounded once into the format;
@@ -273,13 +285,21 @@ impl ElementFormat {
     ///
     /// # Errors
     /// As `decode_slice`, and [`Error::Unsupported`] if the CPU lacks the backend.
-    pub fn decode_slice_with(&self, backend: Backend, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
+    pub fn decode_slice_with(
+        &self,
+        backend: Backend,
+        bytes: &[u8],
+        out: &mut [f32],
+    ) -> Result<(), Error> {
         backend.check()?;
         len_check("packed input", self.packed_len(out.len())?, bytes.len())?;
         let bits = self.bits();
         if backend == Backend::Scalar || bits > 8 {
             let mut codes = [0u16; CHUNK];
-            for (bc, oc) in bytes.chunks(CHUNK * bits as usize / 8).zip(out.chunks_mut(CHUNK)) {
+            for (bc, oc) in bytes
+                .chunks(CHUNK * bits as usize / 8)
+                .zip(out.chunks_mut(CHUNK))
+            {
                 let codes = &mut codes[..oc.len()];
                 pack::unpack(bc, bits, Layout::Dense, codes)?;
                 for (o, &c) in oc.iter_mut().zip(codes.iter()) {
@@ -307,7 +327,10 @@ impl ElementFormat {
             }
             _ => {
                 let mut codes = [0u8; CHUNK];
-                for (bc, oc) in bytes.chunks(CHUNK * bits as usize / 8).zip(out.chunks_mut(CHUNK)) {
+                for (bc, oc) in bytes
+                    .chunks(CHUNK * bits as usize / 8)
+                    .zip(out.chunks_mut(CHUNK))
+                {
                     let codes = &mut codes[..oc.len()];
                     pack::unpack(bc, bits, Layout::Dense, codes)?;
                     crate::arch::decode_u8(backend, &lut, codes, oc);
@@ -322,7 +345,12 @@ impl ElementFormat {
     ///
     /// # Errors
     /// As [`decode_slice`](Self::decode_slice).
-    pub fn decode_slice_scaled(&self, bytes: &[u8], scale: f32, out: &mut [f32]) -> Result<(), Error> {
+    pub fn decode_slice_scaled(
+        &self,
+        bytes: &[u8],
+        scale: f32,
+        out: &mut [f32],
+    ) -> Result<(), Error> {
         self.decode_slice(bytes, out)?;
         for v in out.iter_mut() {
             *v *= scale;
@@ -346,7 +374,12 @@ impl ElementFormat {
         self.decode_narrow(bytes, out, bf16::from_f32)
     }
 
-    fn decode_narrow<T>(&self, bytes: &[u8], out: &mut [T], conv: fn(f32) -> T) -> Result<(), Error> {
+    fn decode_narrow<T>(
+        &self,
+        bytes: &[u8],
+        out: &mut [T],
+        conv: fn(f32) -> T,
+    ) -> Result<(), Error> {
         len_check("packed input", self.packed_len(out.len())?, bytes.len())?;
         let bits = self.bits() as usize;
         let mut tmp = [0f32; CHUNK];
@@ -365,7 +398,12 @@ impl ElementFormat {
     /// # Errors
     /// On a size overflow.
     #[cfg(feature = "alloc")]
-    pub fn encode_vec(&self, x: &[f32], rounding: Rounding, overflow: Overflow) -> Result<alloc::vec::Vec<u8>, Error> {
+    pub fn encode_vec(
+        &self,
+        x: &[f32],
+        rounding: Rounding,
+        overflow: Overflow,
+    ) -> Result<alloc::vec::Vec<u8>, Error> {
         let mut out = alloc::vec![0u8; self.packed_len(x.len())?];
         self.encode_slice(x, rounding, overflow, &mut out)?;
         Ok(out)

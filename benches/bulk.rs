@@ -1,0 +1,292 @@
+//! Bulk kernels beside the scalar tier, the peers, and a streaming copy of the same bytes.
+//!
+//!     cargo bench --bench bulk                       # all groups, both sizes
+//!     cargo bench --bench bulk -- 'decode_e2m1/dram' # one group
+//!
+//! "cache" groups use 256Ki elements (fresh inputs, outputs within L2/L3); "dram" groups use
+//! 16Mi elements, whose f32 side (64 MiB) exceeds this machine's L3. `copy` moves the same
+//! bytes as the kernel: it reads the input bytes once and writes the output bytes once.
+
+use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use half::slice::HalfFloatSliceExt;
+use lowbit::{Backend, BlockFormat, ElementFormat, Overflow, Rounding};
+use std::time::Duration;
+
+const SIZES: [(&str, usize); 2] = [("cache", 1 << 18), ("dram", 1 << 24)];
+
+/// Reads `src` once and fills `dst` with copies of it: the memory traffic of a kernel that
+/// turns `src.len()` bytes into `dst.len()` bytes, at memcpy speed.
+fn stream_copy(src: &[u8], dst: &mut [u8]) {
+    let ratio = dst.len().div_ceil(src.len().max(1)).max(1);
+    const CH: usize = 4096;
+    for (i, s) in src.chunks(CH).enumerate() {
+        let start = i * CH * ratio;
+        let end = (start + s.len() * ratio).min(dst.len());
+        if start >= end {
+            break;
+        }
+        for d in dst[start..end].chunks_mut(s.len()) {
+            d.copy_from_slice(&s[..d.len()]);
+        }
+    }
+    if src.len() > dst.len() {
+        // Shrinking kernels (encode): read everything, write the smaller output.
+        let mut acc = 0u8;
+        for c in src.chunks(dst.len().max(1)) {
+            acc ^= c[c.len() - 1];
+        }
+        black_box(acc);
+        dst.copy_from_slice(&src[..dst.len()]);
+    }
+}
+
+/// LLM-like f32 data: a deterministic mix of scales.
+fn data(n: usize) -> Vec<f32> {
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let u = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+            u * 8.0 * if s & 0xF00 == 0 { 30.0 } else { 1.0 }
+        })
+        .collect()
+}
+
+fn group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    size: &str,
+    n: usize,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(format!("{name}/{size}"));
+    g.throughput(Throughput::Elements(n as u64));
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(300));
+    g.measurement_time(Duration::from_millis(1500));
+    g
+}
+
+fn decode_benches(c: &mut Criterion) {
+    for (size, n) in SIZES {
+        for (name, fmt) in [
+            ("decode_e2m1", ElementFormat::FLOAT4_E2M1FN),
+            ("decode_int4", ElementFormat::INT4),
+            ("decode_e4m3", ElementFormat::FLOAT8_E4M3FN),
+            ("decode_e8m0", ElementFormat::FLOAT8_E8M0FNU),
+        ] {
+            let x = data(n);
+            let packed = fmt
+                .encode_vec(&x, Rounding::NearestEven, Overflow::Saturate)
+                .unwrap();
+            let mut out = vec![0f32; n];
+            let mut g = group(c, name, size, n);
+            for b in Backend::available() {
+                if b == Backend::Scalar && size == "dram" {
+                    continue; // the scalar tier is measured in cache; at DRAM size it only repeats
+                }
+                g.bench_function(BenchmarkId::new("lowbit", format!("{b:?}")), |bch| {
+                    bch.iter(|| {
+                        fmt.decode_slice_with(b, black_box(&packed), &mut out)
+                            .unwrap()
+                    })
+                });
+            }
+            let out_bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+            g.bench_function("copy-same-bytes", |bch| {
+                bch.iter(|| stream_copy(black_box(&packed), out_bytes))
+            });
+            let mut out = vec![0f32; n];
+            if fmt == ElementFormat::FLOAT4_E2M1FN {
+                // microfloat decodes one code per byte (no nibble unpacking).
+                let bytes: Vec<u8> = (0..n)
+                    .map(|i| (packed[i / 2] >> (4 * (i % 2))) & 15)
+                    .collect();
+                g.bench_function("microfloat-byte-lut", |bch| {
+                    bch.iter(|| {
+                        for (o, &b) in out.iter_mut().zip(black_box(&bytes)) {
+                            *o = microfloat::f4e2m1fn::from_bits(b).to_f32();
+                        }
+                    })
+                });
+            }
+            if fmt == ElementFormat::FLOAT8_E4M3FN {
+                g.bench_function("microfloat", |bch| {
+                    bch.iter(|| {
+                        for (o, &b) in out.iter_mut().zip(black_box(&packed)) {
+                            *o = microfloat::f8e4m3fn::from_bits(b).to_f32();
+                        }
+                    })
+                });
+                g.bench_function("float8", |bch| {
+                    bch.iter(|| {
+                        for (o, &b) in out.iter_mut().zip(black_box(&packed)) {
+                            *o = float8::F8E4M3::from_bits(b).to_f32();
+                        }
+                    })
+                });
+                g.bench_function("minifloat", |bch| {
+                    bch.iter(|| {
+                        for (o, &b) in out.iter_mut().zip(black_box(&packed)) {
+                            *o = minifloat::F8E4M3FN::from_bits(b).to_f32();
+                        }
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+fn encode_benches(c: &mut Criterion) {
+    for (size, n) in SIZES {
+        let x = data(n);
+        for (name, fmt, o) in [
+            (
+                "encode_e4m3_nonfinite",
+                ElementFormat::FLOAT8_E4M3FN,
+                Overflow::NonFinite,
+            ),
+            (
+                "encode_e4m3_saturate",
+                ElementFormat::FLOAT8_E4M3FN,
+                Overflow::Saturate,
+            ),
+            (
+                "encode_e5m2",
+                ElementFormat::FLOAT8_E5M2,
+                Overflow::NonFinite,
+            ),
+            (
+                "encode_e3m2",
+                ElementFormat::FLOAT6_E3M2FN,
+                Overflow::Saturate,
+            ),
+            (
+                "encode_e2m1",
+                ElementFormat::FLOAT4_E2M1FN,
+                Overflow::Saturate,
+            ),
+        ] {
+            let mut out = vec![0u8; fmt.packed_len(n).unwrap()];
+            let mut g = group(c, name, size, n);
+            for b in Backend::available() {
+                if b == Backend::Scalar && size == "dram" {
+                    continue;
+                }
+                g.bench_function(BenchmarkId::new("lowbit", format!("{b:?}")), |bch| {
+                    bch.iter(|| {
+                        fmt.encode_slice_with(b, black_box(&x), Rounding::NearestEven, o, &mut out)
+                            .unwrap()
+                    })
+                });
+            }
+            let xb: &[u8] = bytemuck::cast_slice(&x);
+            g.bench_function("copy-same-bytes", |bch| {
+                bch.iter(|| stream_copy(black_box(xb), &mut out))
+            });
+            let mut bytes = vec![0u8; n];
+            if fmt == ElementFormat::FLOAT8_E4M3FN && o == Overflow::NonFinite {
+                g.bench_function("float8", |bch| {
+                    bch.iter(|| {
+                        for (o, &v) in bytes.iter_mut().zip(black_box(&x)) {
+                            *o = float8::F8E4M3::from_f32(v).to_bits();
+                        }
+                    })
+                });
+                g.bench_function("minifloat", |bch| {
+                    bch.iter(|| {
+                        for (o, &v) in bytes.iter_mut().zip(black_box(&x)) {
+                            *o = minifloat::F8E4M3FN::from_f32(v).to_bits();
+                        }
+                    })
+                });
+                g.bench_function("microfloat", |bch| {
+                    bch.iter(|| {
+                        for (o, &v) in bytes.iter_mut().zip(black_box(&x)) {
+                            *o = microfloat::f8e4m3fn::from_f32(v).to_bits();
+                        }
+                    })
+                });
+            }
+            if fmt == ElementFormat::FLOAT4_E2M1FN {
+                g.bench_function("minifloat-unpacked", |bch| {
+                    bch.iter(|| {
+                        for (o, &v) in bytes.iter_mut().zip(black_box(&x)) {
+                            *o = minifloat::F4E2M1FN::from_f32(v).to_bits();
+                        }
+                    })
+                });
+                g.bench_function("microfloat-unpacked", |bch| {
+                    bch.iter(|| {
+                        for (o, &v) in bytes.iter_mut().zip(black_box(&x)) {
+                            *o = microfloat::f4e2m1fn::from_f32(v).to_bits();
+                        }
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+fn half_benches(c: &mut Criterion) {
+    for (size, n) in SIZES {
+        let x = data(n);
+        let fmt = ElementFormat::FLOAT16;
+        let mut out = vec![0u8; n * 2];
+        let mut g = group(c, "encode_f16", size, n);
+        g.bench_function("lowbit", |bch| {
+            bch.iter(|| {
+                fmt.encode_slice(
+                    black_box(&x),
+                    Rounding::NearestEven,
+                    Overflow::NonFinite,
+                    &mut out,
+                )
+                .unwrap()
+            })
+        });
+        let mut h = vec![half::f16::ZERO; n];
+        g.bench_function("half", |bch| {
+            bch.iter(|| h.convert_from_f32_slice(black_box(&x)))
+        });
+        g.finish();
+        let mut y = vec![0f32; n];
+        let mut g = group(c, "decode_f16", size, n);
+        g.bench_function("lowbit", |bch| {
+            bch.iter(|| fmt.decode_slice(black_box(&out), &mut y).unwrap())
+        });
+        g.bench_function("half", |bch| bch.iter(|| h.convert_to_f32_slice(&mut y)));
+        g.finish();
+    }
+}
+
+fn block_benches(c: &mut Criterion) {
+    for (size, n) in SIZES {
+        let x = data(n);
+        let mut y = vec![0f32; n];
+        let mut g = group(c, "fake_quant", size, n);
+        for (name, bf) in [
+            ("mxfp4", BlockFormat::MXFP4),
+            ("mxfp8_e4m3", BlockFormat::MXFP8_E4M3),
+            ("nvfp4", BlockFormat::NVFP4),
+        ] {
+            g.bench_function(name, |bch| {
+                bch.iter(|| bf.quantize_dequantize(black_box(&x), &mut y).unwrap())
+            });
+        }
+        g.bench_function("copy-f32", |bch| {
+            bch.iter(|| y.copy_from_slice(black_box(&x)))
+        });
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = decode_benches, encode_benches, half_benches, block_benches
+}
+criterion_main!(benches);
