@@ -70,6 +70,44 @@ pub(crate) fn encode_chunk(backend: Backend, p: &LaneParams, mode: u8, x: &[f32]
     }
 }
 
+/// Encodes a chunk into one code per byte, then (for 4-bit formats) packs nibbles, on
+/// `backend`. `out` holds `x.len()` bytes, or `x.len() / 2` when `nibbles` (x.len() even).
+pub(crate) fn encode_chunk_bytes(
+    backend: Backend,
+    p: &LaneParams,
+    mode: u8,
+    x: &[f32],
+    nibbles: bool,
+    out: &mut [u8],
+) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::encode_bytes_avx2(p, mode, x, nibbles, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::encode_bytes_avx512(p, mode, x, nibbles, out),
+        _ => lanes_encode_bytes(p, mode, x, nibbles, out),
+    }
+}
+
+/// The shared body of [`encode_chunk_bytes`], inlined into every backend.
+#[inline(always)]
+pub(crate) fn lanes_encode_bytes(
+    p: &LaneParams,
+    mode: u8,
+    x: &[f32],
+    nibbles: bool,
+    out: &mut [u8],
+) {
+    if nibbles {
+        let mut codes = [0u8; crate::bulk::CHUNK];
+        let codes = &mut codes[..x.len()];
+        lanes::encode_chunk_u8_any(p, mode, x, codes);
+        lanes::pack_nibbles(codes, out);
+    } else {
+        lanes::encode_chunk_u8_any(p, mode, x, out);
+    }
+}
+
 /// Decodes 8-bit codes through a table on `backend`.
 pub(crate) fn decode_u8(backend: Backend, lut: &[f32; 256], codes: &[u8], out: &mut [f32]) {
     match backend {

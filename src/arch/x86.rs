@@ -26,6 +26,12 @@ entry!(encode_chunk_avx2, encode_chunk_avx2_tf, "avx2,fma,f16c", super::has_avx2
 entry!(encode_chunk_avx512, encode_chunk_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]),
     lanes::encode_chunk_any(p, mode, x, out));
+entry!(encode_bytes_avx2, encode_bytes_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (p: &LaneParams, mode: u8, x: &[f32], nibbles: bool, out: &mut [u8]),
+    super::lanes_encode_bytes(p, mode, x, nibbles, out));
+entry!(encode_bytes_avx512, encode_bytes_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (p: &LaneParams, mode: u8, x: &[f32], nibbles: bool, out: &mut [u8]),
+    super::lanes_encode_bytes(p, mode, x, nibbles, out));
 entry!(decode_u8_avx2, decode_u8_avx2_tf, "avx2,fma,f16c", super::has_avx2,
     (lut: &[f32; 256], codes: &[u8], out: &mut [f32]),
     lanes::decode_u8_lut(lut, codes, out));

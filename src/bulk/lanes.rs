@@ -36,6 +36,9 @@ pub(crate) struct LaneParams {
     ov: [u32; 2],
     /// Result for ±0.
     zero: [u32; 2],
+    /// Whether [`encode_lane_lean`] applies: every f32 subnormal lies below the format's
+    /// lowest binade (emin > −126) and exponent field 0 holds subnormals.
+    pub(crate) lean: bool,
 }
 
 impl LaneParams {
@@ -77,6 +80,7 @@ impl LaneParams {
                 inf_in: [enc(f32::INFINITY), enc(f32::NEG_INFINITY)],
                 ov,
                 zero: [enc(0.0), enc(-0.0)],
+                lean: spec.emin() > -126 && !spec.zero_is_normal(),
             },
             mode,
         ))
@@ -152,6 +156,98 @@ pub(crate) fn encode_lane<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     };
     let r = if ef == 255 { special } else { finite };
     if a == 0 { pick(p.zero) } else { r }
+}
+
+/// The same conversion in fewer operations, for formats where [`LaneParams::lean`] holds.
+///
+/// Rounding is an integer add of a mode-specific bias below the kept bits followed by a
+/// shift (as in ml_dtypes' `ConvertImpl`): the carry of a round-up ripples into the exponent.
+/// Target subnormals just shift further. An f32 subnormal input is read as exponent −126
+/// without its implicit bit, which is its exact value, and is always a target subnormal here.
+#[inline(always)]
+pub(crate) fn encode_lane_lean<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
+    let neg = x >> 31;
+    let a = x & 0x7FFF_FFFF;
+    let ef = (a >> 23) as i32;
+    let e = ef.max(1) - 127;
+    let sig = (a & 0x7F_FFFF) | if ef != 0 { 0x80_0000 } else { 0 };
+    let d = (p.emin - e).max(0) as u32;
+    let s = ((23 - p.m) + d).min(31);
+    let unit = 1u32 << s;
+    let bias = match MODE {
+        NE => (unit >> 1) - 1 + ((sig >> s) & 1),
+        NA => unit >> 1,
+        TZ => 0,
+        TP => (unit - 1) & neg.wrapping_sub(1),
+        _ => (unit - 1) & neg.wrapping_neg(),
+    };
+    let ip = (sig + bias) >> s;
+    let base = if d > 0 {
+        0
+    } else {
+        ((e + p.bias - 1) as u32).wrapping_shl(p.m)
+    };
+    let code = base.wrapping_add(ip);
+    let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
+    let signed_code = if code == 0 && !p.neg_zero {
+        0
+    } else {
+        code | (p.sign_bit & neg.wrapping_neg())
+    };
+    let finite = if p.unsigned && neg != 0 {
+        if code == 0 { 0 } else { p.invalid }
+    } else {
+        signed_code
+    };
+    let finite = if code > p.max_code {
+        pick(p.ov)
+    } else {
+        finite
+    };
+    let special = if a & 0x7F_FFFF != 0 {
+        pick(p.nan)
+    } else {
+        pick(p.inf_in)
+    };
+    let r = if ef == 255 { special } else { finite };
+    if a == 0 { pick(p.zero) } else { r }
+}
+
+/// Encodes a chunk of f32 into one code per byte (formats of at most 8 bits).
+#[inline(always)]
+pub(crate) fn encode_chunk_u8<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u8]) {
+    let p = *p;
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    if p.lean {
+        for i in 0..n {
+            out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u8;
+        }
+    } else {
+        for i in 0..n {
+            out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u8;
+        }
+    }
+}
+
+/// Dispatches the mode for [`encode_chunk_u8`].
+#[inline(always)]
+pub(crate) fn encode_chunk_u8_any(p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]) {
+    match mode {
+        NE => encode_chunk_u8::<NE>(p, x, out),
+        NA => encode_chunk_u8::<NA>(p, x, out),
+        TZ => encode_chunk_u8::<TZ>(p, x, out),
+        TP => encode_chunk_u8::<TP>(p, x, out),
+        _ => encode_chunk_u8::<TN>(p, x, out),
+    }
+}
+
+/// Packs one-per-byte 4-bit codes two per byte (element 2j in the low nibble).
+#[inline(always)]
+pub(crate) fn pack_nibbles(codes: &[u8], out: &mut [u8]) {
+    for (o, pair) in out.iter_mut().zip(codes.chunks_exact(2)) {
+        *o = pair[0] | pair[1] << 4;
+    }
 }
 
 /// Encodes a chunk of f32 into codes. Inlined into each backend's `target_feature` entry.

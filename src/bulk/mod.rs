@@ -83,7 +83,7 @@ impl Backend {
 }
 
 /// Elements per stack-buffered chunk (a multiple of 8, so every width packs to whole bytes).
-const CHUNK: usize = 512;
+pub(crate) const CHUNK: usize = 512;
 
 fn len_check(what: &'static str, expected: usize, actual: usize) -> Result<(), Error> {
     if expected == actual {
@@ -155,6 +155,33 @@ impl ElementFormat {
             (_, ElementFormat::Float(s)) => lanes::LaneParams::new(s, rounding, overflow),
             _ => None,
         };
+        if let Some((p, mode)) = &lane {
+            // 8-bit codes go straight to the output; 4-bit codes through a nibble pack.
+            if bits == 8 || bits == 4 {
+                let nib = bits == 4;
+                let even = if nib { x.len() & !1 } else { x.len() };
+                for (xc, oc) in
+                    x[..even]
+                        .chunks(CHUNK)
+                        .zip(out.chunks_mut(if nib { CHUNK / 2 } else { CHUNK }))
+                {
+                    crate::arch::encode_chunk_bytes(backend, p, *mode, xc, nib, oc);
+                }
+                if even < x.len() {
+                    let mut last = [0u8; 1];
+                    crate::arch::encode_chunk_bytes(
+                        backend,
+                        p,
+                        *mode,
+                        &x[even..],
+                        false,
+                        &mut last,
+                    );
+                    out[even / 2] = last[0];
+                }
+                return Ok(());
+            }
+        }
         let mut codes = [0u16; CHUNK];
         for (ci, (xc, oc)) in x
             .chunks(CHUNK)
