@@ -20,6 +20,7 @@ pub mod pack;
 mod round;
 mod scalar;
 pub mod spec;
+pub mod ternary;
 
 pub use block::{BlockFormat, MxScaleRule, Scheme};
 pub use bulk::Backend;

@@ -134,3 +134,25 @@ pub(crate) fn decode_nibbles(
         _ => lanes::decode_nibbles_lut(pairs, bytes, out),
     }
 }
+
+/// Dense 2-bit ternary codes to i8 on `backend`.
+pub(crate) fn trits_to_i8(backend: Backend, bytes: &[u8], out: &mut [i8]) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::trits_to_i8_avx2(bytes, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::trits_to_i8_avx512(bytes, out),
+        _ => crate::ternary::kernels::trits_to_i8(bytes, out),
+    }
+}
+
+/// Dense 2-bit ternary × i8 dot product on `backend`.
+pub(crate) fn dot_twobit(backend: Backend, bytes: &[u8], a: &[i8]) -> i32 {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::dot_twobit_avx2(bytes, a),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::dot_twobit_avx512(bytes, a),
+        _ => crate::ternary::kernels::dot_twobit(bytes, a),
+    }
+}

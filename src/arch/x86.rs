@@ -4,14 +4,17 @@ use crate::bulk::lanes::{self, LaneParams};
 
 macro_rules! entry {
     ($safe:ident, $inner:ident, $features:literal, $has:path, ($($arg:ident: $ty:ty),*), $body:expr) => {
+        entry!($safe, $inner, $features, $has, ($($arg: $ty),*) -> (), $body);
+    };
+    ($safe:ident, $inner:ident, $features:literal, $has:path, ($($arg:ident: $ty:ty),*) -> $ret:ty, $body:expr) => {
         /// # Safety
         /// - The CPU must support every feature in the `target_feature` list.
         #[target_feature(enable = $features)]
-        unsafe fn $inner($($arg: $ty),*) {
+        unsafe fn $inner($($arg: $ty),*) -> $ret {
             $body
         }
 
-        pub(super) fn $safe($($arg: $ty),*) {
+        pub(super) fn $safe($($arg: $ty),*) -> $ret {
             debug_assert!($has());
             // SAFETY: callers reach this only through a `Backend` whose `is_available()`
             // returned true, i.e. after run-time detection of exactly these features.
@@ -44,3 +47,15 @@ entry!(decode_nibbles_avx2, decode_nibbles_avx2_tf, "avx2,fma,f16c", super::has_
 entry!(decode_nibbles_avx512, decode_nibbles_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]),
     lanes::decode_nibbles_lut(pairs, bytes, out));
+entry!(trits_to_i8_avx2, trits_to_i8_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (bytes: &[u8], out: &mut [i8]),
+    crate::ternary::kernels::trits_to_i8(bytes, out));
+entry!(trits_to_i8_avx512, trits_to_i8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (bytes: &[u8], out: &mut [i8]),
+    crate::ternary::kernels::trits_to_i8(bytes, out));
+entry!(dot_twobit_avx2, dot_twobit_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (bytes: &[u8], a: &[i8]) -> i32,
+    crate::ternary::kernels::dot_twobit(bytes, a));
+entry!(dot_twobit_avx512, dot_twobit_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (bytes: &[u8], a: &[i8]) -> i32,
+    crate::ternary::kernels::dot_twobit(bytes, a));
