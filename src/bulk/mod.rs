@@ -155,6 +155,13 @@ impl ElementFormat {
             (_, ElementFormat::Float(s)) => lanes::LaneParams::new(s, rounding, overflow),
             _ => None,
         };
+        if backend != Backend::Scalar
+            && rounding == Rounding::NearestEven
+            && overflow == Overflow::NonFinite
+            && self.encode_halfs(x, out)
+        {
+            return Ok(());
+        }
         if let Some((p, mode)) = &lane {
             // 8-bit codes go straight to the output; 4-bit codes through a nibble pack.
             if bits == 8 || bits == 4 {
@@ -321,6 +328,9 @@ impl ElementFormat {
         backend.check()?;
         len_check("packed input", self.packed_len(out.len())?, bytes.len())?;
         let bits = self.bits();
+        if backend != Backend::Scalar && self.decode_halfs(bytes, out) {
+            return Ok(());
+        }
         if backend == Backend::Scalar || bits > 8 {
             let mut codes = [0u16; CHUNK];
             for (bc, oc) in bytes
@@ -365,6 +375,102 @@ impl ElementFormat {
             }
         }
         Ok(())
+    }
+
+    /// f32 → float16/bfloat16 with `half`'s slice conversion (F16C where the CPU has it),
+    /// which rounds to nearest-even and overflows to ±∞ exactly as the scalar definition does
+    /// (checked over the f32 range in the tests); NaN lanes get this crate's canonical NaN.
+    /// Returns false for other formats.
+    fn encode_halfs(&self, x: &[f32], out: &mut [u8]) -> bool {
+        use half::slice::HalfFloatSliceExt;
+        let is_f16 = *self == ElementFormat::FLOAT16;
+        if !is_f16 && *self != ElementFormat::BFLOAT16 {
+            return false;
+        }
+        // An aligned output is converted in place (then NaN lanes fixed); otherwise through a
+        // bounce buffer.
+        if let Ok(codes) = bytemuck::try_cast_slice_mut::<u8, u16>(out) {
+            if cfg!(target_endian = "little") {
+                if is_f16 {
+                    bytemuck::cast_slice_mut::<u16, f16>(codes).convert_from_f32_slice(x);
+                } else {
+                    bytemuck::cast_slice_mut::<u16, bf16>(codes).convert_from_f32_slice(x);
+                }
+                if any_nan(x) {
+                    for (c, v) in codes.iter_mut().zip(x).filter(|(_, v)| v.is_nan()) {
+                        *c = self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16;
+                    }
+                }
+                return true;
+            }
+        }
+        let mut h = [f16::ZERO; CHUNK];
+        let mut b = [bf16::ZERO; CHUNK];
+        for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
+            let n = xc.len();
+            let bits: &[u16] = if is_f16 {
+                h[..n].convert_from_f32_slice(xc);
+                bytemuck::cast_slice(&h[..n])
+            } else {
+                b[..n].convert_from_f32_slice(xc);
+                bytemuck::cast_slice(&b[..n])
+            };
+            for ((o, &c), v) in oc.chunks_exact_mut(2).zip(bits).zip(xc) {
+                let c = if v.is_nan() {
+                    self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16
+                } else {
+                    c
+                };
+                o.copy_from_slice(&c.to_le_bytes());
+            }
+        }
+        true
+    }
+
+    /// float16/bfloat16 → f32 with `half`'s exact slice conversion; false for other formats.
+    fn decode_halfs(&self, bytes: &[u8], out: &mut [f32]) -> bool {
+        use half::slice::HalfFloatSliceExt;
+        let is_f16 = *self == ElementFormat::FLOAT16;
+        if !is_f16 && *self != ElementFormat::BFLOAT16 {
+            return false;
+        }
+        let canon = |o: &mut f32| {
+            *o = if o.is_sign_negative() {
+                -f32::NAN
+            } else {
+                f32::NAN
+            }
+        };
+        if let Ok(codes) = bytemuck::try_cast_slice::<u8, u16>(bytes) {
+            if cfg!(target_endian = "little") {
+                if is_f16 {
+                    bytemuck::cast_slice::<u16, f16>(codes).convert_to_f32_slice(out);
+                } else {
+                    bytemuck::cast_slice::<u16, bf16>(codes).convert_to_f32_slice(out);
+                }
+                if any_nan(out) {
+                    out.iter_mut().filter(|o| o.is_nan()).for_each(canon);
+                }
+                return true;
+            }
+        }
+        let mut codes = [0u16; CHUNK];
+        for (bc, oc) in bytes.chunks(CHUNK * 2).zip(out.chunks_mut(CHUNK)) {
+            let c = &mut codes[..oc.len()];
+            for (d, s) in c.iter_mut().zip(bc.chunks_exact(2)) {
+                *d = u16::from_le_bytes([s[0], s[1]]);
+            }
+            if is_f16 {
+                let h: &[f16] = bytemuck::cast_slice(c);
+                h.convert_to_f32_slice(oc);
+            } else {
+                let h: &[bf16] = bytemuck::cast_slice(c);
+                h.convert_to_f32_slice(oc);
+            }
+            // `half` keeps NaN payloads; the definition returns the canonical NaN, signed.
+            oc.iter_mut().filter(|o| o.is_nan()).for_each(canon);
+        }
+        true
     }
 
     /// Decodes and multiplies by `scale` (one f32 multiply per element; exact for power-of-two
@@ -447,6 +553,12 @@ impl ElementFormat {
         self.decode_slice(bytes, &mut out)?;
         Ok(out)
     }
+}
+
+/// Whether any element is NaN (a branch-free fold, so it vectorizes).
+#[inline]
+fn any_nan(x: &[f32]) -> bool {
+    x.iter().fold(false, |a, v| a | v.is_nan())
 }
 
 /// The rounding for element `i` of a slice: a stochastic seed becomes that element's draw.
