@@ -4,9 +4,13 @@
 //! 2. The error of an LLM-like weight tensor (Gaussian weights with a few outlier input
 //!    channels) stored in each element format (per-tensor absmax scaling) and in each block
 //!    format.
+//! 3. Single-thread throughput of the main kernels beside a copy of the same bytes.
 
 use lowbit::metrics::ErrorStats;
-use lowbit::{BlockFormat, ElementFormat, Format, Overflow, Rounding};
+use lowbit::ternary::{self, TritLayout};
+use lowbit::{Backend, BlockFormat, ElementFormat, Format, Overflow, Rounding};
+use std::hint::black_box;
+use std::time::Instant;
 
 /// A small deterministic generator (xorshift64*), so the tour prints the same every run.
 struct Rng(u64);
@@ -149,4 +153,119 @@ fn main() {
         let bits = bf.element().bits() as f64 + 8.0 / bf.block_len() as f64;
         row(name, bits, &y);
     }
+
+    throughput();
+}
+
+/// Best of five runs, in G elements per second.
+fn rate(n: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let best = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    n as f64 / best / 1e9
+}
+
+/// Copies `src` into `dst` (repeating or truncating it): the memory traffic of a kernel that
+/// turns `src` into `dst`.
+fn copy_like(src: &[u8], dst: &mut [u8]) {
+    if src.len() >= dst.len() {
+        let ratio = src.len() / dst.len().max(1);
+        for (d, s) in dst.chunks_mut(4096).zip(src.chunks(4096 * ratio)) {
+            let acc = s.iter().fold(0u8, |a, &b| a ^ b);
+            d.copy_from_slice(&s[..d.len()]);
+            d[0] ^= acc;
+        }
+    } else {
+        let ratio = dst.len().div_ceil(src.len().max(1));
+        for (s, d) in src.chunks(4096).zip(dst.chunks_mut(4096 * ratio)) {
+            for part in d.chunks_mut(s.len()) {
+                part.copy_from_slice(&s[..part.len()]);
+            }
+        }
+    }
+}
+
+fn throughput() {
+    let n = 1 << 22;
+    let x: Vec<f32> = llm_like_tensor().into_iter().cycle().take(n).collect();
+    println!(
+        "\nSingle-thread throughput, {n} elements, backend {:?} (G elements/s; copy = the same \
+         bytes in and out)\n",
+        Backend::best()
+    );
+    println!(
+        "{:<34} {:>9} {:>9} {:>7}",
+        "kernel", "lowbit", "copy", "ratio"
+    );
+    let line = |name: &str, ours: f64, copy: f64| {
+        println!(
+            "{:<34} {:>9.2} {:>9.2} {:>6.0}%",
+            name,
+            ours,
+            copy,
+            100.0 * ours / copy
+        );
+    };
+    let mut out = vec![0f32; n];
+    let r = (Rounding::NearestEven, Overflow::NonFinite);
+    for (name, f) in [
+        ("decode E2M1 -> f32", ElementFormat::FLOAT4_E2M1FN),
+        ("decode INT4 -> f32", ElementFormat::INT4),
+        ("decode E4M3 -> f32", ElementFormat::FLOAT8_E4M3FN),
+    ] {
+        let packed = f.encode_vec(&x, r.0, Overflow::Saturate).unwrap();
+        let ours = rate(n, || f.decode_slice(black_box(&packed), &mut out).unwrap());
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+        let copy = rate(n, || copy_like(black_box(&packed), bytes));
+        line(name, ours, copy);
+    }
+    for (name, f) in [
+        ("encode f32 -> E4M3", ElementFormat::FLOAT8_E4M3FN),
+        ("encode f32 -> E2M1", ElementFormat::FLOAT4_E2M1FN),
+        ("encode f32 -> float16", ElementFormat::FLOAT16),
+    ] {
+        let mut packed = vec![0u8; f.packed_len(n).unwrap()];
+        let ours = rate(n, || {
+            f.encode_slice(black_box(&x), r.0, r.1, &mut packed)
+                .unwrap()
+        });
+        let src: &[u8] = bytemuck::cast_slice(&x);
+        let copy = rate(n, || copy_like(black_box(src), &mut packed));
+        line(name, ours, copy);
+    }
+    let src: &[u8] = bytemuck::cast_slice(&x);
+    for (name, bf) in [
+        ("fake-quant MXFP4", BlockFormat::MXFP4),
+        ("fake-quant NVFP4", BlockFormat::NVFP4),
+    ] {
+        let ours = rate(n, || {
+            bf.quantize_dequantize(black_box(&x), &mut out).unwrap()
+        });
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+        let copy = rate(n, || copy_like(black_box(src), bytes));
+        line(name, ours, copy);
+    }
+    let q: Vec<i8> = x
+        .iter()
+        .map(|v| (v.signum() * (v.abs() > 0.02) as i32 as f32) as i8)
+        .collect();
+    let mut packed = vec![0u8; n / 4];
+    ternary::pack_trits(&q, TritLayout::TwoBit, &mut packed).unwrap();
+    let a: Vec<i8> = (0..n).map(|i| (i * 31) as i8).collect();
+    let ours = rate(n, || {
+        black_box(ternary::dot_i8(black_box(&packed), TritLayout::TwoBit, &a).unwrap());
+    });
+    let mut sink = vec![0u8; 1];
+    let both: Vec<u8> = packed
+        .iter()
+        .chain(bytemuck::cast_slice::<i8, u8>(&a))
+        .copied()
+        .collect();
+    let copy = rate(n, || copy_like(black_box(&both), &mut sink));
+    line("ternary 2-bit x i8 dot", ours, copy);
 }

@@ -7,6 +7,8 @@
 use core::fmt;
 use core::str::FromStr;
 
+use crate::bulk::Backend;
+use crate::bulk::lanes::LaneParams;
 use crate::convert::{self, Class};
 use crate::error::{Error, NameBuf};
 use crate::format::{ElementFormat, Format};
@@ -261,19 +263,40 @@ impl BlockFormat {
         match self.scheme {
             Scheme::Mx(_) => {
                 let n = self.block_len();
+                let fast = FastElem::new(&self.element);
                 for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                    self.mx_block_qdq(xb, ob);
+                    match &fast {
+                        Some(f) => self.mx_block_qdq_fast(f, xb, ob),
+                        None => self.mx_block_qdq(xb, ob),
+                    }
                 }
             }
             Scheme::Nvfp4 => {
                 let t = NvTensorScale::te(amax_f32(x));
                 let n = self.block_len();
+                let fast = FastElem::new(&self.element);
                 for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                    nvfp4_block_qdq(&t, xb, ob);
+                    nvfp4_block_qdq(&t, fast.as_ref(), xb, ob);
                 }
             }
         }
         Ok(())
+    }
+
+    /// The same block on the bulk lane kernel: `x · 2^−k` as an f32 product (exact, except
+    /// for results in f32's subnormal range, which lie far below every element format's
+    /// smallest subnormal and round to ±0 either way), nearest-even saturating encode, table
+    /// decode, `· 2^k` (exact).
+    fn mx_block_qdq_fast(&self, f: &FastElem, x: &[f32], out: &mut [f32]) {
+        let code = self.mx_scale_code(amax_f32(x));
+        if code == 0xFF {
+            out.fill(f32::NAN);
+            return;
+        }
+        let k = code as i32 - 127;
+        let down = convert::pow2_f64(-k) as f32;
+        let up = convert::pow2_f64(k) as f32;
+        f.qdq(x, |v| v * down, |q| q * up, out);
     }
 
     fn mx_block_qdq(&self, x: &[f32], out: &mut [f32]) {
@@ -343,16 +366,68 @@ impl NvTensorScale {
     }
 }
 
-fn nvfp4_block_qdq(t: &NvTensorScale, x: &[f32], out: &mut [f32]) {
+fn nvfp4_block_qdq(t: &NvTensorScale, fast: Option<&FastElem>, x: &[f32], out: &mut [f32]) {
     let e4m3 = ElementFormat::FLOAT8_E4M3FN;
     let e2m1 = ElementFormat::FLOAT4_E2M1FN;
     let bamax = amax_f32(x);
     let s_val = tmin(tmin(bamax * t.to_scale, f32::MAX), 448.0);
     let s = e4m3.decode(e4m3.encode(s_val, Rounding::NearestEven, Overflow::Saturate));
     let enc = tmin(1.0f32 / (s * t.dec), f32::MAX);
+    if let Some(f) = fast {
+        f.qdq(x, |v| v * enc, |q| (q * s) * t.dec, out);
+        return;
+    }
     for (o, &v) in out.iter_mut().zip(x) {
         let q = e2m1.decode(e2m1.encode(v * enc, Rounding::NearestEven, Overflow::Saturate));
         *o = (q * s) * t.dec;
+    }
+}
+
+/// A float element format of at most 8 bits on the bulk lane kernel (nearest-even,
+/// saturating), with its decode table.
+struct FastElem {
+    backend: Backend,
+    params: LaneParams,
+    mode: u8,
+    lut: [f32; 256],
+}
+
+impl FastElem {
+    fn new(elem: &ElementFormat) -> Option<Self> {
+        let ElementFormat::Float(spec) = elem else {
+            return None;
+        };
+        if spec.bits() > 8 {
+            return None;
+        }
+        let (params, mode) = LaneParams::new(spec, Rounding::NearestEven, Overflow::Saturate)?;
+        let mut lut = [0f32; 256];
+        for (c, v) in lut.iter_mut().enumerate().take(1 << spec.bits()) {
+            *v = elem.decode(c as u32);
+        }
+        Some(FastElem {
+            backend: Backend::best(),
+            params,
+            mode,
+            lut,
+        })
+    }
+
+    /// `out = post(decode(encode(pre(x))))`, chunk by chunk.
+    #[inline(always)]
+    fn qdq(&self, x: &[f32], pre: impl Fn(f32) -> f32, post: impl Fn(f32) -> f32, out: &mut [f32]) {
+        const CH: usize = 256;
+        let (mut y, mut codes) = ([0f32; CH], [0u8; CH]);
+        for (xc, oc) in x.chunks(CH).zip(out.chunks_mut(CH)) {
+            let (y, codes) = (&mut y[..xc.len()], &mut codes[..xc.len()]);
+            for (d, &v) in y.iter_mut().zip(xc) {
+                *d = pre(v);
+            }
+            crate::arch::encode_chunk_bytes(self.backend, &self.params, self.mode, y, false, codes);
+            for (o, &c) in oc.iter_mut().zip(codes.iter()) {
+                *o = post(self.lut[c as usize]);
+            }
+        }
     }
 }
 

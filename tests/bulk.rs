@@ -355,3 +355,32 @@ proptest! {
         prop_assert_eq!(PackedVec::from_bytes(bytes, bits, Layout::Dense, len).unwrap(), v);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn backends_agree_on_random_inputs(
+        bits in proptest::collection::vec(any::<u32>(), 0..200),
+        fi in 0usize..33,
+        ri in 0usize..6,
+        sat in any::<bool>(),
+        seed in any::<u32>(),
+    ) {
+        let f = &ElementFormat::NAMED[fi % ElementFormat::NAMED.len()].1;
+        let x: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();
+        let r = match modes()[ri] { Rounding::Stochastic(_) => Rounding::Stochastic(seed), r => r };
+        let o = if sat { Overflow::Saturate } else { Overflow::NonFinite };
+        let want = reference(f, &x, r, o);
+        for b in Backend::available() {
+            let mut got = vec![0u8; want.len()];
+            f.encode_slice_with(b, &x, r, o, &mut got).unwrap();
+            prop_assert_eq!(&got, &want, "{} {:?}", f, b);
+            let mut back = vec![0f32; x.len()];
+            f.decode_slice_with(b, &got, &mut back).unwrap();
+            let mut back_scalar = vec![0f32; x.len()];
+            f.decode_slice_with(Backend::Scalar, &got, &mut back_scalar).unwrap();
+            prop_assert!(back.iter().zip(&back_scalar).all(|(a, c)| a.to_bits() == c.to_bits()));
+        }
+    }
+}

@@ -38,13 +38,7 @@ entry!(encode_bytes_avx512, encode_bytes_avx512_tf, "avx512f,avx512bw,avx512vl,a
 entry!(decode_u8_avx2, decode_u8_avx2_tf, "avx2,fma,f16c", super::has_avx2,
     (lut: &[f32; 256], codes: &[u8], out: &mut [f32]),
     lanes::decode_u8_lut(lut, codes, out));
-entry!(decode_u8_avx512, decode_u8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (lut: &[f32; 256], codes: &[u8], out: &mut [f32]),
-    lanes::decode_u8_lut(lut, codes, out));
 entry!(decode_nibbles_avx2, decode_nibbles_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]),
-    lanes::decode_nibbles_lut(pairs, bytes, out));
-entry!(decode_nibbles_avx512, decode_nibbles_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]),
     lanes::decode_nibbles_lut(pairs, bytes, out));
 entry!(trits_to_i8_avx2, trits_to_i8_avx2_tf, "avx2,fma,f16c", super::has_avx2,
