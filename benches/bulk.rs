@@ -289,9 +289,65 @@ fn block_benches(c: &mut Criterion) {
     }
 }
 
+fn ternary_benches(c: &mut Criterion) {
+    use lowbit::ternary::{self, TritLayout};
+    for (size, n) in SIZES {
+        let q: Vec<i8> = (0..n)
+            .map(|i| ((i * 2_654_435_761) >> 7) as i8 % 2)
+            .collect();
+        let mut packed = vec![0u8; n / 4];
+        ternary::pack_trits(&q, TritLayout::TwoBit, &mut packed).unwrap();
+        let mut g = group(c, "ternary_unpack_i8", size, n);
+        let mut out = vec![0i8; n];
+        g.bench_function("lowbit", |bch| {
+            bch.iter(|| {
+                ternary::unpack_trits(black_box(&packed), TritLayout::TwoBit, &mut out).unwrap()
+            })
+        });
+        let ob: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+        g.bench_function("copy-same-bytes", |bch| {
+            bch.iter(|| stream_copy(black_box(&packed), ob))
+        });
+        g.finish();
+        let mut g = group(c, "ternary_decode_f32", size, n);
+        let mut out = vec![0f32; n];
+        g.bench_function("lowbit", |bch| {
+            bch.iter(|| {
+                ternary::decode_trits_f32(black_box(&packed), TritLayout::TwoBit, 0.5, &mut out)
+                    .unwrap()
+            })
+        });
+        let ob: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+        g.bench_function("copy-same-bytes", |bch| {
+            bch.iter(|| stream_copy(black_box(&packed), ob))
+        });
+        g.finish();
+        let a: Vec<i8> = (0..n).map(|i| (i * 31) as i8).collect();
+        let mut g = group(c, "ternary_dot_i8", size, n);
+        for b in Backend::available() {
+            g.bench_function(BenchmarkId::new("lowbit", format!("{b:?}")), |bch| {
+                bch.iter(|| {
+                    ternary::dot_i8_with(b, black_box(&packed), TritLayout::TwoBit, black_box(&a))
+                        .unwrap()
+                })
+            });
+        }
+        let both: Vec<u8> = packed
+            .iter()
+            .copied()
+            .chain(a.iter().map(|&v| v as u8))
+            .collect();
+        let mut sink = vec![0u8; 64];
+        g.bench_function("copy-same-bytes", |bch| {
+            bch.iter(|| stream_copy(black_box(&both), &mut sink))
+        });
+        g.finish();
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = decode_benches, encode_benches, half_benches, block_benches
+    targets = decode_benches, encode_benches, half_benches, block_benches, ternary_benches
 }
 criterion_main!(benches);

@@ -198,6 +198,69 @@ pub fn decode_trits_f32(
     Ok(())
 }
 
+/// Decodes packed trits times `scale` into f16 (`±scale` rounded once, nearest-even).
+///
+/// # Errors
+/// A length mismatch.
+pub fn decode_trits_f16(
+    bytes: &[u8],
+    layout: TritLayout,
+    scale: f32,
+    out: &mut [f16],
+) -> Result<(), Error> {
+    let h = f16::from_f32;
+    decode_via_table(
+        bytes,
+        layout,
+        &[h(-scale), h(0.0 * scale), h(scale), h(2.0 * scale)],
+        out,
+    )
+}
+
+/// Decodes packed trits times `scale` into bf16 (`±scale` rounded once, nearest-even).
+///
+/// # Errors
+/// A length mismatch.
+pub fn decode_trits_bf16(
+    bytes: &[u8],
+    layout: TritLayout,
+    scale: f32,
+    out: &mut [half::bf16],
+) -> Result<(), Error> {
+    let b = half::bf16::from_f32;
+    decode_via_table(
+        bytes,
+        layout,
+        &[b(-scale), b(0.0 * scale), b(scale), b(2.0 * scale)],
+        out,
+    )
+}
+
+/// Decodes through `vals[code]` (code = value + 1, 0..=3), 640 trits at a time (a whole
+/// number of bytes in every layout).
+fn decode_via_table<T: Copy>(
+    bytes: &[u8],
+    layout: TritLayout,
+    vals: &[T; 4],
+    out: &mut [T],
+) -> Result<(), Error> {
+    len_eq("packed trits", layout.packed_len(out.len())?, bytes.len())?;
+    let mut tmp = [0i8; 640];
+    for (k, oc) in out.chunks_mut(640).enumerate() {
+        let start = k * 640;
+        let t = &mut tmp[..oc.len()];
+        let (b0, b1) = (
+            layout.packed_len(start)?,
+            layout.packed_len(start + oc.len())?,
+        );
+        unpack_trits(&bytes[b0..b1], layout, t)?;
+        for (o, &v) in oc.iter_mut().zip(t.iter()) {
+            *o = vals[(v + 1) as usize & 3];
+        }
+    }
+    Ok(())
+}
+
 /// The dot product of packed ternary weights with i8 activations, exactly, in i32:
 /// `Σ (code_i − 1) · a_i`. Engines run this on b1.58 weights.
 ///

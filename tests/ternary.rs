@@ -258,3 +258,23 @@ proptest! {
         prop_assert_eq!(dot_i8(&p, layout, &a).unwrap(), naive);
     }
 }
+
+#[test]
+fn f16_and_bf16_decode_round_the_scaled_value_once() {
+    let q: Vec<i8> = (0..333).map(|i| (i % 3) as i8 - 1).collect();
+    for layout in [TritLayout::TwoBit, TritLayout::Base3] {
+        let mut p = vec![0u8; layout.packed_len(q.len()).unwrap()];
+        pack_trits(&q, layout, &mut p).unwrap();
+        let scale = 0.1f32; // not exact in f16/bf16
+        let mut h = vec![half::f16::ZERO; q.len()];
+        decode_trits_f16(&p, layout, scale, &mut h).unwrap();
+        let mut b = vec![half::bf16::ZERO; q.len()];
+        decode_trits_bf16(&p, layout, scale, &mut b).unwrap();
+        for i in 0..q.len() {
+            let v = q[i] as f32 * scale;
+            assert_eq!(h[i].to_bits(), half::f16::from_f32(v).to_bits());
+            assert_eq!(b[i].to_bits(), half::bf16::from_f32(v).to_bits());
+        }
+        assert!(decode_trits_f16(&p[1..], layout, scale, &mut h).is_err());
+    }
+}
