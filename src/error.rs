@@ -45,6 +45,25 @@ pub enum Error {
     Unsupported(&'static str),
 }
 
+impl Error {
+    /// `Ok` if `actual == expected`, else [`Error::Length`] naming `what`.
+    pub(crate) fn check_len(
+        what: &'static str,
+        expected: usize,
+        actual: usize,
+    ) -> Result<(), Error> {
+        if expected == actual {
+            Ok(())
+        } else {
+            Err(Error::Length {
+                what,
+                expected,
+                actual,
+            })
+        }
+    }
+}
+
 /// The reasons a format description is rejected. Returned by the `const fn` constructors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]

@@ -105,18 +105,6 @@ pub fn packed_len(bits: u32, layout: Layout, n: usize) -> Result<usize, Error> {
         })
 }
 
-fn check_out(what: &'static str, expected: usize, actual: usize) -> Result<(), Error> {
-    if expected == actual {
-        Ok(())
-    } else {
-        Err(Error::Length {
-            what,
-            expected,
-            actual,
-        })
-    }
-}
-
 /// Packs `codes` into `out`, which must be exactly [`packed_len`] bytes. Unused high bits of
 /// the last byte are zero.
 ///
@@ -130,7 +118,7 @@ fn check_out(what: &'static str, expected: usize, actual: usize) -> Result<(), E
 /// assert_eq!(out, [0x21, 0x43]);
 /// ```
 pub fn pack<C: Code>(codes: &[C], bits: u32, layout: Layout, out: &mut [u8]) -> Result<(), Error> {
-    check_out(
+    Error::check_len(
         "packed output",
         packed_len(bits, layout, codes.len())?,
         out.len(),
@@ -204,7 +192,7 @@ pub fn unpack<C: Code>(
     layout: Layout,
     out: &mut [C],
 ) -> Result<(), Error> {
-    check_out(
+    Error::check_len(
         "packed input",
         packed_len(bits, layout, out.len())?,
         bytes.len(),
@@ -305,7 +293,7 @@ impl<'a> PackedSlice<'a> {
     /// # Errors
     /// A bad width, or a byte count that does not match.
     pub fn new(bytes: &'a [u8], bits: u32, layout: Layout, len: usize) -> Result<Self, Error> {
-        check_out("packed bytes", packed_len(bits, layout, len)?, bytes.len())?;
+        Error::check_len("packed bytes", packed_len(bits, layout, len)?, bytes.len())?;
         Ok(PackedSlice {
             bytes,
             bits,

@@ -69,18 +69,6 @@ impl TritLayout {
     }
 }
 
-fn len_eq(what: &'static str, expected: usize, actual: usize) -> Result<(), Error> {
-    if expected == actual {
-        Ok(())
-    } else {
-        Err(Error::Length {
-            what,
-            expected,
-            actual,
-        })
-    }
-}
-
 /// Packs ternary values (−1, 0, +1 as `i8`) into `out` (exactly `layout.packed_len(q.len())`).
 ///
 /// # Errors
@@ -93,7 +81,7 @@ fn len_eq(what: &'static str, expected: usize, actual: usize) -> Result<(), Erro
 /// assert_eq!(out, [0b10_10_01_00]);
 /// ```
 pub fn pack_trits(q: &[i8], layout: TritLayout, out: &mut [u8]) -> Result<(), Error> {
-    len_eq("packed trits", layout.packed_len(q.len())?, out.len())?;
+    Error::check_len("packed trits", layout.packed_len(q.len())?, out.len())?;
     if let Some(&v) = q.iter().find(|v| !(-1..=1).contains(*v)) {
         return Err(Error::Parameter {
             what: "ternary value",
@@ -124,7 +112,7 @@ pub fn pack_trits(q: &[i8], layout: TritLayout, out: &mut [u8]) -> Result<(), Er
 /// # Errors
 /// A length mismatch.
 pub fn unpack_trits(bytes: &[u8], layout: TritLayout, out: &mut [i8]) -> Result<(), Error> {
-    len_eq("packed trits", layout.packed_len(out.len())?, bytes.len())?;
+    Error::check_len("packed trits", layout.packed_len(out.len())?, bytes.len())?;
     match layout {
         TritLayout::Base3 => {
             for (c, &b) in out.chunks_mut(5).zip(bytes) {
@@ -165,7 +153,7 @@ pub fn decode_trits_f32(
     scale: f32,
     out: &mut [f32],
 ) -> Result<(), Error> {
-    len_eq("packed trits", layout.packed_len(out.len())?, bytes.len())?;
+    Error::check_len("packed trits", layout.packed_len(out.len())?, bytes.len())?;
     // 640 trits is a whole number of bytes in every layout (a multiple of 4, 5, 64 and 128),
     // so each chunk starts on a byte boundary.
     const CH: usize = 640;
@@ -244,7 +232,7 @@ fn decode_via_table<T: Copy>(
     vals: &[T; 4],
     out: &mut [T],
 ) -> Result<(), Error> {
-    len_eq("packed trits", layout.packed_len(out.len())?, bytes.len())?;
+    Error::check_len("packed trits", layout.packed_len(out.len())?, bytes.len())?;
     let mut tmp = [0i8; 640];
     for (k, oc) in out.chunks_mut(640).enumerate() {
         let start = k * 640;
@@ -291,7 +279,7 @@ pub fn dot_i8_with(
     if !backend.is_available() {
         return Err(Error::Unsupported("backend not available on this CPU"));
     }
-    len_eq("packed trits", layout.packed_len(a.len())?, bytes.len())?;
+    Error::check_len("packed trits", layout.packed_len(a.len())?, bytes.len())?;
     match layout {
         TritLayout::TwoBit => {
             let full = a.len() / 4;
@@ -422,8 +410,8 @@ pub fn quantize_b158(
     q: &mut [i8],
     scales: &mut [f32],
 ) -> Result<(), Error> {
-    len_eq("ternary output", w.len(), q.len())?;
-    len_eq("scales", scope.count(w.len())?, scales.len())?;
+    Error::check_len("ternary output", w.len(), q.len())?;
+    Error::check_len("scales", scope.count(w.len())?, scales.len())?;
     let span = scope.span(w.len())?;
     for ((wc, qc), s) in w
         .chunks(span)
@@ -461,8 +449,8 @@ pub fn quantize_activations_i8(
     q: &mut [i8],
     scales: &mut [f32],
 ) -> Result<(), Error> {
-    len_eq("i8 output", x.len(), q.len())?;
-    len_eq(
+    Error::check_len("i8 output", x.len(), q.len())?;
+    Error::check_len(
         "scales",
         ScaleScope::Row(row_len).count(x.len())?,
         scales.len(),
@@ -512,7 +500,7 @@ fn tq_check(n: usize, bytes: usize, per_block: usize) -> Result<usize, Error> {
             actual: n,
         });
     }
-    len_eq("TQ bytes", n / QK * per_block, bytes)?;
+    Error::check_len("TQ bytes", n / QK * per_block, bytes)?;
     Ok(n / QK)
 }
 

@@ -87,6 +87,41 @@ impl LaneParams {
     }
 }
 
+/// From a rounded magnitude code to the result: sign, the zero/NaN/∞/overflow cases, and
+/// unsigned formats' negatives — the same outcomes as `convert::encode_float`, as selects.
+#[inline(always)]
+fn finish(p: &LaneParams, x: u32, code: u32) -> u32 {
+    let neg = x >> 31;
+    let a = x & 0x7FFF_FFFF;
+    let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
+    let signed_code = if code == 0 && !p.neg_zero {
+        0
+    } else {
+        code | (p.sign_bit & neg.wrapping_neg())
+    };
+    let finite = if p.unsigned && neg != 0 {
+        if code == 0 && p.has_zero {
+            0
+        } else {
+            p.invalid
+        }
+    } else {
+        signed_code
+    };
+    let finite = if code > p.max_code {
+        pick(p.ov)
+    } else {
+        finite
+    };
+    let special = if a & 0x7F_FFFF != 0 {
+        pick(p.nan)
+    } else {
+        pick(p.inf_in)
+    };
+    let r = if a >> 23 == 255 { special } else { finite };
+    if a == 0 { pick(p.zero) } else { r }
+}
+
 /// Encodes one f32 (as bits). Branch-free: every `if` below is a select on lane values.
 #[inline(always)]
 pub(crate) fn encode_lane<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
@@ -129,33 +164,7 @@ pub(crate) fn encode_lane<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     };
     let code = base.wrapping_add(ip).wrapping_add(up);
     let code = if tiny && p.zero_is_normal { 0 } else { code };
-    let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
-    let signed_code = if code == 0 && !p.neg_zero {
-        0
-    } else {
-        code | (p.sign_bit & neg.wrapping_neg())
-    };
-    let finite = if p.unsigned && neg != 0 {
-        if code == 0 && p.has_zero {
-            0
-        } else {
-            p.invalid
-        }
-    } else {
-        signed_code
-    };
-    let finite = if code > p.max_code {
-        pick(p.ov)
-    } else {
-        finite
-    };
-    let special = if a & 0x7F_FFFF != 0 {
-        pick(p.nan)
-    } else {
-        pick(p.inf_in)
-    };
-    let r = if ef == 255 { special } else { finite };
-    if a == 0 { pick(p.zero) } else { r }
+    finish(p, x, code)
 }
 
 /// The same conversion in fewer operations, for formats where [`LaneParams::lean`] holds.
@@ -188,29 +197,7 @@ pub(crate) fn encode_lane_lean<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
         ((e + p.bias - 1) as u32).wrapping_shl(p.m)
     };
     let code = base.wrapping_add(ip);
-    let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
-    let signed_code = if code == 0 && !p.neg_zero {
-        0
-    } else {
-        code | (p.sign_bit & neg.wrapping_neg())
-    };
-    let finite = if p.unsigned && neg != 0 {
-        if code == 0 { 0 } else { p.invalid }
-    } else {
-        signed_code
-    };
-    let finite = if code > p.max_code {
-        pick(p.ov)
-    } else {
-        finite
-    };
-    let special = if a & 0x7F_FFFF != 0 {
-        pick(p.nan)
-    } else {
-        pick(p.inf_in)
-    };
-    let r = if ef == 255 { special } else { finite };
-    if a == 0 { pick(p.zero) } else { r }
+    finish(p, x, code)
 }
 
 /// Encodes a chunk of f32 into one code per byte (formats of at most 8 bits).

@@ -85,18 +85,6 @@ impl Backend {
 /// Elements per stack-buffered chunk (a multiple of 8, so every width packs to whole bytes).
 pub(crate) const CHUNK: usize = 512;
 
-fn len_check(what: &'static str, expected: usize, actual: usize) -> Result<(), Error> {
-    if expected == actual {
-        Ok(())
-    } else {
-        Err(Error::Length {
-            what,
-            expected,
-            actual,
-        })
-    }
-}
-
 impl ElementFormat {
     /// Bytes that `n` codes of this format take when packed densely.
     ///
@@ -148,7 +136,7 @@ impl ElementFormat {
         out: &mut [u8],
     ) -> Result<(), Error> {
         backend.check()?;
-        len_check("packed output", self.packed_len(x.len())?, out.len())?;
+        Error::check_len("packed output", self.packed_len(x.len())?, out.len())?;
         let bits = self.bits();
         let lane = match (backend, self) {
             (Backend::Scalar, _) => None,
@@ -292,7 +280,7 @@ impl ElementFormat {
         mut f: impl FnMut(usize) -> u32,
         out: &mut [u8],
     ) -> Result<(), Error> {
-        len_check("packed output", self.packed_len(n)?, out.len())?;
+        Error::check_len("packed output", self.packed_len(n)?, out.len())?;
         let bits = self.bits();
         let mut codes = [0u16; CHUNK];
         for (ci, oc) in out.chunks_mut(CHUNK * bits as usize / 8).enumerate() {
@@ -326,7 +314,7 @@ impl ElementFormat {
         out: &mut [f32],
     ) -> Result<(), Error> {
         backend.check()?;
-        len_check("packed input", self.packed_len(out.len())?, bytes.len())?;
+        Error::check_len("packed input", self.packed_len(out.len())?, bytes.len())?;
         let bits = self.bits();
         if backend != Backend::Scalar && self.decode_halfs(bytes, out) {
             return Ok(());
@@ -513,7 +501,7 @@ impl ElementFormat {
         out: &mut [T],
         conv: fn(f32) -> T,
     ) -> Result<(), Error> {
-        len_check("packed input", self.packed_len(out.len())?, bytes.len())?;
+        Error::check_len("packed input", self.packed_len(out.len())?, bytes.len())?;
         let bits = self.bits() as usize;
         let mut tmp = [0f32; CHUNK];
         for (bc, oc) in bytes.chunks(CHUNK * bits / 8).zip(out.chunks_mut(CHUNK)) {
@@ -548,7 +536,7 @@ impl ElementFormat {
     /// [`Error::Length`] if `bytes` does not hold exactly `n` codes.
     #[cfg(feature = "alloc")]
     pub fn decode_vec(&self, bytes: &[u8], n: usize) -> Result<alloc::vec::Vec<f32>, Error> {
-        len_check("packed input", self.packed_len(n)?, bytes.len())?;
+        Error::check_len("packed input", self.packed_len(n)?, bytes.len())?;
         let mut out = alloc::vec![0f32; n];
         self.decode_slice(bytes, &mut out)?;
         Ok(out)
