@@ -22,6 +22,8 @@ use half::f16;
 
 use crate::bulk::Backend;
 use crate::error::Error;
+use crate::format::{ElementFormat, Format};
+use crate::round::{Overflow, Rounding};
 
 /// A ternary packing (see the module docs for the bit orders).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -365,6 +367,12 @@ pub(crate) mod kernels {
     }
 }
 
+/// `x` rounded to an integer with `r` and clamped to [−1, 1] (NaN gives 0), through the
+/// crate's one conversion routine.
+fn trit(x: f32, r: Rounding) -> i8 {
+    ElementFormat::Ternary.encode(x, r, Overflow::Saturate) as i8 - 1
+}
+
 /// Where a b1.58 absmean scale is taken over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -423,14 +431,8 @@ pub fn quantize_b158(
         // BitNet computes W · (1/m) in f32.
         let inv = 1.0f32 / m;
         for (o, &v) in qc.iter_mut().zip(wc) {
-            let r = (v * inv).round_ties_even();
-            *o = if r >= 1.0 {
-                1
-            } else if r <= -1.0 {
-                -1
-            } else {
-                0
-            };
+            // clamp(round_half_even(v / m), -1, 1) is the ternary encode, nearest-even.
+            *o = trit(v * inv, Rounding::NearestEven);
         }
         *s = m;
     }
@@ -465,7 +467,9 @@ pub fn quantize_activations_i8(
             .fold(0f32, |m, v| if v.abs() > m { v.abs() } else { m });
         let sc = 127.0f32 / if amax > 1e-5 { amax } else { 1e-5 };
         for (o, &v) in qc.iter_mut().zip(xc) {
-            *o = (v * sc).round_ties_even().clamp(-128.0, 127.0) as i8;
+            // round half to even, clamp to [-128, 127]: the int8 encode.
+            *o = ElementFormat::INT8.encode(v * sc, Rounding::NearestEven, Overflow::Saturate) as u8
+                as i8;
         }
         *s = sc;
     }
@@ -486,8 +490,8 @@ fn tq_block_codes(x: &[f32], codes: &mut [u8; QK]) -> f16 {
         .fold(0f32, |m, v| if v.abs() > m { v.abs() } else { m });
     let id = if d == 0.0 { 0.0 } else { 1.0f32 / d };
     for (c, &v) in codes.iter_mut().zip(x) {
-        // C's roundf: half away from zero.
-        *c = (((v * id).round() as i32).clamp(-1, 1) + 1) as u8;
+        // ggml's lroundf: half away from zero (values lie in [-1, 1]).
+        *c = (trit(v * id, Rounding::NearestAway) + 1) as u8;
     }
     f16::from_f32(d)
 }
