@@ -114,6 +114,22 @@ pub fn pack_trits(q: &[i8], layout: TritLayout, out: &mut [u8]) -> Result<(), Er
 /// # Errors
 /// A length mismatch.
 pub fn unpack_trits(bytes: &[u8], layout: TritLayout, out: &mut [i8]) -> Result<(), Error> {
+    unpack_trits_with(Backend::best(), bytes, layout, out)
+}
+
+/// [`unpack_trits`] on a chosen backend (the dense 2-bit layout has a kernel per backend).
+///
+/// # Errors
+/// A length mismatch, or a backend this CPU lacks.
+pub fn unpack_trits_with(
+    backend: Backend,
+    bytes: &[u8],
+    layout: TritLayout,
+    out: &mut [i8],
+) -> Result<(), Error> {
+    if !backend.is_available() {
+        return Err(Error::Unsupported("backend not available on this CPU"));
+    }
     Error::check_len("packed trits", layout.packed_len(out.len())?, bytes.len())?;
     match layout {
         TritLayout::Base3 => {
@@ -125,7 +141,7 @@ pub fn unpack_trits(bytes: &[u8], layout: TritLayout, out: &mut [i8]) -> Result<
                 }
             }
         }
-        TritLayout::TwoBit => decode_twobit(Backend::best(), bytes, out),
+        TritLayout::TwoBit => decode_twobit(backend, bytes, out),
         _ => {
             for (i, o) in out.iter_mut().enumerate() {
                 let (b, s) = layout.locate(i);
@@ -138,7 +154,9 @@ pub fn unpack_trits(bytes: &[u8], layout: TritLayout, out: &mut [i8]) -> Result<
 
 /// Dense 2-bit decode to i8 on a backend (the SIMD tiers compile the same loop).
 fn decode_twobit(backend: Backend, bytes: &[u8], out: &mut [i8]) {
-    let full = out.len() / 4;
+    // The scalar tier is the element-by-element definition; the others run the kernel on
+    // whole bytes and finish the tail the same way.
+    let full = if backend == Backend::Scalar { 0 } else { out.len() / 4 };
     crate::arch::trits_to_i8(backend, &bytes[..full], &mut out[..full * 4]);
     for i in full * 4..out.len() {
         out[i] = ((bytes[i / 4] >> (2 * (i % 4))) & 3) as i8 - 1;

@@ -173,9 +173,11 @@ fn backends_agree_on_decode_and_dot_for_every_length() {
                 "{b:?} len {len}"
             );
         }
-        let mut back = vec![0i8; len];
-        unpack_trits(&bytes, TritLayout::TwoBit, &mut back).unwrap();
-        assert_eq!(back, &q[..len]);
+        for &b in &backends {
+            let mut back = vec![0i8; len];
+            unpack_trits_with(b, &bytes, TritLayout::TwoBit, &mut back).unwrap();
+            assert_eq!(back, &q[..len], "{b:?} len {len}");
+        }
         let mut p = vec![0u8; TritLayout::Base3.packed_len(len).unwrap()];
         pack_trits(&q[..len], TritLayout::Base3, &mut p).unwrap();
         assert_eq!(dot_i8(&p, TritLayout::Base3, &a[..len]).unwrap(), naive);
