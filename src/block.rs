@@ -299,6 +299,145 @@ impl BlockFormat {
         f.qdq(x, |v| v * down, |q| q * up, out);
     }
 
+    /// Number of scales (one byte each) for `n` elements: one per block, the last partial.
+    pub fn scale_count(&self, n: usize) -> usize {
+        n.div_ceil(self.block_len())
+    }
+
+    /// Bytes of densely packed element codes for `n` elements (see [`pack`](crate::pack)).
+    ///
+    /// # Errors
+    /// On a size overflow.
+    pub fn codes_len(&self, n: usize) -> Result<usize, Error> {
+        crate::pack::packed_len(self.element.bits(), crate::pack::Layout::Dense, n)
+    }
+
+    /// Quantizes `x` into stored form: element codes packed densely into `codes` (exactly
+    /// [`codes_len`](Self::codes_len)`(x.len())` bytes; MXINT8 stores two's-complement int8)
+    /// and one scale byte per block in `scales` ([`scale_count`](Self::scale_count) bytes:
+    /// E8M0 codes for MX, E4M3 codes for NVFP4). Returns the tensor decode scale `S_dec`
+    /// (NVFP4; 1.0 for MX). [`dequantize`](Self::dequantize) of the result gives exactly
+    /// what [`quantize_dequantize`](Self::quantize_dequantize) gives.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// let bf = BlockFormat::MXFP4;
+    /// let x = [0.3f32, -1.7, 2.5, 6.1];
+    /// let (mut codes, mut scales) = (vec![0u8; bf.codes_len(4).unwrap()], vec![0u8; bf.scale_count(4)]);
+    /// let s = bf.quantize(&x, &mut codes, &mut scales).unwrap();
+    /// assert_eq!(scales, [127 + 0]); // X = 2^(floor(log2 6.1) - 2) = 1
+    /// let mut y = [0f32; 4];
+    /// bf.dequantize(&codes, &scales, s, &mut y).unwrap();
+    /// assert_eq!(y, [0.5, -1.5, 2.0, 6.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer has the wrong size.
+    pub fn quantize(&self, x: &[f32], codes: &mut [u8], scales: &mut [u8]) -> Result<f32, Error> {
+        let n = x.len();
+        Error::check_len("block codes", self.codes_len(n)?, codes.len())?;
+        Error::check_len("block scales", self.scale_count(n), scales.len())?;
+        let bl = self.block_len();
+        let nv = match self.scheme {
+            Scheme::Nvfp4 => Some(NvTensorScale::te(amax_f32(x))),
+            Scheme::Mx(_) => None,
+        };
+        let e4m3 = ElementFormat::FLOAT8_E4M3FN;
+        for (sc, xb) in scales.iter_mut().zip(x.chunks(bl)) {
+            *sc = match &nv {
+                None => self.mx_scale_code(amax_f32(xb)),
+                Some(t) => e4m3.encode(
+                    nv_scale_value(t, amax_f32(xb)),
+                    Rounding::NearestEven,
+                    Overflow::Saturate,
+                ) as u8,
+            };
+        }
+        let bits = self.element.bits();
+        let mut buf = [0u16; 512];
+        for (ci, (xc, oc)) in x
+            .chunks(512)
+            .zip(codes.chunks_mut(512 * bits as usize / 8))
+            .enumerate()
+        {
+            let buf = &mut buf[..xc.len()];
+            for (k, (c, &v)) in buf.iter_mut().zip(xc).enumerate() {
+                let sc = scales[(ci * 512 + k) / bl];
+                *c = match &nv {
+                    None => self.mx_encode_elem(sc, v),
+                    Some(t) => {
+                        let s = e4m3.decode(sc as u32);
+                        let enc = tmin(1.0f32 / (s * t.dec), f32::MAX);
+                        self.element
+                            .encode(v * enc, Rounding::NearestEven, Overflow::Saturate)
+                    }
+                } as u16;
+            }
+            crate::pack::pack(buf, bits, crate::pack::Layout::Dense, oc)?;
+        }
+        Ok(nv.map_or(1.0, |t| t.dec))
+    }
+
+    /// Reconstructs values from [`quantize`](Self::quantize)'s stored form: MX
+    /// `X · element` (a NaN scale gives a NaN block), NVFP4 `(q · s) · tensor_scale`.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer has the wrong size.
+    pub fn dequantize(
+        &self,
+        codes: &[u8],
+        scales: &[u8],
+        tensor_scale: f32,
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        let n = out.len();
+        Error::check_len("block codes", self.codes_len(n)?, codes.len())?;
+        Error::check_len("block scales", self.scale_count(n), scales.len())?;
+        let bits = self.element.bits();
+        let bl = self.block_len();
+        let e4m3 = ElementFormat::FLOAT8_E4M3FN;
+        let mut buf = [0u16; 512];
+        for (ci, (cc, oc)) in codes
+            .chunks(512 * bits as usize / 8)
+            .zip(out.chunks_mut(512))
+            .enumerate()
+        {
+            let buf = &mut buf[..oc.len()];
+            crate::pack::unpack(cc, bits, crate::pack::Layout::Dense, buf)?;
+            for (k, (o, &c)) in oc.iter_mut().zip(buf.iter()).enumerate() {
+                let sc = scales[(ci * 512 + k) / bl];
+                *o = match self.scheme {
+                    Scheme::Mx(_) if sc == 0xFF => f32::NAN,
+                    Scheme::Mx(_) => {
+                        let k = sc as i32 - 127 - self.elem_shift();
+                        (self.element.decode_f64(c as u32) * convert::pow2_f64(k)) as f32
+                    }
+                    Scheme::Nvfp4 => {
+                        (self.element.decode(c as u32) * e4m3.decode(sc as u32)) * tensor_scale
+                    }
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// The element code of `v` in an MX block with scale code `sc` (not 0xFF).
+    fn mx_encode_elem(&self, sc: u8, v: f32) -> u32 {
+        if sc == 0xFF {
+            return 0;
+        }
+        let shift = self.elem_shift() - (sc as i32 - 127);
+        let (neg, c) = convert::split_f32(v);
+        crate::format::encode_class_of(
+            &self.element,
+            neg,
+            c.scale_pow2(shift),
+            Rounding::NearestEven,
+            Overflow::Saturate,
+        )
+        .0
+    }
+
     fn mx_block_qdq(&self, x: &[f32], out: &mut [f32]) {
         let code = self.mx_scale_code(amax_f32(x));
         if code == 0xFF {
@@ -366,11 +505,15 @@ impl NvTensorScale {
     }
 }
 
+/// The f32 value an NVFP4 block scale is rounded from: `min(block_amax · (S_enc/6), 448)`.
+fn nv_scale_value(t: &NvTensorScale, block_amax: f32) -> f32 {
+    tmin(tmin(block_amax * t.to_scale, f32::MAX), 448.0)
+}
+
 fn nvfp4_block_qdq(t: &NvTensorScale, fast: Option<&FastElem>, x: &[f32], out: &mut [f32]) {
     let e4m3 = ElementFormat::FLOAT8_E4M3FN;
     let e2m1 = ElementFormat::FLOAT4_E2M1FN;
-    let bamax = amax_f32(x);
-    let s_val = tmin(tmin(bamax * t.to_scale, f32::MAX), 448.0);
+    let s_val = nv_scale_value(t, amax_f32(x));
     let s = e4m3.decode(e4m3.encode(s_val, Rounding::NearestEven, Overflow::Saturate));
     let enc = tmin(1.0f32 / (s * t.dec), f32::MAX);
     if let Some(f) = fast {

@@ -156,7 +156,11 @@ pub fn unpack_trits_with(
 fn decode_twobit(backend: Backend, bytes: &[u8], out: &mut [i8]) {
     // The scalar tier is the element-by-element definition; the others run the kernel on
     // whole bytes and finish the tail the same way.
-    let full = if backend == Backend::Scalar { 0 } else { out.len() / 4 };
+    let full = if backend == Backend::Scalar {
+        0
+    } else {
+        out.len() / 4
+    };
     crate::arch::trits_to_i8(backend, &bytes[..full], &mut out[..full * 4]);
     for i in full * 4..out.len() {
         out[i] = ((bytes[i / 4] >> (2 * (i % 4))) & 3) as i8 - 1;

@@ -349,3 +349,64 @@ fn names_and_errors() {
     ));
     assert!(BlockFormat::NVFP4.quantize_dequantize(&[], &mut []).is_ok());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn stored_form_dequantizes_to_the_fake_quantized_values(
+        x in any_block(),
+        fi in 0usize..7,
+        ri in 0usize..4,
+        len in prop_oneof![Just(0usize), 1usize..70],
+        special in 0usize..4,
+    ) {
+        let (_, base) = BlockFormat::NAMED[fi];
+        let mut bf = base.with_scale_rule(RULES[ri]).unwrap_or(base);
+        if len > 0 {
+            bf = bf.with_block_len(len).unwrap();
+        }
+        let mut x = x;
+        match special {
+            1 => x[0] = f32::NAN,
+            2 => x[0] = f32::INFINITY,
+            3 => x.iter_mut().take(40).for_each(|v| *v = 0.0),
+            _ => {}
+        }
+        let n = x.len();
+        let mut want = vec![0f32; n];
+        bf.quantize_dequantize(&x, &mut want).unwrap();
+        let mut codes = vec![0u8; bf.codes_len(n).unwrap()];
+        let mut scales = vec![0u8; bf.scale_count(n)];
+        let ts = bf.quantize(&x, &mut codes, &mut scales).unwrap();
+        let mut got = vec![0f32; n];
+        bf.dequantize(&codes, &scales, ts, &mut got).unwrap();
+        for i in 0..n {
+            prop_assert!(same(got[i], want[i]), "{} [{}] x={:e}: {:e} vs {:e}", bf, i, x[i], got[i], want[i]);
+        }
+        if bf.scheme() != lowbit::Scheme::Nvfp4 {
+            // MX scales are E8M0 codes: the value of each block's scale is a power of two.
+            prop_assert_eq!(ts, 1.0);
+        }
+    }
+}
+
+#[test]
+fn stored_form_buffers_are_checked() {
+    let bf = BlockFormat::MXFP4;
+    let x = [1.0f32; 33];
+    let (mut c, mut s) = (vec![0u8; 17], vec![0u8; 2]);
+    assert!(bf.quantize(&x, &mut c, &mut s).is_ok());
+    assert!(bf.quantize(&x, &mut c[..16], &mut s).is_err());
+    assert!(bf.quantize(&x, &mut c, &mut s[..1]).is_err());
+    assert!(bf.dequantize(&c, &s, 1.0, &mut [0f32; 34]).is_ok()); // 34 codes fit the same bytes
+    assert!(bf.dequantize(&c, &s, 1.0, &mut [0f32; 35]).is_err());
+    // gpt-oss / OCP byte order: element 2j in the low nibble, one E8M0 byte per 32.
+    let x: Vec<f32> = (0..32)
+        .map(|i| if i % 2 == 0 { 1.0 } else { -2.0 })
+        .collect();
+    let (mut c, mut s) = (vec![0u8; 16], vec![0u8; 1]);
+    bf.quantize(&x, &mut c, &mut s).unwrap();
+    assert_eq!(s, [127 + 1 - 2]); // amax 2 -> X = 2^(1-2)
+    assert!(c.iter().all(|&b| b == 0xE4)); // 1/X = 2 -> code 4 (low); -2/X = -4 -> code 0xE (high)
+}
