@@ -14,6 +14,7 @@ pub mod bulk;
 mod convert;
 mod error;
 mod format;
+pub mod gguf;
 #[cfg(feature = "std")]
 pub mod metrics;
 pub mod pack;

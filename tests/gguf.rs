@@ -1,0 +1,116 @@
+//! GGUF blocks against the `gguf` 0.19.0 package (scripts/gen_gguf_vectors.py).
+
+use lowbit::gguf::{GgufType, dequantize, quantize};
+use lowbit::{ElementFormat, Format};
+
+fn f32s(cells: &[&str]) -> Vec<f32> {
+    cells
+        .iter()
+        .map(|c| f32::from_bits(u32::from_str_radix(c, 16).unwrap()))
+        .collect()
+}
+
+fn same(a: f32, b: f32) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+#[test]
+fn gguf_blocks_match_the_gguf_package() {
+    let path = format!(
+        "{}/tests/vectors/gguf_blocks.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut rows, mut log2_quirk, mut argmin_ties, mut neg_zeros) = (0, 0, 0, 0);
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let c: Vec<&str> = line.split_whitespace().collect();
+        let n: usize = c[1].parse().unwrap();
+        let x = f32s(&c[2..2 + n]);
+        let hex = c[2 + n];
+        let want_q: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        let want_y = f32s(&c[3 + n..3 + 2 * n]);
+        let t = match c[0] {
+            "q4_0" => GgufType::Q4_0,
+            "q4_1" => GgufType::Q4_1,
+            "q8_0" => GgufType::Q8_0,
+            _ => GgufType::Mxfp4,
+        };
+        // Dequantizing gguf's own bytes is exact for every type.
+        let mut y = vec![0f32; n];
+        dequantize(t, &want_q, &mut y).unwrap();
+        for i in 0..n {
+            assert!(
+                same(y[i], want_y[i]),
+                "{} dequantize [{i}]: {} vs {}",
+                c[0],
+                y[i],
+                want_y[i]
+            );
+        }
+        let mut q = vec![0u8; want_q.len()];
+        quantize(t, &x, &mut q).unwrap();
+        if t != GgufType::Mxfp4 {
+            assert_eq!(q, want_q, "{} quantize", c[0]);
+        } else {
+            // Where the bytes differ, it must be one of ggml's two documented behaviours.
+            let e2m1 = ElementFormat::FLOAT4_E2M1FN;
+            for (b, (ours, theirs)) in q.chunks(17).zip(want_q.chunks(17)).enumerate() {
+                let xb = &x[b * 32..b * 32 + 32];
+                let amax = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
+                if ours[0] != theirs[0] {
+                    // floor(log2f(amax)) rounds up just below a power of two.
+                    assert_eq!(theirs[0], ours[0] + 1, "block {b}");
+                    assert!(
+                        amax.to_bits() & 0x7F_FFFF >= 0x7F_FF00,
+                        "amax {amax:e} not just below 2^k"
+                    );
+                    log2_quirk += 1;
+                    continue;
+                }
+                let scale = 2f32.powi(ours[0] as i32 - 127);
+                for i in 0..32 {
+                    let (a, t) = (
+                        ours[1 + i % 16] >> (4 * (i / 16)) & 15,
+                        theirs[1 + i % 16] >> (4 * (i / 16)) & 15,
+                    );
+                    if a != t && a == 8 && t == 0 {
+                        // A negative value that rounds to zero: -0 here, +0 from argmin.
+                        assert!(xb[i] < 0.0);
+                        neg_zeros += 1;
+                    } else if a != t {
+                        // argmin picks the smaller magnitude at an exact midpoint; we pick even.
+                        let v = xb[i] / scale;
+                        let (va, vt) = (e2m1.decode(a as u32), e2m1.decode(t as u32));
+                        assert_eq!(
+                            v,
+                            (va + vt) / 2.0,
+                            "not a tie: x={} ours {va} theirs {vt}",
+                            xb[i]
+                        );
+                        assert!(vt.abs() < va.abs() && a % 2 == 0);
+                        argmin_ties += 1;
+                    }
+                }
+            }
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 160);
+    assert!(
+        log2_quirk > 0 && argmin_ties > 0,
+        "the vectors exercise both differences"
+    );
+    println!(
+        "MXFP4: {log2_quirk} blocks with ggml's log2f scale, {argmin_ties} argmin ties, {neg_zeros} -0/+0"
+    );
+}
+
+#[test]
+fn gguf_lengths_are_checked() {
+    assert!(quantize(GgufType::Q4_0, &[0.0; 31], &mut [0u8; 18]).is_err());
+    assert!(quantize(GgufType::Q8_0, &[0.0; 32], &mut [0u8; 33]).is_err());
+    assert!(dequantize(GgufType::Mxfp4, &[0u8; 17], &mut [0f32; 64]).is_err());
+    assert!(dequantize(GgufType::Q4_1, &[], &mut []).is_ok());
+}
