@@ -220,3 +220,48 @@ pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Erro
     }
     Ok(())
 }
+
+/// Re-packs OCP / gpt-oss MXFP4 (`blocks`: 16 bytes per 32 elements, element 2j in the low
+/// nibble; `scales`: one E8M0 byte per block — what [`BlockFormat::quantize`] writes for
+/// MXFP4) into GGUF MXFP4 blocks. Lossless.
+///
+/// # Errors
+/// Lengths that disagree (`blocks` = 16 × blocks, `scales` = blocks, `out` = 17 × blocks).
+pub fn mxfp4_from_ocp(blocks: &[u8], scales: &[u8], out: &mut [u8]) -> Result<(), Error> {
+    Error::check_len("OCP MXFP4 blocks", scales.len() * 16, blocks.len())?;
+    Error::check_len("GGUF MXFP4 bytes", scales.len() * 17, out.len())?;
+    for ((b, &s), o) in blocks
+        .chunks_exact(16)
+        .zip(scales)
+        .zip(out.chunks_exact_mut(17))
+    {
+        let mut q = [0u8; BLOCK];
+        for (i, c) in q.iter_mut().enumerate() {
+            *c = (b[i / 2] >> (4 * (i % 2))) & 15;
+        }
+        o[0] = s;
+        put_nibbles(&q, &mut o[1..]);
+    }
+    Ok(())
+}
+
+/// The inverse of [`mxfp4_from_ocp`]: GGUF MXFP4 blocks to OCP / gpt-oss `blocks` and
+/// `scales`. Lossless.
+///
+/// # Errors
+/// Lengths that disagree.
+pub fn mxfp4_to_ocp(gguf: &[u8], blocks: &mut [u8], scales: &mut [u8]) -> Result<(), Error> {
+    Error::check_len("GGUF MXFP4 bytes", scales.len() * 17, gguf.len())?;
+    Error::check_len("OCP MXFP4 blocks", scales.len() * 16, blocks.len())?;
+    for ((g, b), s) in gguf
+        .chunks_exact(17)
+        .zip(blocks.chunks_exact_mut(16))
+        .zip(scales.iter_mut())
+    {
+        *s = g[0];
+        for (j, o) in b.iter_mut().enumerate() {
+            *o = nibble(&g[1..], 2 * j) | nibble(&g[1..], 2 * j + 1) << 4;
+        }
+    }
+    Ok(())
+}

@@ -114,3 +114,40 @@ fn gguf_lengths_are_checked() {
     assert!(dequantize(GgufType::Mxfp4, &[0u8; 17], &mut [0f32; 64]).is_err());
     assert!(dequantize(GgufType::Q4_1, &[], &mut []).is_ok());
 }
+
+#[test]
+fn gpt_oss_and_gguf_mxfp4_convert_losslessly() {
+    use lowbit::BlockFormat;
+    use lowbit::gguf::{mxfp4_from_ocp, mxfp4_to_ocp};
+    let x: Vec<f32> = (0..32 * 9)
+        .map(|i| ((i * 7919) % 1013) as f32 * 0.013 - 6.0)
+        .collect();
+    let bf = BlockFormat::MXFP4;
+    let (mut blocks, mut scales) = (
+        vec![0u8; bf.codes_len(x.len()).unwrap()],
+        vec![0u8; bf.scale_count(x.len())],
+    );
+    bf.quantize(&x, &mut blocks, &mut scales).unwrap();
+    let mut g = vec![0u8; 9 * 17];
+    mxfp4_from_ocp(&blocks, &scales, &mut g).unwrap();
+    // The GGUF form is exactly what gguf::quantize writes, and decodes to the same values.
+    let mut direct = vec![0u8; 9 * 17];
+    quantize(GgufType::Mxfp4, &x, &mut direct).unwrap();
+    assert_eq!(g, direct);
+    let (mut y1, mut y2) = (vec![0f32; x.len()], vec![0f32; x.len()]);
+    bf.dequantize(&blocks, &scales, 1.0, &mut y1).unwrap();
+    dequantize(GgufType::Mxfp4, &g, &mut y2).unwrap();
+    assert!(y1.iter().zip(&y2).all(|(a, b)| a.to_bits() == b.to_bits()));
+    let (mut b2, mut s2) = (vec![0u8; blocks.len()], vec![0u8; scales.len()]);
+    mxfp4_to_ocp(&g, &mut b2, &mut s2).unwrap();
+    assert_eq!((b2, s2), (blocks, scales));
+    // Every byte value survives the round trip.
+    let all: Vec<u8> = (0..=255u8).cycle().take(16 * 16).collect();
+    let sc: Vec<u8> = (0..16).collect();
+    let mut g = vec![0u8; 16 * 17];
+    mxfp4_from_ocp(&all, &sc, &mut g).unwrap();
+    let (mut b3, mut s3) = (vec![0u8; all.len()], vec![0u8; 16]);
+    mxfp4_to_ocp(&g, &mut b3, &mut s3).unwrap();
+    assert_eq!((b3, s3), (all, sc));
+    assert!(mxfp4_from_ocp(&[0u8; 15], &[0u8; 1], &mut [0u8; 17]).is_err());
+}
