@@ -36,6 +36,15 @@ pub(crate) struct LaneParams {
     ov: [u32; 2],
     /// Result for ±0.
     zero: [u32; 2],
+    /// Whether ±∞ encodes like a finite overflow (true under nearest-even for every format).
+    ne_inf_is_overflow: bool,
+    /// (127 − bias) << M: moves an f32 exponent field to the format's.
+    rebias: u32,
+    /// 2^(emin − M + 23): adding it to a value below 2^emin rounds that value (nearest-even,
+    /// in the FPU) to a multiple of the format's subnormal step.
+    magic: f32,
+    /// Bits of 2^emin as f32.
+    min_normal_bits: u32,
     /// Whether [`encode_lane_lean`] applies: every f32 subnormal lies below the format's
     /// lowest binade (emin > −126) and exponent field 0 holds subnormals.
     pub(crate) lean: bool,
@@ -81,6 +90,14 @@ impl LaneParams {
                 ov,
                 zero: [enc(0.0), enc(-0.0)],
                 lean: spec.emin() > -126 && !spec.zero_is_normal(),
+                ne_inf_is_overflow: [enc(f32::INFINITY), enc(f32::NEG_INFINITY)] == ov,
+                rebias: if spec.emin() > -126 {
+                    ((127 - spec.bias()) as u32) << spec.man_bits()
+                } else {
+                    0
+                },
+                magic: crate::convert::pow2_f64(spec.emin() - spec.man_bits() as i32 + 23) as f32,
+                min_normal_bits: (crate::convert::pow2_f64(spec.emin()) as f32).to_bits(),
             },
             mode,
         ))
@@ -200,13 +217,50 @@ pub(crate) fn encode_lane_lean<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     finish(p, x, code)
 }
 
+/// Nearest-even for [`LaneParams::lean`] formats with uniform shifts only: a normal result
+/// rounds by adding `half − 1 + lsb` below the kept bits of the f32 pattern and rebiasing the
+/// exponent field; a subnormal result is `bits(|x| + magic) − bits(magic)`, the FPU's own
+/// nearest-even rounding at the format's subnormal step (|x| < 2^emin ≤ magic, so the sum's
+/// ulp is exactly that step). The special cases go through [`finish`] like the other kernels.
+#[inline(always)]
+pub(crate) fn encode_lane_ne(p: &LaneParams, x: u32) -> u32 {
+    let a = x & 0x7FFF_FFFF;
+    let sh = 23 - p.m;
+    let t = a + ((1u32 << sh) >> 1) - 1 + ((a >> sh) & 1);
+    let normal = (t >> sh).wrapping_sub(p.rebias);
+    let sub = (f32::from_bits(a) + p.magic)
+        .to_bits()
+        .wrapping_sub(p.magic.to_bits());
+    let code = if a < p.min_normal_bits { sub } else { normal };
+    // Signed formats only (see `encode_chunk_u8`). Under nearest-even, ±∞ gives the same
+    // result as any overflow (checked by `LaneParams::new`'s `ne_inf_is_overflow`), and ±0
+    // arrives here as code 0, so only the sign, overflow and NaN remain.
+    let neg = x >> 31;
+    let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
+    let signed = if code == 0 && !p.neg_zero {
+        0
+    } else {
+        code | (p.sign_bit & neg.wrapping_neg())
+    };
+    let r = if code > p.max_code {
+        pick(p.ov)
+    } else {
+        signed
+    };
+    if a > 0x7F80_0000 { pick(p.nan) } else { r }
+}
+
 /// Encodes a chunk of f32 into one code per byte (formats of at most 8 bits).
 #[inline(always)]
 pub(crate) fn encode_chunk_u8<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u8]) {
     let p = *p;
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
-    if p.lean {
+    if p.lean && MODE == NE && !p.unsigned && p.ne_inf_is_overflow {
+        for i in 0..n {
+            out[i] = encode_lane_ne(&p, x[i].to_bits()) as u8;
+        }
+    } else if p.lean {
         for i in 0..n {
             out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u8;
         }
