@@ -160,6 +160,23 @@ pub fn pack<C: Code>(codes: &[C], bits: u32, layout: Layout, out: &mut [u8]) -> 
                 *o = (pair[0].to_u32() | hi << 4) as u8;
             }
         }
+        (_, 2) if codes.len() % 4 == 0 => {
+            for (o, q) in out.iter_mut().zip(codes.chunks_exact(4)) {
+                let v =
+                    q[0].to_u32() | q[1].to_u32() << 2 | q[2].to_u32() << 4 | q[3].to_u32() << 6;
+                *o = v as u8;
+            }
+        }
+        (_, 6) if codes.len() % 4 == 0 => {
+            // Four codes in three bytes.
+            for (o, q) in out.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
+                let v =
+                    q[0].to_u32() | q[1].to_u32() << 6 | q[2].to_u32() << 12 | q[3].to_u32() << 18;
+                o[0] = v as u8;
+                o[1] = (v >> 8) as u8;
+                o[2] = (v >> 16) as u8;
+            }
+        }
         _ => {
             // General little-endian bit stream through a 64-bit accumulator.
             out.fill(0);
@@ -227,6 +244,21 @@ pub fn unpack<C: Code>(
                 pair[0] = C::from_u32(b as u32 & 15);
                 if let Some(h) = pair.get_mut(1) {
                     *h = C::from_u32(b as u32 >> 4);
+                }
+            }
+        }
+        (_, 2) if out.len() % 4 == 0 => {
+            for (q, &b) in out.chunks_exact_mut(4).zip(bytes) {
+                for (k, o) in q.iter_mut().enumerate() {
+                    *o = C::from_u32((b as u32 >> (2 * k)) & 3);
+                }
+            }
+        }
+        (_, 6) if out.len() % 4 == 0 => {
+            for (q, b) in out.chunks_exact_mut(4).zip(bytes.chunks_exact(3)) {
+                let v = b[0] as u32 | (b[1] as u32) << 8 | (b[2] as u32) << 16;
+                for (k, o) in q.iter_mut().enumerate() {
+                    *o = C::from_u32((v >> (6 * k)) & 63);
                 }
             }
         }

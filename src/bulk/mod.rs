@@ -151,7 +151,8 @@ impl ElementFormat {
             return Ok(());
         }
         if let Some((p, mode)) = &lane {
-            // 8-bit codes go straight to the output; 4-bit codes through a nibble pack.
+            // 8-bit codes go straight to the output, 4-bit codes through a nibble pack, other
+            // widths of at most 8 bits through the byte kernel and the bit packer.
             if bits == 8 || bits == 4 {
                 let nib = bits == 4;
                 let even = if nib { x.len() & !1 } else { x.len() };
@@ -173,6 +174,18 @@ impl ElementFormat {
                         &mut last,
                     );
                     out[even / 2] = last[0];
+                }
+                return Ok(());
+            }
+            if bits < 8 {
+                let mut codes = [0u8; CHUNK];
+                for (xc, oc) in x
+                    .chunks(CHUNK)
+                    .zip(out.chunks_mut(CHUNK * bits as usize / 8))
+                {
+                    let codes = &mut codes[..xc.len()];
+                    crate::arch::encode_chunk_bytes(backend, p, *mode, xc, false, codes);
+                    pack::pack(codes, bits, Layout::Dense, oc)?;
                 }
                 return Ok(());
             }
