@@ -264,10 +264,21 @@ impl BlockFormat {
             Scheme::Mx(_) => {
                 let n = self.block_len();
                 let fast = FastElem::new(&self.element);
-                for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                    match &fast {
-                        Some(f) => self.mx_block_qdq_fast(f, xb, ob),
-                        None => self.mx_block_qdq(xb, ob),
+                match &fast {
+                    // Short blocks: many per call into the lane kernel.
+                    Some(f) if n <= SPAN => {
+                        let per = SPAN / n * n;
+                        for (xs, os) in x.chunks(per).zip(out.chunks_mut(per)) {
+                            self.mx_span_qdq_fast(f, xs, os);
+                        }
+                    }
+                    _ => {
+                        for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
+                            match &fast {
+                                Some(f) => self.mx_block_qdq_fast(f, xb, ob),
+                                None => self.mx_block_qdq(xb, ob),
+                            }
+                        }
                     }
                 }
             }
@@ -287,6 +298,27 @@ impl BlockFormat {
     /// for results in f32's subnormal range, which lie far below every element format's
     /// smallest subnormal and round to ±0 either way), nearest-even saturating encode, table
     /// decode, `· 2^k` (exact).
+    /// [`Self::mx_block_qdq_fast`] for a span of whole blocks (at most [`SPAN`] elements):
+    /// per-element scale factors, one pass through the lane kernel.
+    fn mx_span_qdq_fast(&self, f: &FastElem, x: &[f32], out: &mut [f32]) {
+        let n = self.block_len();
+        let (mut down, mut up) = ([0f32; SPAN], [0f32; SPAN]);
+        for (b, xb) in x.chunks(n).enumerate() {
+            let code = self.mx_scale_code(amax_f32(xb));
+            // A NaN scale makes the whole block NaN, through the multiplications.
+            let (d, u) = if code == 0xFF {
+                (f32::NAN, f32::NAN)
+            } else {
+                let k = code as i32 - 127;
+                (convert::pow2_f64(-k) as f32, convert::pow2_f64(k) as f32)
+            };
+            let r = b * n..(b * n + xb.len());
+            down[r.clone()].fill(d);
+            up[r].fill(u);
+        }
+        f.qdq(x, |i, v| v * down[i], |i, q| q * up[i], out);
+    }
+
     fn mx_block_qdq_fast(&self, f: &FastElem, x: &[f32], out: &mut [f32]) {
         let code = self.mx_scale_code(amax_f32(x));
         if code == 0xFF {
@@ -296,7 +328,7 @@ impl BlockFormat {
         let k = code as i32 - 127;
         let down = convert::pow2_f64(-k) as f32;
         let up = convert::pow2_f64(k) as f32;
-        f.qdq(x, |v| v * down, |q| q * up, out);
+        f.qdq(x, |_, v| v * down, |_, q| q * up, out);
     }
 
     /// Number of scales (one byte each) for `n` elements: one per block, the last partial.
@@ -462,19 +494,11 @@ impl BlockFormat {
     }
 }
 
-/// Largest magnitude, NaN if any element is NaN.
+/// Largest magnitude, NaN if any element is NaN. Two branch-free folds, so both vectorize.
 pub(crate) fn amax_f32(x: &[f32]) -> f32 {
-    let mut m = 0f32;
-    for &v in x {
-        let a = v.abs();
-        if a.is_nan() {
-            return f32::NAN;
-        }
-        if a > m {
-            m = a;
-        }
-    }
-    m
+    let m = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let nan = x.iter().fold(false, |a, v| a | v.is_nan());
+    if nan { f32::NAN } else { m }
 }
 
 /// `min` that propagates NaN in its first argument, as `torch.min` does.
@@ -517,7 +541,7 @@ fn nvfp4_block_qdq(t: &NvTensorScale, fast: Option<&FastElem>, x: &[f32], out: &
     let s = e4m3.decode(e4m3.encode(s_val, Rounding::NearestEven, Overflow::Saturate));
     let enc = tmin(1.0f32 / (s * t.dec), f32::MAX);
     if let Some(f) = fast {
-        f.qdq(x, |v| v * enc, |q| (q * s) * t.dec, out);
+        f.qdq(x, |_, v| v * enc, |_, q| (q * s) * t.dec, out);
         return;
     }
     for (o, &v) in out.iter_mut().zip(x) {
@@ -525,6 +549,9 @@ fn nvfp4_block_qdq(t: &NvTensorScale, fast: Option<&FastElem>, x: &[f32], out: &
         *o = (q * s) * t.dec;
     }
 }
+
+/// Elements per call into the lane kernel in block quantization.
+const SPAN: usize = 256;
 
 /// A float element format of at most 8 bits on the bulk lane kernel (nearest-even,
 /// saturating), with its decode table.
@@ -556,19 +583,26 @@ impl FastElem {
         })
     }
 
-    /// `out = post(decode(encode(pre(x))))`, chunk by chunk.
+    /// `out[i] = post(i, decode(encode(pre(i, x[i]))))`, [`SPAN`] elements at a time (`i`
+    /// counts from the start of `x`).
     #[inline(always)]
-    fn qdq(&self, x: &[f32], pre: impl Fn(f32) -> f32, post: impl Fn(f32) -> f32, out: &mut [f32]) {
-        const CH: usize = 256;
-        let (mut y, mut codes) = ([0f32; CH], [0u8; CH]);
-        for (xc, oc) in x.chunks(CH).zip(out.chunks_mut(CH)) {
+    fn qdq(
+        &self,
+        x: &[f32],
+        pre: impl Fn(usize, f32) -> f32,
+        post: impl Fn(usize, f32) -> f32,
+        out: &mut [f32],
+    ) {
+        let (mut y, mut codes) = ([0f32; SPAN], [0u8; SPAN]);
+        for (k, (xc, oc)) in x.chunks(SPAN).zip(out.chunks_mut(SPAN)).enumerate() {
+            let base = k * SPAN;
             let (y, codes) = (&mut y[..xc.len()], &mut codes[..xc.len()]);
-            for (d, &v) in y.iter_mut().zip(xc) {
-                *d = pre(v);
+            for (j, (d, &v)) in y.iter_mut().zip(xc).enumerate() {
+                *d = pre(base + j, v);
             }
             crate::arch::encode_chunk_bytes(self.backend, &self.params, self.mode, y, false, codes);
-            for (o, &c) in oc.iter_mut().zip(codes.iter()) {
-                *o = post(self.lut[c as usize]);
+            for (j, (o, &c)) in oc.iter_mut().zip(codes.iter()).enumerate() {
+                *o = post(base + j, self.lut[c as usize]);
             }
         }
     }
