@@ -1,11 +1,19 @@
 //! Block-scaled formats: OCP Microscaling (MX) and NVIDIA NVFP4.
 //!
-//! A [`BlockFormat`] composes an element format, a scale format, a block length and a scale
-//! rule. Its defaults are the contract's: OCP MX v1.0 with the FLOOR scale rule, and NVFP4
-//! as NVIDIA TransformerEngine computes it.
+//! A [`BlockFormat`] composes an element format, a scale format, a block length, a scale
+//! rule and an element rounding. Its defaults are the contract's: OCP MX v1.0 with the FLOOR
+//! scale rule, and NVFP4 as NVIDIA TransformerEngine computes it. Other ecosystems'
+//! NVFP4 conventions are named [`Nvfp4Profile`]s.
+//!
+//! Every operation works on a 1-D slice (the slice is the tensor) or on the rows of a 2-D
+//! row-major tensor with the blocks along the last axis (`*_rows`). A block that runs past
+//! the end of a slice or row is a partial block: it behaves as if padded with zeros, and the
+//! padding is never stored (codes stop at the last element, rounded up to a whole byte).
 
 use core::fmt;
 use core::str::FromStr;
+
+use half::{bf16, f16};
 
 use crate::bulk::Backend;
 use crate::bulk::lanes::LaneParams;
@@ -46,18 +54,93 @@ impl MxScaleRule {
     }
 }
 
+/// Whose NVFP4 recipe a [`BlockFormat`] follows. They agree on the format (E2M1 elements,
+/// E4M3 block scales, an f32 tensor scale) and differ in the order of their f32 operations,
+/// the convention of the stored tensor scale, and the scale byte of an all-zero block; real
+/// checkpoints differ accordingly, so each is reproduced byte for byte.
+///
+/// With `amax` the tensor's largest magnitude, `b` a block's, `q` an element code's value
+/// and `s` the decoded block scale (all arithmetic in f32):
+///
+/// | profile | stored tensor scale `t` | block scale byte | element | dequantize | zero block |
+/// |---|---|---|---|---|---|
+/// | TransformerEngine | `S_dec = 1/S_enc`, `S_enc = min(2688/amax, MAX)` | `e4m3_sat(min(b·(S_enc·fl(1/6)), 448))` | `x · min(1/(s·S_dec), MAX)` | `(q·s)·t` | `0x00` |
+/// | torchao | `g = amax/2688` | `e4m3(clamp((b/6)/g, 2^-6, 448))` | `x / (g·s)` | `q·(g·s)` | `0x08` |
+/// | ModelOpt | `g = amax/2688` (`weight_scale_2`) | `e4m3(max(b/(6·g) or 1 if 0, 2^-9))` | `x / (s·g)` | `q·(s·g)` | `0x38` |
+/// | compressed-tensors | `G = 2688/amax` (`weight_global_scale`) | `e4m3_sat(G·(b/6))`, 0 → 0.125 | `x / (s/G)` | `q·(s/G)` | `0x20` |
+///
+/// Elements round to nearest even and saturate at ±6 in every profile (ModelOpt's cast
+/// sends NaN, e.g. from a scale that overflowed E4M3, to +6). ModelOpt and
+/// compressed-tensors store a zero whose scaled value is −0 as +0 (their sign test and
+/// their zero-point addition); the others keep the sign. Sources, read at these commits:
+/// TransformerEngine `reference_nvfp4.py`; pytorch/ao `nvfp4_tensor.py` (02a1bc44);
+/// NVIDIA/Model-Optimizer `qtensor/nvfp4_tensor.py` (211c6b34); vllm-project/compressed-tensors
+/// `lifecycle/forward.py` (01dd1a58) and `utils/helpers.py`.
+///
+/// A tensor whose amax is 0 gets the tensor scale 1 in every profile (the three non-TE
+/// recipes divide 0 by 0 there and produce NaN scales; this crate does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Nvfp4Profile {
+    /// NVIDIA TransformerEngine (`reference_nvfp4.py`, `core_nvfp4.cuh`): the contract's
+    /// default.
+    #[default]
+    TransformerEngine,
+    /// pytorch/ao `NVFP4Tensor` (`nvfp4_quantize`).
+    Torchao,
+    /// NVIDIA Model Optimizer's NVFP4 export (`weight`, `weight_scale`, `weight_scale_2`).
+    ModelOpt,
+    /// vLLM compressed-tensors `nvfp4-pack-quantized` (`weight_packed`, `weight_scale`,
+    /// `weight_global_scale`).
+    CompressedTensors,
+}
+
+impl Nvfp4Profile {
+    const fn name(self) -> &'static str {
+        match self {
+            Nvfp4Profile::TransformerEngine => "nvfp4",
+            Nvfp4Profile::Torchao => "nvfp4_torchao",
+            Nvfp4Profile::ModelOpt => "nvfp4_modelopt",
+            Nvfp4Profile::CompressedTensors => "nvfp4_ct",
+        }
+    }
+
+    /// The scale byte this profile writes for an all-zero block.
+    ///
+    /// ```
+    /// use lowbit::Nvfp4Profile;
+    /// assert_eq!(Nvfp4Profile::TransformerEngine.zero_block_scale(), 0x00);
+    /// assert_eq!(Nvfp4Profile::ModelOpt.zero_block_scale(), 0x38); // 1.0
+    /// ```
+    pub const fn zero_block_scale(self) -> u8 {
+        match self {
+            Nvfp4Profile::TransformerEngine => 0x00,
+            Nvfp4Profile::Torchao => 0x08,
+            Nvfp4Profile::ModelOpt => 0x38,
+            Nvfp4Profile::CompressedTensors => 0x20,
+        }
+    }
+}
+
 /// The scheme a [`BlockFormat`] follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scheme {
     /// OCP MX: one E8M0 power-of-two scale per block.
     Mx(MxScaleRule),
-    /// NVFP4: an E4M3 scale per block of E2M1 elements and one f32 scale for the tensor,
-    /// computed as NVIDIA TransformerEngine does (`reference_nvfp4.py`, `core_nvfp4.cuh`).
-    Nvfp4,
+    /// NVFP4: an E4M3 scale per block of E2M1 elements and, when `two_level`, one f32 scale
+    /// for the tensor. Single-level NVFP4 (`two_level == false`) computes everything as if
+    /// the tensor scale were 1 (torchao's `per_tensor_scale=None`).
+    Nvfp4 {
+        /// Whose recipe.
+        profile: Nvfp4Profile,
+        /// Whether a tensor scale is computed (from the tensor's amax) and stored.
+        two_level: bool,
+    },
 }
 
-/// A block-scaled format: element format × scale format × block length × scale rule.
+/// A block-scaled format: element format × scale format × block length × scale rule ×
+/// element rounding.
 ///
 /// ```
 /// use lowbit::BlockFormat;
@@ -73,12 +156,14 @@ pub struct BlockFormat {
     element: ElementFormat,
     block_len: u32,
     scheme: Scheme,
+    rounding: Rounding,
 }
 
 /// MXINT8's element: symmetric int8 (±127) with an implicit 2^−6, so ±127/64 (as
 /// microsoft/microxcaling clamps it).
 const MXINT8_ELEM: IntSpec = must_int(IntSpec::new(8, true, true));
 const MXINT8_SHIFT: i32 = 6;
+const E4M3: ElementFormat = ElementFormat::FLOAT8_E4M3FN;
 
 impl BlockFormat {
     /// MXFP8 with E4M3 elements.
@@ -93,18 +178,35 @@ impl BlockFormat {
     pub const MXFP4: Self = Self::mx(ElementFormat::FLOAT4_E2M1FN);
     /// MXINT8: int8 elements with an implicit 2^−6, clamped symmetric to ±127/64.
     pub const MXINT8: Self = Self::mx(ElementFormat::Int(MXINT8_ELEM));
-    /// NVFP4: E2M1 elements, blocks of 16, E4M3 block scales, an f32 tensor scale.
-    pub const NVFP4: Self = BlockFormat {
-        element: ElementFormat::FLOAT4_E2M1FN,
-        block_len: 16,
-        scheme: Scheme::Nvfp4,
-    };
+    /// NVFP4: E2M1 elements, blocks of 16, E4M3 block scales, an f32 tensor scale, computed
+    /// as TransformerEngine does.
+    pub const NVFP4: Self = Self::nvfp4(Nvfp4Profile::TransformerEngine);
 
     const fn mx(element: ElementFormat) -> Self {
         BlockFormat {
             element,
             block_len: 32,
             scheme: Scheme::Mx(MxScaleRule::Floor),
+            rounding: Rounding::NearestEven,
+        }
+    }
+
+    /// Two-level NVFP4 (blocks of 16) computed as `profile` does.
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, Nvfp4Profile};
+    /// let bf = BlockFormat::nvfp4(Nvfp4Profile::ModelOpt);
+    /// assert_eq!(bf.to_string(), "nvfp4_modelopt");
+    /// ```
+    pub const fn nvfp4(profile: Nvfp4Profile) -> Self {
+        BlockFormat {
+            element: ElementFormat::FLOAT4_E2M1FN,
+            block_len: 16,
+            scheme: Scheme::Nvfp4 {
+                profile,
+                two_level: true,
+            },
+            rounding: Rounding::NearestEven,
         }
     }
 
@@ -117,6 +219,9 @@ impl BlockFormat {
         ("mxfp4", Self::MXFP4),
         ("mxint8", Self::MXINT8),
         ("nvfp4", Self::NVFP4),
+        ("nvfp4_torchao", Self::nvfp4(Nvfp4Profile::Torchao)),
+        ("nvfp4_modelopt", Self::nvfp4(Nvfp4Profile::ModelOpt)),
+        ("nvfp4_ct", Self::nvfp4(Nvfp4Profile::CompressedTensors)),
     ];
 
     /// The same format with another block length (1..=2^20).
@@ -140,8 +245,46 @@ impl BlockFormat {
                 scheme: Scheme::Mx(rule),
                 ..self
             }),
-            Scheme::Nvfp4 => Err(Error::Unsupported("MX scale rules apply to MX formats")),
+            Scheme::Nvfp4 { .. } => Err(Error::Unsupported("MX scale rules apply to MX formats")),
         }
+    }
+
+    /// The same NVFP4 format with or without its tensor scale (an error for MX).
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// let single = BlockFormat::NVFP4.with_tensor_scale(false).unwrap();
+    /// assert_eq!(single.to_string(), "nvfp4_single");
+    /// ```
+    pub fn with_tensor_scale(self, two_level: bool) -> Result<Self, Error> {
+        match self.scheme {
+            Scheme::Nvfp4 { profile, .. } => Ok(BlockFormat {
+                scheme: Scheme::Nvfp4 { profile, two_level },
+                ..self
+            }),
+            Scheme::Mx(_) => Err(Error::Unsupported("MX formats have no tensor scale")),
+        }
+    }
+
+    /// The same format with another rounding for the elements (scales always follow the
+    /// scheme's rule). With [`Rounding::Stochastic`]`(seed)`, element `i` of the tensor
+    /// (counting across rows) uses the draw [`stochastic_bits`](crate::stochastic_bits)`(seed,
+    /// i)`, so a run is reproducible and any element can be recomputed alone.
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, Rounding};
+    /// let sr = BlockFormat::MXFP4.with_rounding(Rounding::Stochastic(7));
+    /// // Every block holds one 6.0 (so its scale is 1) and 31 copies of 0.25, which lies
+    /// // halfway between the E2M1 values 0 and 0.5: both occur, about equally often.
+    /// let x: Vec<f32> = (0..4096).map(|i| if i % 32 == 0 { 6.0 } else { 0.25 }).collect();
+    /// let mut y = vec![0f32; 4096];
+    /// sr.quantize_dequantize(&x, &mut y).unwrap();
+    /// let halves = y.iter().filter(|&&v| v == 0.5).count();
+    /// assert!(y.iter().all(|&v| v == 0.0 || v == 0.5 || v == 6.0));
+    /// assert!((1700..2300).contains(&halves), "{halves}");
+    /// ```
+    pub const fn with_rounding(self, rounding: Rounding) -> Self {
+        BlockFormat { rounding, ..self }
     }
 
     /// The element format (MXINT8 reports its int8 codes, without the implicit 2^−6).
@@ -156,11 +299,15 @@ impl BlockFormat {
     pub const fn scheme(&self) -> Scheme {
         self.scheme
     }
+    /// The rounding of the elements.
+    pub const fn rounding(&self) -> Rounding {
+        self.rounding
+    }
     /// The scale format: E8M0 for MX, E4M3 for NVFP4.
     pub const fn scale_format(&self) -> ElementFormat {
         match self.scheme {
             Scheme::Mx(_) => ElementFormat::FLOAT8_E8M0FNU,
-            Scheme::Nvfp4 => ElementFormat::FLOAT8_E4M3FN,
+            Scheme::Nvfp4 { .. } => ElementFormat::FLOAT8_E4M3FN,
         }
     }
 
@@ -191,6 +338,7 @@ impl BlockFormat {
     ///
     /// amax = 0 gives code 0 (2^−127, as microxcaling and torchao); amax = ±∞ or NaN gives
     /// the NaN code 0xFF (torchao); exponents below −127 clamp to −127, above 127 give NaN.
+    /// NVFP4 formats have no E8M0 scale and always get 0xFF.
     pub fn mx_scale_code(&self, amax: f32) -> u8 {
         let Scheme::Mx(rule) = self.scheme else {
             return 0xFF;
@@ -236,99 +384,190 @@ impl BlockFormat {
         }
     }
 
+    /// The tensor-level NVFP4 quantities for a tensor whose largest magnitude is `amax`
+    /// (None for MX).
+    fn tensor(&self, amax: f32) -> Option<Nv> {
+        match self.scheme {
+            Scheme::Mx(_) => None,
+            Scheme::Nvfp4 { profile, two_level } => Some(Nv::from_amax(profile, two_level, amax)),
+        }
+    }
+
+    /// The tensor scale NVFP4 stores for a tensor whose largest magnitude is `amax`, in the
+    /// profile's convention (see [`Nvfp4Profile`]): the decode scale for TransformerEngine,
+    /// torchao and ModelOpt, the encode scale for compressed-tensors; 1.0 for single-level
+    /// NVFP4 and for MX.
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, Nvfp4Profile};
+    /// assert_eq!(BlockFormat::nvfp4(Nvfp4Profile::ModelOpt).tensor_scale(5376.0), 2.0);
+    /// assert_eq!(BlockFormat::nvfp4(Nvfp4Profile::CompressedTensors).tensor_scale(5376.0), 0.5);
+    /// ```
+    pub fn tensor_scale(&self, amax: f32) -> f32 {
+        self.tensor(amax).map_or(1.0, |t| t.t)
+    }
+
     /// Quantizes `x` and dequantizes it again in one pass (fake quantization): `out[i]` is
     /// the value a real quantize followed by a dequantize gives.
     ///
     /// MX: blocks of `block_len` consecutive elements share `X = 2^k` (see
-    /// [`BlockFormat::mx_scale_code`]); elements round to nearest even and saturate;
-    /// `out = X · element`, exact in f32. A NaN scale makes its block NaN. A trailing
-    /// partial block behaves as if padded with zeros.
+    /// [`BlockFormat::mx_scale_code`]); elements round (nearest even by default) and
+    /// saturate; `out = X · element`, exact in f32. A NaN scale makes its block NaN. A
+    /// trailing partial block behaves as if padded with zeros.
     ///
-    /// NVFP4: the whole slice is the tensor. TransformerEngine's recipe in f32:
-    /// `S_enc = 2688 / amax` (1 if amax is 0 or S_enc is 0; at most `f32::MAX`),
-    /// `s = e4m3_rne_sat(block_amax · (S_enc · fl(1/6)))`, `S_dec = 1/S_enc`,
-    /// `enc = min(1 / (s · S_dec), f32::MAX)`, `q = e2m1_rne_sat(x · enc)`,
+    /// NVFP4: the whole slice is the tensor, computed as the [`Nvfp4Profile`] does. The
+    /// default, TransformerEngine's recipe in f32: `S_enc = 2688 / amax` (1 if amax is 0 or
+    /// S_enc is 0; at most `f32::MAX`), `s = e4m3_rne_sat(block_amax · (S_enc · fl(1/6)))`,
+    /// `S_dec = 1/S_enc`, `enc = min(1 / (s · S_dec), f32::MAX)`, `q = e2m1_rne_sat(x · enc)`,
     /// `out = (q · s) · S_dec`. The sign of a zero output is not specified.
     ///
     /// # Errors
     /// [`Error::Length`] if `out.len() != x.len()`.
     pub fn quantize_dequantize(&self, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
-        if out.len() != x.len() {
-            return Err(Error::Length {
-                what: "quantize_dequantize output",
-                expected: x.len(),
-                actual: out.len(),
-            });
-        }
-        match self.scheme {
-            Scheme::Mx(_) => {
-                let n = self.block_len();
-                let fast = FastElem::new(&self.element);
-                match &fast {
-                    // Short blocks: many per call into the lane kernel.
-                    Some(f) if n <= SPAN => {
-                        let per = SPAN / n * n;
-                        for (xs, os) in x.chunks(per).zip(out.chunks_mut(per)) {
-                            self.mx_span_qdq_fast(f, xs, os);
-                        }
-                    }
-                    _ => {
-                        for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                            match &fast {
-                                Some(f) => self.mx_block_qdq_fast(f, xb, ob),
-                                None => self.mx_block_qdq(xb, ob),
-                            }
-                        }
-                    }
-                }
-            }
-            Scheme::Nvfp4 => {
-                let t = NvTensorScale::te(amax_f32(x));
-                let n = self.block_len();
-                let fast = FastElem::new(&self.element);
-                for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                    nvfp4_block_qdq(&t, fast.as_ref(), xb, ob);
-                }
-            }
+        Error::check_len("quantize_dequantize output", x.len(), out.len())?;
+        let nv = self.tensor(amax_f32(x));
+        self.qdq_core(x, nv.as_ref(), 0, out);
+        Ok(())
+    }
+
+    /// [`quantize_dequantize`](Self::quantize_dequantize) with the tensor's largest magnitude
+    /// given instead of measured, for a shard of a larger tensor or a calibrated amax (NVFP4;
+    /// MX formats ignore it). Elements beyond what the given amax allows saturate.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out.len() != x.len()`.
+    pub fn quantize_dequantize_with_amax(
+        &self,
+        x: &[f32],
+        tensor_amax: f32,
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        Error::check_len("quantize_dequantize output", x.len(), out.len())?;
+        self.qdq_core(x, self.tensor(tensor_amax).as_ref(), 0, out);
+        Ok(())
+    }
+
+    /// Fake quantization of a row-major 2-D tensor with `cols` columns, blocks along each
+    /// row (a row whose length is not a multiple of the block length ends in a partial
+    /// block, padded with zeros). NVFP4's tensor scale comes from the whole tensor.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if `cols` is 0 while `x` is not empty, [`Error::Length`] if
+    /// `x.len()` is not a multiple of `cols` or `out.len() != x.len()`.
+    pub fn quantize_dequantize_rows(
+        &self,
+        x: &[f32],
+        cols: usize,
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        check_rows(x.len(), cols)?;
+        Error::check_len("quantize_dequantize output", x.len(), out.len())?;
+        let nv = self.tensor(amax_f32(x));
+        for (r, (xr, or)) in x
+            .chunks(cols.max(1))
+            .zip(out.chunks_mut(cols.max(1)))
+            .enumerate()
+        {
+            self.qdq_core(xr, nv.as_ref(), (r * cols) as u64, or);
         }
         Ok(())
     }
 
-    /// The same block on the bulk lane kernel: `x · 2^−k` as an f32 product (exact, except
-    /// for results in f32's subnormal range, which lie far below every element format's
-    /// smallest subnormal and round to ±0 either way), nearest-even saturating encode, table
-    /// decode, `· 2^k` (exact).
-    /// [`Self::mx_block_qdq_fast`] for a span of whole blocks (at most [`SPAN`] elements):
-    /// per-element scale factors, one pass through the lane kernel.
-    fn mx_span_qdq_fast(&self, f: &FastElem, x: &[f32], out: &mut [f32]) {
+    fn qdq_core(&self, x: &[f32], nv: Option<&Nv>, base: u64, out: &mut [f32]) {
         let n = self.block_len();
-        let (mut down, mut up) = ([0f32; SPAN], [0f32; SPAN]);
-        for (b, xb) in x.chunks(n).enumerate() {
-            let code = self.mx_scale_code(amax_f32(xb));
-            // A NaN scale makes the whole block NaN, through the multiplications.
-            let (d, u) = if code == 0xFF {
-                (f32::NAN, f32::NAN)
-            } else {
-                let k = code as i32 - 127;
-                (convert::pow2_f64(-k) as f32, convert::pow2_f64(k) as f32)
-            };
-            let r = b * n..(b * n + xb.len());
-            down[r.clone()].fill(d);
-            up[r].fill(u);
+        let fast = match self.rounding {
+            Rounding::NearestEven => FastElem::new(&self.element),
+            _ => None,
+        };
+        let Some(f) = fast else {
+            for (b, (xb, ob)) in x.chunks(n).zip(out.chunks_mut(n)).enumerate() {
+                let p = self.plan_for(nv, amax_f32(xb));
+                for (j, (o, &v)) in ob.iter_mut().zip(xb).enumerate() {
+                    let r = crate::bulk::per_element(self.rounding, base + (b * n + j) as u64);
+                    let q = self.encode_elem(&p, v, r);
+                    *o = p.post(self.elem_value(q));
+                }
+            }
+            return;
+        };
+        if n <= SPAN {
+            // Short blocks: many per call into the lane kernel.
+            let per = SPAN / n * n;
+            let mut plans = [Plan::NAN; SPAN];
+            for (xs, os) in x.chunks(per).zip(out.chunks_mut(per)) {
+                let plans = &mut plans[..xs.len().div_ceil(n)];
+                for (p, xb) in plans.iter_mut().zip(xs.chunks(n)) {
+                    *p = self.plan_for(nv, amax_f32(xb));
+                }
+                f.qdq(xs, n, plans, os);
+            }
+        } else {
+            for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
+                let p = [self.plan_for(nv, amax_f32(xb))];
+                for (xs, os) in xb.chunks(SPAN).zip(ob.chunks_mut(SPAN)) {
+                    f.qdq(xs, SPAN, &p, os);
+                }
+            }
         }
-        f.qdq(x, |i, v| v * down[i], |i, q| q * up[i], out);
     }
 
-    fn mx_block_qdq_fast(&self, f: &FastElem, x: &[f32], out: &mut [f32]) {
-        let code = self.mx_scale_code(amax_f32(x));
-        if code == 0xFF {
-            out.fill(f32::NAN);
-            return;
+    /// The scale byte of a block whose largest magnitude is `bamax`.
+    fn scale_code(&self, nv: Option<&Nv>, bamax: f32) -> u8 {
+        match nv {
+            None => self.mx_scale_code(bamax),
+            Some(t) => t.scale_code(bamax),
         }
-        let k = code as i32 - 127;
-        let down = convert::pow2_f64(-k) as f32;
-        let up = convert::pow2_f64(k) as f32;
-        f.qdq(x, |_, v| v * down, |_, q| q * up, out);
+    }
+
+    /// How a block with scale byte `code` maps to and from its element grid.
+    fn plan_of_code(&self, nv: Option<&Nv>, code: u8) -> Plan {
+        match nv {
+            Some(t) => t.plan(code),
+            None if code == 0xFF => Plan::NAN,
+            None => {
+                let k = code as i32 - 127;
+                let shift = self.elem_shift() - k;
+                Plan {
+                    pm: convert::pow2_f64(-k) as f32,
+                    pd: 1.0,
+                    pz: -0.0,
+                    qa: convert::pow2_f64(-shift) as f32,
+                    qb: 1.0,
+                    nan_to: f32::NAN,
+                    shift: Some(shift),
+                }
+            }
+        }
+    }
+
+    fn plan_for(&self, nv: Option<&Nv>, bamax: f32) -> Plan {
+        self.plan_of_code(nv, self.scale_code(nv, bamax))
+    }
+
+    /// The element code of `v` in a block with plan `p`, exactly as the scheme defines it
+    /// (MX: `v · 2^shift` formed exactly; NVFP4: the profile's f32 arithmetic).
+    fn encode_elem(&self, p: &Plan, v: f32, r: Rounding) -> u32 {
+        match p.shift {
+            Some(shift) => {
+                let (neg, c) = convert::split_f32(v);
+                crate::format::encode_class_of(
+                    &self.element,
+                    neg,
+                    c.scale_pow2(shift),
+                    r,
+                    Overflow::Saturate,
+                )
+                .0
+            }
+            // An MX block with a NaN scale stores code 0.
+            None if p.pm.is_nan() && matches!(self.scheme, Scheme::Mx(_)) => 0,
+            None => self.element.encode(p.pre(v), r, Overflow::Saturate),
+        }
+    }
+
+    /// The element's value in its own grid (MXINT8: the integer).
+    fn elem_value(&self, code: u32) -> f32 {
+        self.element.decode(code)
     }
 
     /// Number of scales (one byte each) for `n` elements: one per block, the last partial.
@@ -347,9 +586,10 @@ impl BlockFormat {
     /// Quantizes `x` into stored form: element codes packed densely into `codes` (exactly
     /// [`codes_len`](Self::codes_len)`(x.len())` bytes; MXINT8 stores two's-complement int8)
     /// and one scale byte per block in `scales` ([`scale_count`](Self::scale_count) bytes:
-    /// E8M0 codes for MX, E4M3 codes for NVFP4). Returns the tensor decode scale `S_dec`
-    /// (NVFP4; 1.0 for MX). [`dequantize`](Self::dequantize) of the result gives exactly
-    /// what [`quantize_dequantize`](Self::quantize_dequantize) gives.
+    /// E8M0 codes for MX, E4M3 codes for NVFP4). Returns the tensor scale in the profile's
+    /// convention ([`tensor_scale`](Self::tensor_scale); 1.0 for MX).
+    /// [`dequantize`](Self::dequantize) of the result gives exactly what
+    /// [`quantize_dequantize`](Self::quantize_dequantize) gives.
     ///
     /// ```
     /// use lowbit::BlockFormat;
@@ -366,27 +606,130 @@ impl BlockFormat {
     /// # Errors
     /// [`Error::Length`] if a buffer has the wrong size.
     pub fn quantize(&self, x: &[f32], codes: &mut [u8], scales: &mut [u8]) -> Result<f32, Error> {
+        self.quantize_any(x, None, codes, scales)
+    }
+
+    /// [`quantize`](Self::quantize) from f16 values (each converted exactly to f32).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer has the wrong size.
+    pub fn quantize_f16(
+        &self,
+        x: &[f16],
+        codes: &mut [u8],
+        scales: &mut [u8],
+    ) -> Result<f32, Error> {
+        self.quantize_any(x, None, codes, scales)
+    }
+
+    /// [`quantize`](Self::quantize) from bf16 values (each converted exactly to f32).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer has the wrong size.
+    pub fn quantize_bf16(
+        &self,
+        x: &[bf16],
+        codes: &mut [u8],
+        scales: &mut [u8],
+    ) -> Result<f32, Error> {
+        self.quantize_any(x, None, codes, scales)
+    }
+
+    /// [`quantize`](Self::quantize) with the tensor's largest magnitude given instead of
+    /// measured (NVFP4: a shard of a larger tensor, or a calibrated amax; MX ignores it).
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// // Two shards of one tensor quantized separately with the tensor's amax agree with
+    /// // the whole tensor quantized at once.
+    /// let bf = BlockFormat::NVFP4;
+    /// let x: Vec<f32> = (0..64).map(|i| (i as f32 - 20.0) * 0.37).collect();
+    /// let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+    /// let (mut c, mut s) = (vec![0u8; 32], vec![0u8; 4]);
+    /// let t = bf.quantize(&x, &mut c, &mut s).unwrap();
+    /// let (mut c2, mut s2) = (vec![0u8; 32], vec![0u8; 4]);
+    /// let t0 = bf.quantize_with_amax(&x[..32], amax, &mut c2[..16], &mut s2[..2]).unwrap();
+    /// let t1 = bf.quantize_with_amax(&x[32..], amax, &mut c2[16..], &mut s2[2..]).unwrap();
+    /// assert_eq!((c, s, t), (c2, s2, t0));
+    /// assert_eq!(t0, t1);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer has the wrong size.
+    pub fn quantize_with_amax(
+        &self,
+        x: &[f32],
+        tensor_amax: f32,
+        codes: &mut [u8],
+        scales: &mut [u8],
+    ) -> Result<f32, Error> {
+        self.quantize_any(x, Some(tensor_amax), codes, scales)
+    }
+
+    /// Quantizes a row-major 2-D tensor with `cols` columns into stored form, blocks along
+    /// each row: row `r` has its codes at `codes[r·L..(r+1)·L]` with
+    /// `L = `[`codes_len`](Self::codes_len)`(cols)` (a row ends on a byte boundary; the
+    /// unused bits of its last byte are 0) and its scales at `scales[r·S..(r+1)·S]` with
+    /// `S = `[`scale_count`](Self::scale_count)`(cols)`. This is the layout of gpt-oss's
+    /// `blocks`/`scales` and ModelOpt's `weight`/`weight_scale` for a `[rows, cols]` weight.
+    /// NVFP4's tensor scale comes from the whole tensor; it is returned.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if `cols` is 0 while `x` is not empty; [`Error::Length`] if
+    /// `x.len()` is not a multiple of `cols` or a buffer has the wrong size.
+    pub fn quantize_rows(
+        &self,
+        x: &[f32],
+        cols: usize,
+        codes: &mut [u8],
+        scales: &mut [u8],
+    ) -> Result<f32, Error> {
+        let rows = check_rows(x.len(), cols)?;
+        let (l, s) = (self.codes_len(cols)?, self.scale_count(cols));
+        Error::check_len("block codes", rows * l, codes.len())?;
+        Error::check_len("block scales", rows * s, scales.len())?;
+        let nv = self.tensor(amax_f32(x));
+        for r in 0..rows {
+            let xr = &x[r * cols..(r + 1) * cols];
+            let (cr, sr) = (
+                &mut codes[r * l..(r + 1) * l],
+                &mut scales[r * s..(r + 1) * s],
+            );
+            self.quantize_core(xr, nv.as_ref(), (r * cols) as u64, cr, sr)?;
+        }
+        Ok(nv.map_or(1.0, |t| t.t))
+    }
+
+    fn quantize_any<T: Real>(
+        &self,
+        x: &[T],
+        amax: Option<f32>,
+        codes: &mut [u8],
+        scales: &mut [u8],
+    ) -> Result<f32, Error> {
         let n = x.len();
         Error::check_len("block codes", self.codes_len(n)?, codes.len())?;
         Error::check_len("block scales", self.scale_count(n), scales.len())?;
+        let nv = self.tensor(amax.unwrap_or_else(|| amax_real(x)));
+        self.quantize_core(x, nv.as_ref(), 0, codes, scales)?;
+        Ok(nv.map_or(1.0, |t| t.t))
+    }
+
+    fn quantize_core<T: Real>(
+        &self,
+        x: &[T],
+        nv: Option<&Nv>,
+        base: u64,
+        codes: &mut [u8],
+        scales: &mut [u8],
+    ) -> Result<(), Error> {
         let bl = self.block_len();
-        let nv = match self.scheme {
-            Scheme::Nvfp4 => Some(NvTensorScale::te(amax_f32(x))),
-            Scheme::Mx(_) => None,
-        };
-        let e4m3 = ElementFormat::FLOAT8_E4M3FN;
         for (sc, xb) in scales.iter_mut().zip(x.chunks(bl)) {
-            *sc = match &nv {
-                None => self.mx_scale_code(amax_f32(xb)),
-                Some(t) => e4m3.encode(
-                    nv_scale_value(t, amax_f32(xb)),
-                    Rounding::NearestEven,
-                    Overflow::Saturate,
-                ) as u8,
-            };
+            *sc = self.scale_code(nv, amax_real(xb));
         }
         let bits = self.element.bits();
         let mut buf = [0u16; 512];
+        let mut cur = (usize::MAX, Plan::NAN);
         for (ci, (xc, oc)) in x
             .chunks(512)
             .zip(codes.chunks_mut(512 * bits as usize / 8))
@@ -394,24 +737,21 @@ impl BlockFormat {
         {
             let buf = &mut buf[..xc.len()];
             for (k, (c, &v)) in buf.iter_mut().zip(xc).enumerate() {
-                let sc = scales[(ci * 512 + k) / bl];
-                *c = match &nv {
-                    None => self.mx_encode_elem(sc, v),
-                    Some(t) => {
-                        let s = e4m3.decode(sc as u32);
-                        let enc = tmin(1.0f32 / (s * t.dec), f32::MAX);
-                        self.element
-                            .encode(v * enc, Rounding::NearestEven, Overflow::Saturate)
-                    }
-                } as u16;
+                let i = ci * 512 + k;
+                if cur.0 != i / bl {
+                    cur = (i / bl, self.plan_of_code(nv, scales[i / bl]));
+                }
+                let r = crate::bulk::per_element(self.rounding, base + i as u64);
+                *c = self.encode_elem(&cur.1, v.f32(), r) as u16;
             }
             crate::pack::pack(buf, bits, crate::pack::Layout::Dense, oc)?;
         }
-        Ok(nv.map_or(1.0, |t| t.dec))
+        Ok(())
     }
 
     /// Reconstructs values from [`quantize`](Self::quantize)'s stored form: MX
-    /// `X · element` (a NaN scale gives a NaN block), NVFP4 `(q · s) · tensor_scale`.
+    /// `X · element` (a NaN scale gives a NaN block), NVFP4 as the profile dequantizes
+    /// (see [`Nvfp4Profile`]) with `tensor_scale` in the profile's convention.
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer has the wrong size.
@@ -422,13 +762,81 @@ impl BlockFormat {
         tensor_scale: f32,
         out: &mut [f32],
     ) -> Result<(), Error> {
+        self.dequantize_any(codes, scales, tensor_scale, out)
+    }
+
+    /// [`dequantize`](Self::dequantize) to f16: each f32 result rounded to nearest even (MX
+    /// results are exact in f32, so they round once).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer has the wrong size.
+    pub fn dequantize_f16(
+        &self,
+        codes: &[u8],
+        scales: &[u8],
+        tensor_scale: f32,
+        out: &mut [f16],
+    ) -> Result<(), Error> {
+        self.dequantize_any(codes, scales, tensor_scale, out)
+    }
+
+    /// [`dequantize`](Self::dequantize) to bf16: each f32 result rounded to nearest even.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer has the wrong size.
+    pub fn dequantize_bf16(
+        &self,
+        codes: &[u8],
+        scales: &[u8],
+        tensor_scale: f32,
+        out: &mut [bf16],
+    ) -> Result<(), Error> {
+        self.dequantize_any(codes, scales, tensor_scale, out)
+    }
+
+    /// Reconstructs a row-major 2-D tensor with `cols` columns from
+    /// [`quantize_rows`](Self::quantize_rows)'s layout.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if `cols` is 0 while `out` is not empty; [`Error::Length`] if
+    /// `out.len()` is not a multiple of `cols` or a buffer has the wrong size.
+    pub fn dequantize_rows(
+        &self,
+        codes: &[u8],
+        scales: &[u8],
+        tensor_scale: f32,
+        cols: usize,
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        let rows = check_rows(out.len(), cols)?;
+        let (l, s) = (self.codes_len(cols)?, self.scale_count(cols));
+        Error::check_len("block codes", rows * l, codes.len())?;
+        Error::check_len("block scales", rows * s, scales.len())?;
+        for (r, or) in out.chunks_mut(cols.max(1)).enumerate() {
+            let (cr, sr) = (&codes[r * l..(r + 1) * l], &scales[r * s..(r + 1) * s]);
+            self.dequantize_any(cr, sr, tensor_scale, or)?;
+        }
+        Ok(())
+    }
+
+    fn dequantize_any<T: Real>(
+        &self,
+        codes: &[u8],
+        scales: &[u8],
+        tensor_scale: f32,
+        out: &mut [T],
+    ) -> Result<(), Error> {
         let n = out.len();
         Error::check_len("block codes", self.codes_len(n)?, codes.len())?;
         Error::check_len("block scales", self.scale_count(n), scales.len())?;
+        let nv = match self.scheme {
+            Scheme::Mx(_) => None,
+            Scheme::Nvfp4 { profile, .. } => Some(Nv::from_stored(profile, tensor_scale)),
+        };
         let bits = self.element.bits();
         let bl = self.block_len();
-        let e4m3 = ElementFormat::FLOAT8_E4M3FN;
         let mut buf = [0u16; 512];
+        let mut cur = (usize::MAX, Plan::NAN);
         for (ci, (cc, oc)) in codes
             .chunks(512 * bits as usize / 8)
             .zip(out.chunks_mut(512))
@@ -437,60 +845,72 @@ impl BlockFormat {
             let buf = &mut buf[..oc.len()];
             crate::pack::unpack(cc, bits, crate::pack::Layout::Dense, buf)?;
             for (k, (o, &c)) in oc.iter_mut().zip(buf.iter()).enumerate() {
-                let sc = scales[(ci * 512 + k) / bl];
-                *o = match self.scheme {
-                    Scheme::Mx(_) if sc == 0xFF => f32::NAN,
-                    Scheme::Mx(_) => {
-                        let k = sc as i32 - 127 - self.elem_shift();
-                        (self.element.decode_f64(c as u32) * convert::pow2_f64(k)) as f32
-                    }
-                    Scheme::Nvfp4 => {
-                        (self.element.decode(c as u32) * e4m3.decode(sc as u32)) * tensor_scale
-                    }
-                };
+                let b = (ci * 512 + k) / bl;
+                if cur.0 != b {
+                    cur = (b, self.plan_of_code(nv.as_ref(), scales[b]));
+                }
+                *o = T::from_f32(cur.1.post(self.elem_value(c as u32)));
             }
         }
         Ok(())
     }
+}
 
-    /// The element code of `v` in an MX block with scale code `sc` (not 0xFF).
-    fn mx_encode_elem(&self, sc: u8, v: f32) -> u32 {
-        if sc == 0xFF {
-            return 0;
-        }
-        let shift = self.elem_shift() - (sc as i32 - 127);
-        let (neg, c) = convert::split_f32(v);
-        crate::format::encode_class_of(
-            &self.element,
-            neg,
-            c.scale_pow2(shift),
-            Rounding::NearestEven,
-            Overflow::Saturate,
-        )
-        .0
+/// The number of rows of a `len`-element row-major tensor with `cols` columns.
+fn check_rows(len: usize, cols: usize) -> Result<usize, Error> {
+    if cols == 0 {
+        return if len == 0 {
+            Ok(0)
+        } else {
+            Err(Error::Parameter {
+                what: "columns",
+                value: 0,
+            })
+        };
     }
+    if len % cols != 0 {
+        return Err(Error::Length {
+            what: "tensor (a multiple of the columns)",
+            expected: len.next_multiple_of(cols),
+            actual: len,
+        });
+    }
+    Ok(len / cols)
+}
 
-    fn mx_block_qdq(&self, x: &[f32], out: &mut [f32]) {
-        let code = self.mx_scale_code(amax_f32(x));
-        if code == 0xFF {
-            out.fill(f32::NAN);
-            return;
-        }
-        let k = code as i32 - 127;
-        // Element value = x · 2^(shift − k), exactly, by moving the exponent.
-        let shift = self.elem_shift() - k;
-        let back = convert::pow2_f64(k - self.elem_shift());
-        for (o, &v) in out.iter_mut().zip(x) {
-            let (neg, c) = convert::split_f32(v);
-            let (q, _) = crate::format::encode_class_of(
-                &self.element,
-                neg,
-                c.scale_pow2(shift),
-                Rounding::NearestEven,
-                Overflow::Saturate,
-            );
-            *o = (self.element.decode_f64(q) * back) as f32;
-        }
+/// Input and output element types of block quantization (sealed).
+trait Real: Copy {
+    fn f32(self) -> f32;
+    fn from_f32(v: f32) -> Self;
+}
+impl Real for f32 {
+    #[inline(always)]
+    fn f32(self) -> f32 {
+        self
+    }
+    #[inline(always)]
+    fn from_f32(v: f32) -> Self {
+        v
+    }
+}
+impl Real for f16 {
+    #[inline(always)]
+    fn f32(self) -> f32 {
+        self.to_f32()
+    }
+    #[inline(always)]
+    fn from_f32(v: f32) -> Self {
+        f16::from_f32(v)
+    }
+}
+impl Real for bf16 {
+    #[inline(always)]
+    fn f32(self) -> f32 {
+        self.to_f32()
+    }
+    #[inline(always)]
+    fn from_f32(v: f32) -> Self {
+        bf16::from_f32(v)
     }
 }
 
@@ -501,52 +921,170 @@ pub(crate) fn amax_f32(x: &[f32]) -> f32 {
     if nan { f32::NAN } else { m }
 }
 
+fn amax_real<T: Real>(x: &[T]) -> f32 {
+    let m = x.iter().fold(0f32, |m, v| m.max(v.f32().abs()));
+    let nan = x.iter().fold(false, |a, v| a | v.f32().is_nan());
+    if nan { f32::NAN } else { m }
+}
+
 /// `min` that propagates NaN in its first argument, as `torch.min` does.
 #[inline(always)]
 fn tmin(a: f32, b: f32) -> f32 {
     if b < a { b } else { a }
 }
 
-/// NVFP4's per-tensor quantities.
-struct NvTensorScale {
-    /// S_dec = 1 / S_enc.
-    dec: f32,
-    /// S_enc · fl(1/6), the multiplier that maps a block amax to its E4M3 scale.
+/// How one block maps values to its element grid and back, in f32:
+/// element input `((v · pm) / pd) + pz`, output `(q · qa) · qb`. `pz` is −0.0 (a no-op) or
+/// +0.0 (turns −0 into +0). MX blocks also carry the exact exponent shift.
+#[derive(Clone, Copy)]
+struct Plan {
+    pm: f32,
+    pd: f32,
+    pz: f32,
+    qa: f32,
+    qb: f32,
+    /// What a NaN element input becomes (NaN itself, except ModelOpt: +6).
+    nan_to: f32,
+    shift: Option<i32>,
+}
+
+impl Plan {
+    const NAN: Plan = Plan {
+        pm: f32::NAN,
+        pd: 1.0,
+        pz: -0.0,
+        qa: f32::NAN,
+        qb: 1.0,
+        nan_to: f32::NAN,
+        shift: None,
+    };
+
+    #[inline(always)]
+    fn pre(&self, v: f32) -> f32 {
+        let y = ((v * self.pm) / self.pd) + self.pz;
+        if y.is_nan() { self.nan_to } else { y }
+    }
+
+    #[inline(always)]
+    fn post(&self, q: f32) -> f32 {
+        (q * self.qa) * self.qb
+    }
+}
+
+/// NVFP4's tensor-level quantities for one profile.
+#[derive(Clone, Copy)]
+struct Nv {
+    profile: Nvfp4Profile,
+    /// The stored tensor scale, in the profile's convention.
+    t: f32,
+    /// TransformerEngine: S_enc · fl(1/6), the multiplier that maps a block amax to its scale.
     to_scale: f32,
 }
 
-impl NvTensorScale {
-    /// TransformerEngine: S_enc = (448·6)/amax in f32, capped at FLT_MAX, 1 if 0.
-    fn te(amax: f32) -> Self {
-        let mut enc = tmin(2688.0f32 / amax, f32::MAX);
-        if amax == 0.0 || enc == 0.0 {
-            enc = 1.0;
-        }
-        NvTensorScale {
-            dec: 1.0f32 / enc,
-            to_scale: enc * (1.0f32 / 6.0f32),
+impl Nv {
+    fn from_amax(profile: Nvfp4Profile, two_level: bool, amax: f32) -> Nv {
+        let amax = if two_level { amax } else { 0.0 };
+        match profile {
+            Nvfp4Profile::TransformerEngine => {
+                // S_enc = (448·6)/amax in f32, capped at FLT_MAX, 1 if 0.
+                let mut enc = tmin(2688.0f32 / amax, f32::MAX);
+                if amax == 0.0 || enc == 0.0 {
+                    enc = 1.0;
+                }
+                Nv {
+                    profile,
+                    t: 1.0f32 / enc,
+                    to_scale: enc * (1.0f32 / 6.0f32),
+                }
+            }
+            Nvfp4Profile::Torchao | Nvfp4Profile::ModelOpt => Nv {
+                profile,
+                t: if amax == 0.0 { 1.0 } else { amax / 2688.0f32 },
+                to_scale: 0.0,
+            },
+            Nvfp4Profile::CompressedTensors => Nv {
+                profile,
+                t: if amax == 0.0 { 1.0 } else { 2688.0f32 / amax },
+                to_scale: 0.0,
+            },
         }
     }
-}
 
-/// The f32 value an NVFP4 block scale is rounded from: `min(block_amax · (S_enc/6), 448)`.
-fn nv_scale_value(t: &NvTensorScale, block_amax: f32) -> f32 {
-    tmin(tmin(block_amax * t.to_scale, f32::MAX), 448.0)
-}
-
-fn nvfp4_block_qdq(t: &NvTensorScale, fast: Option<&FastElem>, x: &[f32], out: &mut [f32]) {
-    let e4m3 = ElementFormat::FLOAT8_E4M3FN;
-    let e2m1 = ElementFormat::FLOAT4_E2M1FN;
-    let s_val = nv_scale_value(t, amax_f32(x));
-    let s = e4m3.decode(e4m3.encode(s_val, Rounding::NearestEven, Overflow::Saturate));
-    let enc = tmin(1.0f32 / (s * t.dec), f32::MAX);
-    if let Some(f) = fast {
-        f.qdq(x, |_, v| v * enc, |_, q| (q * s) * t.dec, out);
-        return;
+    fn from_stored(profile: Nvfp4Profile, t: f32) -> Nv {
+        Nv {
+            profile,
+            t,
+            to_scale: 0.0,
+        }
     }
-    for (o, &v) in out.iter_mut().zip(x) {
-        let q = e2m1.decode(e2m1.encode(v * enc, Rounding::NearestEven, Overflow::Saturate));
-        *o = (q * s) * t.dec;
+
+    fn scale_code(&self, b: f32) -> u8 {
+        let ne = Rounding::NearestEven;
+        let code = match self.profile {
+            Nvfp4Profile::TransformerEngine => {
+                let v = tmin(tmin(b * self.to_scale, f32::MAX), 448.0);
+                E4M3.encode(v, ne, Overflow::Saturate)
+            }
+            Nvfp4Profile::Torchao => {
+                // torch.clamp keeps NaN.
+                let v = ((b / 6.0f32) / self.t).clamp(1.0 / 64.0, 448.0);
+                E4M3.encode(v, ne, Overflow::NonFinite)
+            }
+            Nvfp4Profile::ModelOpt => {
+                let mut v = b / (6.0f32 * self.t);
+                if v == 0.0 {
+                    v = 1.0;
+                }
+                if v < 1.0 / 512.0 {
+                    v = 1.0 / 512.0;
+                }
+                // torch's cast: beyond 464 is NaN.
+                E4M3.encode(v, ne, Overflow::NonFinite)
+            }
+            Nvfp4Profile::CompressedTensors => {
+                let v = (self.t * (b / 6.0f32)).clamp(-448.0, 448.0);
+                let c = E4M3.encode(v, ne, Overflow::Saturate);
+                // A scale that is 0 after rounding becomes 0.125 (the E4M3 "eps" there).
+                if c & 0x7F == 0 { 0x20 } else { c }
+            }
+        };
+        code as u8
+    }
+
+    fn plan(&self, code: u8) -> Plan {
+        let s = E4M3.decode(code as u32);
+        let (pm, pd, pz, qa, qb) = match self.profile {
+            Nvfp4Profile::TransformerEngine => {
+                let enc = tmin(1.0f32 / (s * self.t), f32::MAX);
+                (enc, 1.0, -0.0, s, self.t)
+            }
+            Nvfp4Profile::Torchao => {
+                let tot = self.t * s;
+                (1.0, tot, -0.0, tot, 1.0)
+            }
+            Nvfp4Profile::ModelOpt => {
+                let tot = s * self.t;
+                (1.0, tot, 0.0, tot, 1.0)
+            }
+            Nvfp4Profile::CompressedTensors => {
+                let eff = s / self.t;
+                (1.0, eff, 0.0, eff, 1.0)
+            }
+        };
+        Plan {
+            pm,
+            pd,
+            pz,
+            qa,
+            qb,
+            // ModelOpt's cast sorts NaN above every bound: code 7 (+6).
+            nan_to: if self.profile == Nvfp4Profile::ModelOpt {
+                6.0
+            } else {
+                f32::NAN
+            },
+            shift: None,
+        }
     }
 }
 
@@ -583,76 +1121,139 @@ impl FastElem {
         })
     }
 
-    /// `out[i] = post(i, decode(encode(pre(i, x[i]))))`, [`SPAN`] elements at a time (`i`
-    /// counts from the start of `x`).
+    /// Fake-quantizes at most [`SPAN`] elements: `x` holds consecutive blocks of `n`
+    /// elements (the last may be partial), block `b` with plan `plans[b]`.
+    ///
+    /// MX plans multiply by `2^−k` in f32 here instead of moving the exponent: the product
+    /// is exact except in f32's subnormal range, which lies far below every element
+    /// format's smallest subnormal, so both round to ±0.
     #[inline(always)]
-    fn qdq(
-        &self,
-        x: &[f32],
-        pre: impl Fn(usize, f32) -> f32,
-        post: impl Fn(usize, f32) -> f32,
-        out: &mut [f32],
-    ) {
+    fn qdq(&self, x: &[f32], n: usize, plans: &[Plan], out: &mut [f32]) {
         let (mut y, mut codes) = ([0f32; SPAN], [0u8; SPAN]);
-        for (k, (xc, oc)) in x.chunks(SPAN).zip(out.chunks_mut(SPAN)).enumerate() {
-            let base = k * SPAN;
-            let (y, codes) = (&mut y[..xc.len()], &mut codes[..xc.len()]);
-            for (j, (d, &v)) in y.iter_mut().zip(xc).enumerate() {
-                *d = pre(base + j, v);
+        let (y, codes) = (&mut y[..x.len()], &mut codes[..x.len()]);
+        for ((yb, xb), p) in y.chunks_mut(n).zip(x.chunks(n)).zip(plans) {
+            // MX and TransformerEngine only multiply; keep their loop free of the division
+            // and the NaN select, which the compiler cannot drop on its own.
+            if p.pd == 1.0 && p.pz.is_sign_negative() && p.nan_to.is_nan() {
+                let m = p.pm;
+                for (d, &v) in yb.iter_mut().zip(xb) {
+                    *d = v * m;
+                }
+            } else {
+                for (d, &v) in yb.iter_mut().zip(xb) {
+                    *d = p.pre(v);
+                }
             }
-            crate::arch::encode_chunk_bytes(self.backend, &self.params, self.mode, y, false, codes);
-            for (j, (o, &c)) in oc.iter_mut().zip(codes.iter()).enumerate() {
-                *o = post(base + j, self.lut[c as usize]);
+        }
+        crate::arch::encode_chunk_bytes(self.backend, &self.params, self.mode, y, false, codes);
+        for ((ob, cb), p) in out.chunks_mut(n).zip(codes.chunks(n)).zip(plans) {
+            if p.qb == 1.0 {
+                let a = p.qa;
+                for (o, &c) in ob.iter_mut().zip(cb) {
+                    *o = self.lut[c as usize] * a;
+                }
+            } else {
+                for (o, &c) in ob.iter_mut().zip(cb) {
+                    *o = p.post(self.lut[c as usize]);
+                }
             }
         }
     }
 }
 
+/// Name suffixes of the element roundings other than nearest-even.
+const ROUNDING_SUFFIXES: [(&str, Rounding); 4] = [
+    ("_rna", Rounding::NearestAway),
+    ("_rz", Rounding::TowardZero),
+    ("_rup", Rounding::TowardPositive),
+    ("_rdn", Rounding::TowardNegative),
+];
+
 impl fmt::Display for BlockFormat {
-    /// The base name (`mxfp4`, `nvfp4`, …), then `_{floor|ceil|even|rceil}` for a non-default
-    /// MX rule and `_k{N}` for a non-default block length. Parses back.
+    /// The base name (`mxfp4`, `nvfp4`, `nvfp4_modelopt`, …), then `_{floor|ceil|even|rceil}`
+    /// for a non-default MX rule, `_single` for single-level NVFP4, `_k{N}` for a
+    /// non-default block length, and `_{rna|rz|rup|rdn}` or `_sr{seed}` for a non-default
+    /// element rounding. Parses back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let base = BlockFormat {
-            block_len: if self.scheme == Scheme::Nvfp4 { 16 } else { 32 },
-            scheme: match self.scheme {
-                Scheme::Mx(_) => Scheme::Mx(MxScaleRule::Floor),
-                s => s,
-            },
-            ..*self
+        let base_len = match self.scheme {
+            Scheme::Mx(_) => 32,
+            Scheme::Nvfp4 { .. } => 16,
         };
-        let name = Self::NAMED
-            .iter()
-            .find(|(_, b)| *b == base)
-            .map(|(n, _)| *n)
-            .ok_or(fmt::Error)?;
-        f.write_str(name)?;
-        if let Scheme::Mx(rule) = self.scheme {
-            if rule != MxScaleRule::Floor {
-                write!(f, "_{}", rule.suffix())?;
+        match self.scheme {
+            Scheme::Mx(rule) => {
+                let base = BlockFormat {
+                    block_len: 32,
+                    scheme: Scheme::Mx(MxScaleRule::Floor),
+                    rounding: Rounding::NearestEven,
+                    ..*self
+                };
+                let name = Self::NAMED
+                    .iter()
+                    .find(|(_, b)| *b == base)
+                    .map(|(n, _)| *n)
+                    .ok_or(fmt::Error)?;
+                f.write_str(name)?;
+                if rule != MxScaleRule::Floor {
+                    write!(f, "_{}", rule.suffix())?;
+                }
+            }
+            Scheme::Nvfp4 { profile, two_level } => {
+                f.write_str(profile.name())?;
+                if !two_level {
+                    f.write_str("_single")?;
+                }
             }
         }
-        if self.block_len != base.block_len {
+        if self.block_len != base_len {
             write!(f, "_k{}", self.block_len)?;
         }
-        Ok(())
+        match self.rounding {
+            Rounding::NearestEven => Ok(()),
+            Rounding::Stochastic(seed) => write!(f, "_sr{seed}"),
+            r => {
+                let s = ROUNDING_SUFFIXES
+                    .iter()
+                    .find(|(_, q)| *q == r)
+                    .ok_or(fmt::Error)?;
+                f.write_str(s.0)
+            }
+        }
     }
+}
+
+/// Parses the decimal digits of a name suffix (1..=10 digits).
+fn digits(r: &str) -> Option<u64> {
+    if r.is_empty() || r.len() > 10 || !r.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    r.parse().ok()
 }
 
 impl FromStr for BlockFormat {
     type Err = Error;
 
     /// Accepts `mxfp8_e4m3`, `mxfp8_e5m2`, `mxfp6_e2m3`, `mxfp6_e3m2`, `mxfp4`, `mxint8`,
-    /// `nvfp4`, optionally followed by `_{floor|ceil|even|rceil}` (MX) and `_k{N}` (block
-    /// length).
+    /// `nvfp4`, `nvfp4_torchao`, `nvfp4_modelopt`, `nvfp4_ct`, optionally followed, in this
+    /// order, by `_{floor|ceil|even|rceil}` (MX) or `_single` (NVFP4), `_k{N}` (block
+    /// length), and `_{rna|rz|rup|rdn}` or `_sr{seed}` (element rounding).
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, MxScaleRule, Rounding};
+    /// let bf: BlockFormat = "mxfp8_e4m3_rceil_k64_sr42".parse().unwrap();
+    /// assert_eq!(bf, BlockFormat::MXFP8_E4M3
+    ///     .with_scale_rule(MxScaleRule::RCeil).unwrap()
+    ///     .with_block_len(64).unwrap()
+    ///     .with_rounding(Rounding::Stochastic(42)));
+    /// assert!("mxfp4_single".parse::<BlockFormat>().is_err());
+    /// ```
     fn from_str(s: &str) -> Result<Self, Error> {
         let bad = || Error::UnknownName(NameBuf::new(s));
         let lower = s.trim();
-        let (base, mut rest) = Self::NAMED
+        let (mut bf, mut rest) = Self::NAMED
             .iter()
             .filter_map(|(n, b)| lower.strip_prefix(n).map(|r| (*b, r)))
-            .max_by_key(|(_, r)| usize::MAX - r.len())
+            .min_by_key(|(_, r)| r.len())
             .ok_or_else(bad)?;
-        let mut bf = base;
         for (name, rule) in [
             ("_floor", MxScaleRule::Floor),
             ("_ceil", MxScaleRule::Ceil),
@@ -665,12 +1266,26 @@ impl FromStr for BlockFormat {
                 break;
             }
         }
+        if let Some(r) = rest.strip_prefix("_single") {
+            bf = bf.with_tensor_scale(false).map_err(|_| bad())?;
+            rest = r;
+        }
         if let Some(r) = rest.strip_prefix("_k") {
-            if r.is_empty() || r.len() > 7 || !r.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad());
+            let end = r.find('_').unwrap_or(r.len());
+            let n = digits(&r[..end]).ok_or_else(bad)?;
+            bf = bf.with_block_len(n as usize)?;
+            rest = &r[end..];
+        }
+        if let Some(r) = rest.strip_prefix("_sr") {
+            let seed = digits(r)
+                .filter(|&v| v <= u32::MAX as u64)
+                .ok_or_else(bad)?;
+            return Ok(bf.with_rounding(Rounding::Stochastic(seed as u32)));
+        }
+        for (name, r) in ROUNDING_SUFFIXES {
+            if rest == name {
+                return Ok(bf.with_rounding(r));
             }
-            bf = bf.with_block_len(r.parse().map_err(|_| bad())?)?;
-            rest = "";
         }
         if rest.is_empty() { Ok(bf) } else { Err(bad()) }
     }

@@ -23,7 +23,7 @@ mod scalar;
 pub mod spec;
 pub mod ternary;
 
-pub use block::{BlockFormat, MxScaleRule, Scheme};
+pub use block::{BlockFormat, MxScaleRule, Nvfp4Profile, Scheme};
 pub use bulk::Backend;
 pub use error::{Error, NameBuf, SpecError};
 pub use format::{ElementFormat, Format};

@@ -384,7 +384,7 @@ proptest! {
         for i in 0..n {
             prop_assert!(same(got[i], want[i]), "{} [{}] x={:e}: {:e} vs {:e}", bf, i, x[i], got[i], want[i]);
         }
-        if bf.scheme() != lowbit::Scheme::Nvfp4 {
+        if !matches!(bf.scheme(), lowbit::Scheme::Nvfp4 { .. }) {
             // MX scales are E8M0 codes: the value of each block's scale is a power of two.
             prop_assert_eq!(ts, 1.0);
         }
@@ -409,4 +409,272 @@ fn stored_form_buffers_are_checked() {
     bf.quantize(&x, &mut c, &mut s).unwrap();
     assert_eq!(s, [127 + 1 - 2]); // amax 2 -> X = 2^(1-2)
     assert!(c.iter().all(|&b| b == 0xE4)); // 1/X = 2 -> code 4 (low); -2/X = -4 -> code 0xE (high)
+}
+
+/// NVFP4 profiles against float32 emulations of TransformerEngine, torchao, ModelOpt and
+/// compressed-tensors (scripts/gen_nvfp4_profiles.py): tensor scale, scale bytes, codes,
+/// dequantized values and fake-quantized values, bit for bit.
+#[test]
+fn nvfp4_profiles_match_their_references() {
+    use lowbit::Nvfp4Profile;
+    let hexf = |s: &str| -> Vec<f32> {
+        s.split_whitespace()
+            .map(|h| f32::from_bits(u32::from_str_radix(h, 16).unwrap()))
+            .collect()
+    };
+    let mut seen = std::collections::HashMap::new();
+    let text = read("nvfp4_profiles.txt");
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let parts: Vec<&str> = line.split(" | ").collect();
+        let head: Vec<&str> = parts[0].split_whitespace().collect();
+        let (name, mode, n) = (head[0], head[1], head[2].parse::<usize>().unwrap());
+        let amax = f32::from_bits(u32::from_str_radix(head[3], 16).unwrap());
+        let x = hexf(parts[1]);
+        let t_want = hexf(parts[2])[0];
+        let s_want: Vec<u8> = parts[3]
+            .split_whitespace()
+            .map(|h| u8::from_str_radix(h, 16).unwrap())
+            .collect();
+        let c_want: Vec<u16> = parts[4]
+            .chars()
+            .map(|c| c.to_digit(16).unwrap() as u16)
+            .collect();
+        let y_want = hexf(parts[5]);
+        assert_eq!((x.len(), c_want.len(), y_want.len()), (n, n, n));
+        let profile = match name {
+            "te" => Nvfp4Profile::TransformerEngine,
+            "torchao" => Nvfp4Profile::Torchao,
+            "modelopt" => Nvfp4Profile::ModelOpt,
+            "ct" => Nvfp4Profile::CompressedTensors,
+            _ => panic!("{name}"),
+        };
+        let bf = BlockFormat::nvfp4(profile)
+            .with_tensor_scale(mode != "single")
+            .unwrap();
+        let mut codes = vec![0u8; bf.codes_len(n).unwrap()];
+        let mut scales = vec![0u8; bf.scale_count(n)];
+        let t = match mode {
+            "given" => bf
+                .quantize_with_amax(&x, amax, &mut codes, &mut scales)
+                .unwrap(),
+            _ => bf.quantize(&x, &mut codes, &mut scales).unwrap(),
+        };
+        let ctx = format!("{line:.80}");
+        assert_eq!(t.to_bits(), t_want.to_bits(), "tensor scale {ctx}");
+        assert_eq!(scales, s_want, "scale bytes {ctx}");
+        let mut got_codes = vec![0u16; n];
+        lowbit::pack::unpack(&codes, 4, lowbit::pack::Layout::Dense, &mut got_codes).unwrap();
+        assert_eq!(got_codes, c_want, "codes {ctx}");
+        let mut y = vec![0f32; n];
+        bf.dequantize(&codes, &scales, t, &mut y).unwrap();
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&y), bits(&y_want), "dequantize {ctx}");
+        let mut z = vec![0f32; n];
+        match mode {
+            "given" => bf.quantize_dequantize_with_amax(&x, amax, &mut z).unwrap(),
+            _ => bf.quantize_dequantize(&x, &mut z).unwrap(),
+        }
+        assert_eq!(bits(&z), bits(&y_want), "quantize_dequantize {ctx}");
+        *seen.entry((name, mode)).or_insert(0) += 1;
+    }
+    assert_eq!(seen.len(), 12, "{seen:?}");
+}
+
+fn lcg_tensor(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed;
+    (0..n)
+        .map(|i| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+            // Outlier columns every 37 elements, as LLM activations have.
+            if i % 37 == 5 { u * 40.0 } else { u }
+        })
+        .collect()
+}
+
+/// Rows: each row is laid out as a 1-D quantization of that row (byte-aligned codes, its own
+/// scales), with NVFP4's tensor scale taken from the whole tensor; fake quantization of rows
+/// equals dequantize(quantize_rows).
+#[test]
+fn rows_layout_and_padding() {
+    for name in [
+        "mxfp4",
+        "mxfp6_e3m2",
+        "mxfp8_e4m3",
+        "mxint8",
+        "nvfp4",
+        "nvfp4_modelopt",
+    ] {
+        let bf: BlockFormat = name.parse().unwrap();
+        for cols in [1usize, 7, 16, 33, 50, 64] {
+            let rows = 5;
+            let x = lcg_tensor(rows * cols, cols as u64);
+            let (l, s) = (bf.codes_len(cols).unwrap(), bf.scale_count(cols));
+            let (mut codes, mut scales) = (vec![0xAAu8; rows * l], vec![0u8; rows * s]);
+            let t = bf.quantize_rows(&x, cols, &mut codes, &mut scales).unwrap();
+            let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+            assert_eq!(t, bf.tensor_scale(amax));
+            for r in 0..rows {
+                let (mut c1, mut s1) = (vec![0u8; l], vec![0u8; s]);
+                let xr = &x[r * cols..(r + 1) * cols];
+                bf.quantize_with_amax(xr, amax, &mut c1, &mut s1).unwrap();
+                assert_eq!(
+                    &codes[r * l..(r + 1) * l],
+                    &c1[..],
+                    "{name} cols {cols} row {r}"
+                );
+                assert_eq!(
+                    &scales[r * s..(r + 1) * s],
+                    &s1[..],
+                    "{name} cols {cols} row {r}"
+                );
+            }
+            let (mut y, mut z) = (vec![0f32; x.len()], vec![0f32; x.len()]);
+            bf.dequantize_rows(&codes, &scales, t, cols, &mut y)
+                .unwrap();
+            bf.quantize_dequantize_rows(&x, cols, &mut z).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&y), bits(&z), "{name} cols {cols}");
+            // Odd columns in 4-bit: the pad nibble of each row is zero.
+            if bf.element().bits() == 4 && cols % 2 == 1 {
+                for r in 0..rows {
+                    assert_eq!(codes[r * l + l - 1] >> 4, 0);
+                }
+            }
+        }
+        // Errors, not panics.
+        let mut out = vec![0f32; 10];
+        assert!(
+            bf.quantize_dequantize_rows(&[0.0; 10], 0, &mut out)
+                .is_err()
+        );
+        assert!(
+            bf.quantize_dequantize_rows(&[0.0; 10], 3, &mut out)
+                .is_err()
+        );
+        assert!(bf.quantize_dequantize_rows(&[], 0, &mut []).is_ok());
+        assert!(
+            bf.quantize_rows(&[0.0; 10], 5, &mut [0u8; 1], &mut [0u8; 2])
+                .is_err()
+        );
+        assert!(
+            bf.dequantize_rows(&[0u8; 1], &[0u8; 1], 1.0, 4, &mut out[..8])
+                .is_err()
+        );
+    }
+}
+
+/// f16 and bf16 inputs quantize as their exact f32 values; f16/bf16 outputs are the f32
+/// results rounded once.
+#[test]
+fn half_inputs_and_outputs() {
+    use half::{bf16, f16};
+    for bf in [
+        BlockFormat::MXFP4,
+        BlockFormat::MXFP8_E5M2,
+        BlockFormat::NVFP4,
+    ] {
+        let x = lcg_tensor(300, 9);
+        let xh: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
+        let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
+        let (l, s) = (bf.codes_len(300).unwrap(), bf.scale_count(300));
+        for (which, wide) in [
+            ("f16", xh.iter().map(|v| v.to_f32()).collect::<Vec<_>>()),
+            ("bf16", xb.iter().map(|v| v.to_f32()).collect()),
+        ] {
+            let (mut c1, mut s1, mut c2, mut s2) =
+                (vec![0u8; l], vec![0u8; s], vec![0u8; l], vec![0u8; s]);
+            let t1 = if which == "f16" {
+                bf.quantize_f16(&xh, &mut c1, &mut s1).unwrap()
+            } else {
+                bf.quantize_bf16(&xb, &mut c1, &mut s1).unwrap()
+            };
+            let t2 = bf.quantize(&wide, &mut c2, &mut s2).unwrap();
+            assert_eq!((t1, &c1, &s1), (t2, &c2, &s2), "{bf} {which}");
+            let mut y = vec![0f32; 300];
+            bf.dequantize(&c1, &s1, t1, &mut y).unwrap();
+            let mut yh = vec![f16::ZERO; 300];
+            let mut yb = vec![bf16::ZERO; 300];
+            bf.dequantize_f16(&c1, &s1, t1, &mut yh).unwrap();
+            bf.dequantize_bf16(&c1, &s1, t1, &mut yb).unwrap();
+            for i in 0..300 {
+                assert_eq!(yh[i].to_bits(), f16::from_f32(y[i]).to_bits());
+                assert_eq!(yb[i].to_bits(), bf16::from_f32(y[i]).to_bits());
+            }
+        }
+    }
+}
+
+/// Seeded stochastic rounding of block elements: every output is one of the two grid
+/// neighbours of the scaled input, the stored form agrees with fake quantization, the same
+/// seed repeats, and the mean is unbiased.
+#[test]
+fn stochastic_block_rounding() {
+    use lowbit::Rounding;
+    let x = lcg_tensor(8192, 3);
+    for base in [
+        BlockFormat::MXFP4,
+        BlockFormat::MXFP8_E4M3,
+        BlockFormat::MXINT8,
+        BlockFormat::NVFP4,
+    ] {
+        let sr = base.with_rounding(Rounding::Stochastic(11));
+        assert_eq!(sr.to_string().parse::<BlockFormat>().unwrap(), sr);
+        let (mut ne, mut y1, mut y2) = (
+            vec![0f32; x.len()],
+            vec![0f32; x.len()],
+            vec![0f32; x.len()],
+        );
+        base.quantize_dequantize(&x, &mut ne).unwrap();
+        sr.quantize_dequantize(&x, &mut y1).unwrap();
+        sr.quantize_dequantize(&x, &mut y2).unwrap();
+        assert_eq!(y1, y2, "{sr}: not reproducible");
+        let (mut c, mut s) = (
+            vec![0u8; sr.codes_len(x.len()).unwrap()],
+            vec![0u8; sr.scale_count(x.len())],
+        );
+        let t = sr.quantize(&x, &mut c, &mut s).unwrap();
+        let mut y3 = vec![0f32; x.len()];
+        sr.dequantize(&c, &s, t, &mut y3).unwrap();
+        assert_eq!(y1, y3, "{sr}: stored form differs");
+        // Toward-zero and toward-infinity bracket every stochastic result.
+        let (mut lo, mut hi) = (vec![0f32; x.len()], vec![0f32; x.len()]);
+        base.with_rounding(Rounding::TowardNegative)
+            .quantize_dequantize(&x, &mut lo)
+            .unwrap();
+        base.with_rounding(Rounding::TowardPositive)
+            .quantize_dequantize(&x, &mut hi)
+            .unwrap();
+        let mut differs = 0;
+        for i in 0..x.len() {
+            assert!(
+                y1[i] == lo[i] || y1[i] == hi[i],
+                "{sr} at {i}: {} not in {{{}, {}}}",
+                y1[i],
+                lo[i],
+                hi[i]
+            );
+            differs += (y1[i] != ne[i]) as usize;
+        }
+        assert!(
+            differs > 100,
+            "{sr}: stochastic rounding never left nearest"
+        );
+    }
+    // Unbiased: 0.3 in a block scaled to 1 (MXFP4 grid 0, 0.5): mean of many draws ≈ 0.3.
+    let sr = BlockFormat::MXFP4.with_rounding(Rounding::Stochastic(5));
+    let x: Vec<f32> = (0..64_000)
+        .map(|i| if i % 32 == 0 { 6.0 } else { 0.3 })
+        .collect();
+    let mut y = vec![0f32; x.len()];
+    sr.quantize_dequantize(&x, &mut y).unwrap();
+    let vals: Vec<f64> = (0..x.len())
+        .filter(|i| i % 32 != 0)
+        .map(|i| y[i] as f64)
+        .collect();
+    let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+    let sd = (0.3f64 * 0.2 / vals.len() as f64).sqrt();
+    assert!((mean - 0.3).abs() < 6.0 * sd, "mean {mean}");
 }

@@ -564,7 +564,7 @@ fn any_nan(x: &[f32]) -> bool {
 
 /// The rounding for element `i` of a slice: a stochastic seed becomes that element's draw.
 #[inline(always)]
-fn per_element(r: Rounding, i: u64) -> Rounding {
+pub(crate) fn per_element(r: Rounding, i: u64) -> Rounding {
     match r {
         Rounding::Stochastic(seed) => Rounding::Stochastic(crate::round::stochastic_bits(seed, i)),
         r => r,
