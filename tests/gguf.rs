@@ -1,6 +1,6 @@
 //! GGUF blocks against the `gguf` 0.19.0 package (scripts/gen_gguf_vectors.py).
 
-use lowbit::gguf::{GgufType, dequantize, quantize};
+use lowbit::gguf::{GgufProfile, GgufType, dequantize, quantize, quantize_with};
 use lowbit::{ElementFormat, Format};
 
 fn f32s(cells: &[&str]) -> Vec<f32> {
@@ -22,6 +22,7 @@ fn gguf_blocks_match_the_gguf_package() {
     );
     let text = std::fs::read_to_string(path).unwrap();
     let (mut rows, mut log2_quirk, mut argmin_ties, mut neg_zeros) = (0, 0, 0, 0);
+    let mut nvfp4_rows = 0;
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let c: Vec<&str> = line.split_whitespace().collect();
         let n: usize = c[1].parse().unwrap();
@@ -35,6 +36,7 @@ fn gguf_blocks_match_the_gguf_package() {
             "q4_0" => GgufType::Q4_0,
             "q4_1" => GgufType::Q4_1,
             "q8_0" => GgufType::Q8_0,
+            "nvfp4" => GgufType::Nvfp4,
             _ => GgufType::Mxfp4,
         };
         // Dequantizing gguf's own bytes is exact for every type.
@@ -49,9 +51,15 @@ fn gguf_blocks_match_the_gguf_package() {
                 want_y[i]
             );
         }
+        // The ggml profile reproduces ggml's quantizer byte for byte, for every type.
         let mut q = vec![0u8; want_q.len()];
+        quantize_with(t, GgufProfile::Ggml, &x, &mut q).unwrap();
+        assert_eq!(q, want_q, "{} ggml profile", c[0]);
         quantize(t, &x, &mut q).unwrap();
-        if t != GgufType::Mxfp4 {
+        if t == GgufType::Nvfp4 {
+            nvfp4_exact_check(&x, &q);
+            nvfp4_rows += 1;
+        } else if t != GgufType::Mxfp4 {
             assert_eq!(q, want_q, "{} quantize", c[0]);
         } else {
             // Where the bytes differ, it must be one of ggml's two documented behaviours.
@@ -97,7 +105,8 @@ fn gguf_blocks_match_the_gguf_package() {
         }
         rows += 1;
     }
-    assert_eq!(rows, 160);
+    assert_eq!(rows, 227);
+    assert_eq!(nvfp4_rows, 40);
     assert!(
         log2_quirk > 0 && argmin_ties > 0,
         "the vectors exercise both differences"
@@ -107,8 +116,53 @@ fn gguf_blocks_match_the_gguf_package() {
     );
 }
 
+/// The exact NVFP4 profile: each sub-block's UE4M3 scale is amax/6 rounded once to nearest
+/// even (saturating at 448), each element x/d rounded once to nearest even on the E2M1 grid
+/// (saturating at ±6), checked here with f64 arithmetic on the decoded bytes.
+fn nvfp4_exact_check(x: &[f32], q: &[u8]) {
+    let (e4m3, e2m1) = (ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT4_E2M1FN);
+    let grid: Vec<f64> = (0..8).map(|c| e2m1.decode(c) as f64).collect();
+    for (b, xb) in x.chunks(64).enumerate() {
+        let blk = &q[b * 36..b * 36 + 36];
+        for (s, xs) in xb.chunks(16).enumerate() {
+            let amax = xs.iter().fold(0f64, |m, v| m.max(v.abs() as f64));
+            let d = e4m3.decode(blk[s] as u32) as f64;
+            // d is the E4M3 value nearest amax/6 (the smaller magnitude of two only on a tie).
+            let target = (amax / 6.0).min(448.0);
+            for c in 0..0x7Fu32 {
+                let v = e4m3.decode(c) as f64;
+                assert!(
+                    (v - target).abs() >= (d - target).abs(),
+                    "scale of block {b}.{s}"
+                );
+            }
+            for (j, &v) in xs.iter().enumerate() {
+                let nib = blk[4 + 8 * s + j % 8] >> (4 * (j / 8)) & 15;
+                let got = grid[(nib & 7) as usize];
+                if d == 0.0 {
+                    assert_eq!(nib & 7, 0);
+                    continue;
+                }
+                let t = (v as f64 / d).abs().min(6.0);
+                let best = grid
+                    .iter()
+                    .map(|g| (g - t).abs())
+                    .fold(f64::INFINITY, f64::min);
+                assert_eq!((got - t).abs(), best, "element {j} of block {b}.{s}");
+                if (got - t).abs() == best
+                    && grid.iter().filter(|g| (*g - t).abs() == best).count() == 2
+                {
+                    assert_eq!(nib & 1, 0, "tie not to even");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn gguf_lengths_are_checked() {
+    assert!(quantize(GgufType::Nvfp4, &[0.0; 32], &mut [0u8; 18]).is_err());
+    assert!(dequantize(GgufType::Nvfp4, &[0u8; 36], &mut [0f32; 64]).is_ok());
     assert!(quantize(GgufType::Q4_0, &[0.0; 31], &mut [0u8; 18]).is_err());
     assert!(quantize(GgufType::Q8_0, &[0.0; 32], &mut [0u8; 33]).is_err());
     assert!(dequantize(GgufType::Mxfp4, &[0u8; 17], &mut [0f32; 64]).is_err());
