@@ -14,7 +14,9 @@ pub mod bulk;
 mod convert;
 mod error;
 mod format;
+pub mod fp8;
 pub mod gguf;
+pub mod group;
 #[cfg(feature = "std")]
 pub mod metrics;
 pub mod pack;

@@ -1,0 +1,279 @@
+//! FP8 with f32 scales: per-tensor, per-channel (per row) and 2-D tiles, as inference engines
+//! store FP8 checkpoints (DeepSeek-V3's 128×128 weight blocks and 1×128 activation tiles,
+//! per-tensor `weight_scale` of FP8 Llama checkpoints).
+//!
+//! For each scaled region with largest magnitude `amax` (clamped below at 1e-4, as
+//! DeepSeek-V3.2's `act_quant` does, so an all-zero region gets a tiny positive scale rather
+//! than a division by zero): `s = amax / fmax` in f32 (fmax = 448 for E4M3, 57344 for E5M2),
+//! or with power-of-two scales the least `2^k ≥ amax / fmax` computed exactly (DeepSeek's
+//! `scale_fmt = "ue8m0"`); then `q = fp8(x / s)` — the f32 quotient rounded to nearest even
+//! and saturated, the order of operations of DeepSeek's `act_quant` and of
+//! `torch.clamp(x / s, -fmax, fmax).to(float8)` — and `x ≈ q · s`.
+
+use crate::convert::{self, Class};
+use crate::error::Error;
+use crate::format::{ElementFormat, Format};
+use crate::round::{Overflow, Rounding};
+
+/// What one scale covers, in a row-major `[rows, cols]` tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Granularity {
+    /// One scale for the whole tensor.
+    Tensor,
+    /// One scale per row (per output channel of a `[out, in]` weight; per token of
+    /// activations).
+    Row,
+    /// One scale per `rows × cols` tile; tiles at the right and bottom edges are partial.
+    /// DeepSeek-V3: weights `Tile { rows: 128, cols: 128 }`, activations `Tile { rows: 1,
+    /// cols: 128 }`.
+    Tile {
+        /// Tile height.
+        rows: usize,
+        /// Tile width.
+        cols: usize,
+    },
+}
+
+/// An FP8 scaling scheme: element format × granularity × scale form.
+///
+/// ```
+/// use lowbit::fp8::{Fp8Scaling, Granularity};
+/// let w = Fp8Scaling::deepseek_weights();
+/// let x: Vec<f32> = (0..256 * 200).map(|i| ((i % 977) as f32 - 488.0) * 0.01).collect();
+/// let (rows, cols) = (256, 200);
+/// let mut codes = vec![0u8; x.len()];
+/// let mut scales = vec![0f32; w.scale_count(rows, cols).unwrap()];
+/// assert_eq!(scales.len(), 2 * 2); // ceil(256/128) × ceil(200/128)
+/// w.quantize(&x, rows, cols, &mut codes, &mut scales).unwrap();
+/// let mut y = vec![0f32; x.len()];
+/// w.dequantize(&codes, &scales, rows, cols, &mut y).unwrap();
+/// assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() <= a.abs() / 16.0 + 1e-6));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fp8Scaling {
+    element: ElementFormat,
+    granularity: Granularity,
+    pow2: bool,
+}
+
+impl Fp8Scaling {
+    /// A scheme. `element` must be an 8-bit float format with a finite maximum (E4M3FN,
+    /// E5M2, …); tile sides must be at least 1.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for other element formats, [`Error::Parameter`] for an empty
+    /// tile.
+    pub fn new(
+        element: ElementFormat,
+        granularity: Granularity,
+        pow2_scales: bool,
+    ) -> Result<Self, Error> {
+        if !matches!(element, ElementFormat::Float(_)) || element.bits() != 8 {
+            return Err(Error::Unsupported(
+                "FP8 scaling needs an 8-bit float element format",
+            ));
+        }
+        if let Granularity::Tile { rows, cols } = granularity {
+            if rows == 0 || cols == 0 {
+                return Err(Error::Parameter {
+                    what: "tile side",
+                    value: 0,
+                });
+            }
+        }
+        Ok(Fp8Scaling {
+            element,
+            granularity,
+            pow2: pow2_scales,
+        })
+    }
+
+    /// E4M3 per tensor with an f32 scale (FP8 Llama-style checkpoints).
+    pub const fn per_tensor() -> Self {
+        Fp8Scaling {
+            element: ElementFormat::FLOAT8_E4M3FN,
+            granularity: Granularity::Tensor,
+            pow2: false,
+        }
+    }
+    /// E4M3 per row (per output channel).
+    pub const fn per_channel() -> Self {
+        Fp8Scaling {
+            element: ElementFormat::FLOAT8_E4M3FN,
+            granularity: Granularity::Row,
+            pow2: false,
+        }
+    }
+    /// DeepSeek-V3 weights: E4M3 in 128×128 blocks with f32 scales (`weight_scale_inv`).
+    pub const fn deepseek_weights() -> Self {
+        Fp8Scaling {
+            element: ElementFormat::FLOAT8_E4M3FN,
+            granularity: Granularity::Tile {
+                rows: 128,
+                cols: 128,
+            },
+            pow2: false,
+        }
+    }
+    /// DeepSeek-V3 activations: E4M3 in 1×128 tiles with f32 scales.
+    pub const fn deepseek_activations() -> Self {
+        Fp8Scaling {
+            element: ElementFormat::FLOAT8_E4M3FN,
+            granularity: Granularity::Tile { rows: 1, cols: 128 },
+            pow2: false,
+        }
+    }
+    /// The same scheme with power-of-two scales (`ue8m0`) or plain f32 scales.
+    pub const fn with_pow2_scales(self, pow2: bool) -> Self {
+        Fp8Scaling { pow2, ..self }
+    }
+    /// The element format.
+    pub const fn element(&self) -> ElementFormat {
+        self.element
+    }
+    /// The granularity.
+    pub const fn granularity(&self) -> Granularity {
+        self.granularity
+    }
+
+    /// Tile shape for a `[rows, cols]` tensor.
+    fn tile(&self, rows: usize, cols: usize) -> (usize, usize) {
+        match self.granularity {
+            Granularity::Tensor => (rows.max(1), cols.max(1)),
+            Granularity::Row => (1, cols.max(1)),
+            Granularity::Tile { rows, cols } => (rows, cols),
+        }
+    }
+
+    /// Number of scales for a `[rows, cols]` tensor (row-major over tiles).
+    ///
+    /// # Errors
+    /// On a size overflow.
+    pub fn scale_count(&self, rows: usize, cols: usize) -> Result<usize, Error> {
+        let (tr, tc) = self.tile(rows, cols);
+        rows.div_ceil(tr)
+            .checked_mul(cols.div_ceil(tc))
+            .ok_or(Error::Unsupported("size overflow"))
+    }
+
+    /// The scale for a region whose largest magnitude is `amax`.
+    pub fn scale_for(&self, amax: f32) -> f32 {
+        let fmax = self.element.max_value() as f32;
+        let a = if amax > 1e-4 || amax.is_nan() {
+            amax
+        } else {
+            1e-4
+        };
+        if !self.pow2 {
+            return a / fmax;
+        }
+        // Least 2^k >= a / fmax, exactly: from a's bits, then one check in f64.
+        match convert::split_f32(a).1 {
+            Class::Finite(m) => {
+                let k0 = m.exp - (31 - (fmax as u32).leading_zeros() as i32);
+                let k = (k0 - 1..=k0 + 1)
+                    .find(|&k| a as f64 <= fmax as f64 * convert::pow2_f64(k))
+                    .unwrap_or(k0 + 1);
+                convert::pow2_f64(k.clamp(-149, 127)) as f32
+            }
+            _ => a / fmax,
+        }
+    }
+
+    fn check(&self, len: usize, rows: usize, cols: usize, scales: usize) -> Result<(), Error> {
+        let n = rows
+            .checked_mul(cols)
+            .ok_or(Error::Unsupported("size overflow"))?;
+        Error::check_len("FP8 tensor (rows × cols)", n, len)?;
+        Error::check_len("FP8 scales", self.scale_count(rows, cols)?, scales)
+    }
+
+    /// Quantizes a row-major `[rows, cols]` tensor: one FP8 code per element and one f32
+    /// scale per region ([`scale_count`](Self::scale_count), row-major over tiles).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer disagrees with `rows × cols`.
+    pub fn quantize(
+        &self,
+        x: &[f32],
+        rows: usize,
+        cols: usize,
+        codes: &mut [u8],
+        scales: &mut [f32],
+    ) -> Result<(), Error> {
+        self.check(x.len(), rows, cols, scales.len())?;
+        Error::check_len("FP8 codes", x.len(), codes.len())?;
+        let (tr, tc) = self.tile(rows, cols);
+        let tcols = cols.div_ceil(tc);
+        for (ti, s) in scales.iter_mut().enumerate() {
+            let (r0, c0) = (ti / tcols * tr, ti % tcols * tc);
+            let (r1, c1) = ((r0 + tr).min(rows), (c0 + tc).min(cols));
+            let mut amax = 0f32;
+            let mut nan = false;
+            for r in r0..r1 {
+                for &v in &x[r * cols + c0..r * cols + c1] {
+                    amax = amax.max(v.abs());
+                    nan |= v.is_nan();
+                }
+            }
+            *s = self.scale_for(if nan { f32::NAN } else { amax });
+            for r in r0..r1 {
+                let range = r * cols + c0..r * cols + c1;
+                for (c, &v) in codes[range.clone()].iter_mut().zip(&x[range]) {
+                    *c = self
+                        .element
+                        .encode(v / *s, Rounding::NearestEven, Overflow::Saturate)
+                        as u8;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `out = fp8(q) · s` per region.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if a buffer disagrees with `rows × cols`.
+    pub fn dequantize(
+        &self,
+        codes: &[u8],
+        scales: &[f32],
+        rows: usize,
+        cols: usize,
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        self.check(out.len(), rows, cols, scales.len())?;
+        Error::check_len("FP8 codes", out.len(), codes.len())?;
+        let (tr, tc) = self.tile(rows, cols);
+        let tcols = cols.div_ceil(tc);
+        let mut lut = [0f32; 256];
+        for (c, v) in lut.iter_mut().enumerate() {
+            *v = self.element.decode(c as u32);
+        }
+        for (i, (o, &c)) in out.iter_mut().zip(codes).enumerate() {
+            let (r, col) = (i / cols, i % cols);
+            *o = lut[c as usize] * scales[r / tr * tcols + col / tc];
+        }
+        Ok(())
+    }
+
+    /// Fake quantization: [`quantize`](Self::quantize) then [`dequantize`](Self::dequantize)
+    /// in one call (allocates the codes and scales).
+    ///
+    /// # Errors
+    /// As [`quantize`](Self::quantize).
+    #[cfg(feature = "alloc")]
+    pub fn quantize_dequantize(
+        &self,
+        x: &[f32],
+        rows: usize,
+        cols: usize,
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        let mut codes = alloc::vec![0u8; x.len()];
+        let mut scales = alloc::vec![0f32; self.scale_count(rows, cols)?];
+        self.quantize(x, rows, cols, &mut codes, &mut scales)?;
+        self.dequantize(&codes, &scales, rows, cols, out)
+    }
+}
