@@ -9,6 +9,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use half::slice::HalfFloatSliceExt;
+use lowbit::group::GroupFormat;
 use lowbit::{Backend, BlockFormat, ElementFormat, Overflow, Rounding};
 use std::time::Duration;
 
@@ -282,8 +283,68 @@ fn block_benches(c: &mut Criterion) {
                 bch.iter(|| bf.quantize_dequantize(black_box(&x), &mut y).unwrap())
             });
         }
+        let w = GroupFormat::INT4_G128;
+        g.bench_function("int4_g128", |bch| {
+            bch.iter(|| {
+                w.quantize_dequantize_rows(black_box(&x), 4096, &mut y)
+                    .unwrap()
+            })
+        });
         g.bench_function("copy-f32", |bch| {
             bch.iter(|| y.copy_from_slice(black_box(&x)))
+        });
+        g.finish();
+    }
+}
+
+/// Stored-form quantize (f32 -> codes + scales) and dequantize (back to f32), beside a copy
+/// of the same bytes (f32 in, packed codes + scales out, and the reverse).
+fn block_store_benches(c: &mut Criterion) {
+    for (size, n) in SIZES {
+        let x = data(n);
+        let mut y = vec![0f32; n];
+        for (name, bf) in [
+            ("mxfp4", BlockFormat::MXFP4),
+            ("mxfp8_e4m3", BlockFormat::MXFP8_E4M3),
+            ("nvfp4", BlockFormat::NVFP4),
+        ] {
+            let (mut codes, mut scales) = (
+                vec![0u8; bf.codes_len(n).unwrap()],
+                vec![0u8; bf.scale_count(n)],
+            );
+            let mut packed = vec![0u8; codes.len() + scales.len()];
+            let mut g = group(c, "block_quantize", size, n);
+            g.bench_function(name, |bch| {
+                bch.iter(|| bf.quantize(black_box(&x), &mut codes, &mut scales).unwrap())
+            });
+            let src: &[u8] = bytemuck::cast_slice(&x);
+            g.bench_function(format!("copy-same-bytes/{name}"), |bch| {
+                bch.iter(|| stream_copy(black_box(src), &mut packed))
+            });
+            g.finish();
+            let t = bf.quantize(&x, &mut codes, &mut scales).unwrap();
+            let mut g = group(c, "block_dequantize", size, n);
+            g.bench_function(name, |bch| {
+                bch.iter(|| {
+                    bf.dequantize(black_box(&codes), &scales, t, &mut y)
+                        .unwrap()
+                })
+            });
+            let dst: &mut [u8] = bytemuck::cast_slice_mut(&mut y);
+            g.bench_function(format!("copy-same-bytes/{name}"), |bch| {
+                bch.iter(|| stream_copy(black_box(&packed), dst))
+            });
+            g.finish();
+        }
+        let w = GroupFormat::INT4_G128;
+        let gpr = n / 4096 * w.groups_per_row(4096);
+        let (mut codes, mut scales, mut zeros) = (vec![0u8; n], vec![0f32; gpr], vec![0u8; gpr]);
+        let mut g = group(c, "block_quantize", size, n);
+        g.bench_function("int4_g128 (unpacked codes)", |bch| {
+            bch.iter(|| {
+                w.quantize_rows(black_box(&x), 4096, &mut codes, &mut scales, &mut zeros)
+                    .unwrap()
+            })
         });
         g.finish();
     }
@@ -348,6 +409,6 @@ fn ternary_benches(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = decode_benches, encode_benches, half_benches, block_benches, ternary_benches
+    targets = decode_benches, encode_benches, half_benches, block_benches, block_store_benches, ternary_benches
 }
 criterion_main!(benches);

@@ -6,6 +6,8 @@
 //!    format.
 //! 3. Single-thread throughput of the main kernels beside a copy of the same bytes.
 
+use lowbit::fp8::Fp8Scaling;
+use lowbit::group::GroupFormat;
 use lowbit::metrics::ErrorStats;
 use lowbit::ternary::{self, TritLayout};
 use lowbit::{Backend, BlockFormat, ElementFormat, Format, Overflow, Rounding};
@@ -152,6 +154,39 @@ fn main() {
         // One 8-bit scale per block (E8M0 for MX, E4M3 for NVFP4).
         let bits = bf.element().bits() as f64 + 8.0 / bf.block_len() as f64;
         row(name, bits, &y);
+    }
+    // Blocks along the input dimension of the [256, 1024] weight: rows.
+    let cols = 1024;
+    let single = BlockFormat::NVFP4.with_tensor_scale(false).unwrap();
+    let mut y = vec![0f32; w.len()];
+    single.quantize_dequantize_rows(&w, cols, &mut y).unwrap();
+    row(&single.to_string(), 4.5, &y);
+    for name in [
+        "int4_g128",
+        "int4_g128_awq",
+        "int4_g32_sym",
+        "int8_g128_sym",
+    ] {
+        let g: GroupFormat = name.parse().unwrap();
+        let mut y = vec![0f32; w.len()];
+        g.quantize_dequantize_rows(&w, cols, &mut y).unwrap();
+        // An f16 scale and a zero point (GPTQ stores it packed in `bits`) per group.
+        let bits = g.bits() as f64 + (16.0 + g.bits() as f64) / g.group() as f64;
+        row(name, bits, &y);
+    }
+    for (name, sc) in [
+        ("fp8 e4m3 per-tensor", Fp8Scaling::per_tensor()),
+        ("fp8 e4m3 per-channel", Fp8Scaling::per_channel()),
+        (
+            "fp8 e4m3 128x128 (DeepSeek-V3)",
+            Fp8Scaling::deepseek_weights(),
+        ),
+    ] {
+        let mut y = vec![0f32; w.len()];
+        sc.quantize_dequantize(&w, w.len() / cols, cols, &mut y)
+            .unwrap();
+        let scales = sc.scale_count(w.len() / cols, cols).unwrap();
+        row(name, 8.0 + 32.0 * scales as f64 / w.len() as f64, &y);
     }
 
     throughput();

@@ -1,0 +1,85 @@
+//! Checkpoint layouts and the scaled integer / FP8 schemes on arbitrary bytes: GGUF blocks
+//! (both profiles), GPTQ / AWQ packings, group-wise INT and FP8 scaling never panic, wrong
+//! sizes are errors, decoding GGUF MXFP4 bytes and re-quantizing the result reproduces
+//! those values, group-wise INT's stored form equals its fake quantization, and packings
+//! round-trip.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use lowbit::fp8::{Fp8Scaling, Granularity};
+use lowbit::gguf::{self, GgufProfile, GgufType};
+use lowbit::group::{self, GroupFormat, GroupKind, ScaleType};
+use lowbit::ElementFormat;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 6 {
+        return;
+    }
+    let (head, body) = data.split_at(6);
+    // GGUF: arbitrary bytes decode; decoded MXFP4 values re-quantize (exact profile) to
+    // blocks that decode to the same values (power-of-two scales make MXFP4 values a fixed
+    // point; NVFP4's E4M3 scales do not: a block without a ±6 code gets a finer scale).
+    let t = [GgufType::Q4_0, GgufType::Q4_1, GgufType::Q8_0, GgufType::Mxfp4, GgufType::Nvfp4]
+        [head[0] as usize % 5];
+    let nb = body.len() / t.block_bytes();
+    let n = nb * t.block_len();
+    let mut y = vec![0f32; n];
+    gguf::dequantize(t, &body[..nb * t.block_bytes()], &mut y).unwrap();
+    assert!(gguf::dequantize(t, body, &mut y).is_err() || body.len() % t.block_bytes() == 0);
+    for profile in [GgufProfile::Exact, GgufProfile::Ggml] {
+        let mut q = vec![0u8; nb * t.block_bytes()];
+        gguf::quantize_with(t, profile, &y, &mut q).unwrap();
+        let mut z = vec![0f32; n];
+        gguf::dequantize(t, &q, &mut z).unwrap();
+        if profile == GgufProfile::Exact
+            && t == GgufType::Mxfp4
+            && y.iter().all(|v| v.is_finite() && v.abs() < 1e30 && (*v == 0.0 || v.abs() > 1e-30))
+        {
+            assert!(y.iter().zip(&z).all(|(a, b)| a == b), "{t:?}: decoded values do not re-quantize to themselves");
+        }
+    }
+    // GPTQ / AWQ packings of arbitrary words round-trip.
+    let words: Vec<u32> = body.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+    let bits = [2u32, 4, 8, 3][head[1] as usize % 4];
+    let ncols = 1 + head[2] as usize % 8;
+    if bits != 3 && words.len() % ncols == 0 {
+        let per = 32 / bits as usize;
+        let k = words.len() / ncols * per;
+        let mut codes = vec![0u8; k * ncols];
+        group::unpack_gptq(&words, k, ncols, bits, &mut codes).unwrap();
+        let mut back = vec![0u32; words.len()];
+        group::pack_gptq(&codes, k, ncols, bits, &mut back).unwrap();
+        assert_eq!(back, words);
+    } else {
+        let _ = group::unpack_gptq(&words, ncols, ncols, bits, &mut vec![0u8; ncols * ncols]);
+    }
+    let mut vals = vec![0u8; words.len() * 8];
+    group::unpack_awq(&words, words.len(), 8, &mut vals).unwrap();
+    let mut back = vec![0u32; words.len()];
+    group::pack_awq(&vals, words.len(), 8, &mut back).unwrap();
+    assert_eq!(back, words);
+    // Group-wise INT and FP8 scaling on arbitrary f32 values.
+    let x: Vec<f32> = words.iter().map(|&w| f32::from_bits(w)).collect();
+    let kind = [GroupKind::Gptq, GroupKind::Awq, GroupKind::Symmetric][head[3] as usize % 3];
+    let st = [ScaleType::F16, ScaleType::Bf16, ScaleType::F32][head[4] as usize % 3];
+    let g = GroupFormat::new(2 + head[3] as u32 % 7, 1 + head[4] as usize % 70, kind, st).unwrap();
+    let cols = 1 + head[5] as usize % 50;
+    let mut out = vec![0f32; x.len()];
+    if x.len() % cols == 0 {
+        let rows = x.len() / cols;
+        let gpr = g.groups_per_row(cols);
+        let (mut c, mut s, mut z) = (vec![0u8; x.len()], vec![0f32; rows * gpr], vec![0u8; rows * gpr]);
+        g.quantize_rows(&x, cols, &mut c, &mut s, &mut z).unwrap();
+        assert!(c.iter().all(|&v| (v as u32) < 1 << g.bits()));
+        g.dequantize_rows(&c, &s, &z, cols, &mut out).unwrap();
+        let mut fq = vec![0f32; x.len()];
+        g.quantize_dequantize_rows(&x, cols, &mut fq).unwrap();
+        assert!(out.iter().zip(&fq).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())));
+        let elem = [ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT8_E5M2][head[0] as usize & 1];
+        let gran = [Granularity::Tensor, Granularity::Row, Granularity::Tile { rows: 1 + head[1] as usize % 5, cols: 1 + head[2] as usize % 9 }][head[5] as usize % 3];
+        let sc = Fp8Scaling::new(elem, gran, head[4] & 1 == 1).unwrap();
+        sc.quantize_dequantize(&x, rows, cols, &mut out).unwrap();
+    } else {
+        assert!(g.quantize_dequantize_rows(&x, cols, &mut out).is_err());
+    }
+});
