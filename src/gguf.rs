@@ -158,13 +158,13 @@ pub fn quantize(t: GgufType, x: &[f32], out: &mut [u8]) -> Result<(), Error> {
 ///
 /// ```
 /// use lowbit::gguf::{quantize_with, GgufProfile, GgufType};
-/// // amax one ulp below 4: ggml's log2f rounds up to 2, so its scale is twice OCP's.
+/// // amax one ulp below 8: log2f rounds up to 3, so ggml's scale is twice OCP's.
 /// let mut x = [0.0f32; 32];
-/// x[0] = f32::from_bits(4.0f32.to_bits() - 1);
+/// x[0] = f32::from_bits(8.0f32.to_bits() - 1);
 /// let (mut a, mut b) = ([0u8; 17], [0u8; 17]);
 /// quantize_with(GgufType::Mxfp4, GgufProfile::Exact, &x, &mut a).unwrap();
 /// quantize_with(GgufType::Mxfp4, GgufProfile::Ggml, &x, &mut b).unwrap();
-/// assert_eq!((a[0], b[0]), (127 - 1, 127));
+/// assert_eq!((a[0], b[0]), (127, 128));
 /// ```
 ///
 /// # Errors
