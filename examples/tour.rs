@@ -6,6 +6,9 @@
 //!    format.
 //! 3. Single-thread throughput of the main kernels beside a copy of the same bytes.
 
+#[path = "common/svg.rs"]
+mod svg;
+
 use lowbit::fp8::Fp8Scaling;
 use lowbit::group::GroupFormat;
 use lowbit::metrics::ErrorStats;
@@ -117,6 +120,8 @@ fn main() {
         );
     }
 
+    write_value_grids();
+
     let w = llm_like_tensor();
     println!(
         "\nQuantization error on a built-in LLM-like weight tensor ({} values: N(0, 0.02²), \
@@ -192,6 +197,55 @@ fn main() {
     throughput();
 }
 
+/// Writes `docs/img/grid-<format>.svg`: every non-negative finite value of the main formats
+/// on a linear and a log2 number line. Deterministic, so re-running leaves the committed
+/// files unchanged.
+fn write_value_grids() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/img");
+    let names = [
+        "float4_e2m1fn",
+        "float6_e2m3fn",
+        "float6_e3m2fn",
+        "float8_e4m3fn",
+        "float8_e4m3fnuz",
+        "float8_e5m2",
+        "float8_e8m0fnu",
+        "int4",
+        "ternary",
+    ];
+    let mut written = 0;
+    for name in names {
+        let f: ElementFormat = name.parse().unwrap();
+        let mut vals: Vec<f64> = (0..1u32 << f.bits())
+            .map(|c| f.decode_f64(c))
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .collect();
+        vals.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        vals.dedup();
+        let normal = f.min_positive_normal();
+        let points: Vec<svg::Point> = vals
+            .iter()
+            .map(|&v| svg::Point {
+                value: v,
+                subnormal: v > 0.0 && v < normal && matches!(f, ElementFormat::Float(_)),
+            })
+            .collect();
+        let sub = format!(
+            "{} non-negative values, max {}, smallest positive {}",
+            vals.len(),
+            f.max_value(),
+            f.min_positive()
+        );
+        let svg = svg::value_grid(&format!("{name}: every non-negative value"), &sub, &points);
+        if std::fs::create_dir_all(&dir).is_ok()
+            && std::fs::write(dir.join(format!("grid-{name}.svg")), svg).is_ok()
+        {
+            written += 1;
+        }
+    }
+    println!("\nwrote {written} value-grid pictures to {}", dir.display());
+}
+
 /// Best of five runs, in G elements per second.
 fn rate(n: usize, mut f: impl FnMut()) -> f64 {
     f();
@@ -237,7 +291,15 @@ fn throughput() {
         "{:<34} {:>9} {:>9} {:>7}",
         "kernel", "lowbit", "copy", "ratio"
     );
+    let chart = std::cell::RefCell::new(Vec::new());
     let line = |name: &str, ours: f64, copy: f64| {
+        chart.borrow_mut().push((
+            name.to_string(),
+            vec![
+                ("lowbit".to_string(), ours),
+                ("copy of the same bytes".to_string(), copy),
+            ],
+        ));
         println!(
             "{:<34} {:>9.2} {:>9.2} {:>6.0}%",
             name,
@@ -303,4 +365,19 @@ fn throughput() {
         .collect();
     let copy = rate(n, || copy_like(black_box(&both), &mut sink));
     line("ternary 2-bit x i8 dot", ours, copy);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/lowbit-tour");
+    let svg = svg::bars(
+        "lowbit tour: single-thread throughput",
+        &format!("{n} elements, backend {:?}, this machine", Backend::best()),
+        "G elements per second",
+        &chart.borrow(),
+    );
+    if std::fs::create_dir_all(&dir).is_ok()
+        && std::fs::write(dir.join("throughput.svg"), svg).is_ok()
+    {
+        println!(
+            "\nwrote the throughput chart to {}",
+            dir.join("throughput.svg").display()
+        );
+    }
 }
