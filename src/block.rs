@@ -112,6 +112,7 @@ impl Nvfp4Profile {
     /// assert_eq!(Nvfp4Profile::TransformerEngine.zero_block_scale(), 0x00);
     /// assert_eq!(Nvfp4Profile::ModelOpt.zero_block_scale(), 0x38); // 1.0
     /// ```
+    #[must_use]
     pub const fn zero_block_scale(self) -> u8 {
         match self {
             Nvfp4Profile::TransformerEngine => 0x00,
@@ -198,6 +199,7 @@ impl BlockFormat {
     /// let bf = BlockFormat::nvfp4(Nvfp4Profile::ModelOpt);
     /// assert_eq!(bf.to_string(), "nvfp4_modelopt");
     /// ```
+    #[must_use]
     pub const fn nvfp4(profile: Nvfp4Profile) -> Self {
         BlockFormat {
             element: ElementFormat::FLOAT4_E2M1FN,
@@ -283,27 +285,33 @@ impl BlockFormat {
     /// assert!(y.iter().all(|&v| v == 0.0 || v == 0.5 || v == 6.0));
     /// assert!((1700..2300).contains(&halves), "{halves}");
     /// ```
+    #[must_use]
     pub const fn with_rounding(self, rounding: Rounding) -> Self {
         BlockFormat { rounding, ..self }
     }
 
     /// The element format (MXINT8 reports its int8 codes, without the implicit 2^−6).
+    #[must_use]
     pub const fn element(&self) -> ElementFormat {
         self.element
     }
     /// The block length.
+    #[must_use]
     pub const fn block_len(&self) -> usize {
         self.block_len as usize
     }
     /// The scheme.
+    #[must_use]
     pub const fn scheme(&self) -> Scheme {
         self.scheme
     }
     /// The rounding of the elements.
+    #[must_use]
     pub const fn rounding(&self) -> Rounding {
         self.rounding
     }
     /// The scale format: E8M0 for MX, E4M3 for NVFP4.
+    #[must_use]
     pub const fn scale_format(&self) -> ElementFormat {
         match self.scheme {
             Scheme::Mx(_) => ElementFormat::FLOAT8_E8M0FNU,
@@ -339,6 +347,7 @@ impl BlockFormat {
     /// amax = 0 gives code 0 (2^−127, as microxcaling and torchao); amax = ±∞ or NaN gives
     /// the NaN code 0xFF (torchao); exponents below −127 clamp to −127, above 127 give NaN.
     /// NVFP4 formats have no E8M0 scale and always get 0xFF.
+    #[must_use]
     pub fn mx_scale_code(&self, amax: f32) -> u8 {
         let Scheme::Mx(rule) = self.scheme else {
             return 0xFF;
@@ -403,6 +412,7 @@ impl BlockFormat {
     /// assert_eq!(BlockFormat::nvfp4(Nvfp4Profile::ModelOpt).tensor_scale(5376.0), 2.0);
     /// assert_eq!(BlockFormat::nvfp4(Nvfp4Profile::CompressedTensors).tensor_scale(5376.0), 0.5);
     /// ```
+    #[must_use]
     pub fn tensor_scale(&self, amax: f32) -> f32 {
         self.tensor(amax).map_or(1.0, |t| t.t)
     }
@@ -571,6 +581,7 @@ impl BlockFormat {
     }
 
     /// Number of scales (one byte each) for `n` elements: one per block, the last partial.
+    #[must_use]
     pub fn scale_count(&self, n: usize) -> usize {
         n.div_ceil(self.block_len())
     }

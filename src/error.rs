@@ -99,6 +99,7 @@ pub struct NameBuf {
 
 impl NameBuf {
     /// Copies up to 40 bytes of `s`.
+    #[must_use]
     pub fn new(s: &str) -> Self {
         let mut end = s.len().min(40);
         while !s.is_char_boundary(end) {
@@ -113,6 +114,7 @@ impl NameBuf {
     }
 
     /// The stored text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         // The bytes were copied from a `str` and cut at a character boundary.
         core::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")

@@ -169,6 +169,7 @@ impl ElementFormat {
     ];
 
     /// The float spec, if this is a float format.
+    #[must_use]
     pub const fn float_spec(&self) -> Option<FloatSpec> {
         match self {
             ElementFormat::Float(s) => Some(*s),
@@ -177,6 +178,7 @@ impl ElementFormat {
     }
 
     /// The largest finite value.
+    #[must_use]
     pub fn max_value(&self) -> f64 {
         match self {
             ElementFormat::Float(s) => convert::decode_float(s, s.max_code()),
@@ -186,6 +188,7 @@ impl ElementFormat {
     }
 
     /// The smallest (most negative) finite value.
+    #[must_use]
     pub fn min_value(&self) -> f64 {
         match self {
             ElementFormat::Float(s) if s.is_signed() => -self.max_value(),
@@ -196,6 +199,7 @@ impl ElementFormat {
     }
 
     /// The smallest positive normal value (for integers and ternary, 1).
+    #[must_use]
     pub fn min_positive_normal(&self) -> f64 {
         match self {
             ElementFormat::Float(s) => convert::pow2_f64(s.emin()),
@@ -204,6 +208,7 @@ impl ElementFormat {
     }
 
     /// The smallest positive value (the least subnormal where the format has subnormals).
+    #[must_use]
     pub fn min_positive(&self) -> f64 {
         match self {
             ElementFormat::Float(s) if s.zero_is_normal() => convert::pow2_f64(s.emin()),
@@ -213,6 +218,7 @@ impl ElementFormat {
     }
 
     /// The distance from 1 to the next larger value (2^−M for floats; 1 for integers).
+    #[must_use]
     pub fn epsilon(&self) -> f64 {
         match self {
             ElementFormat::Float(s) => convert::pow2_f64(-(s.man_bits() as i32)),
@@ -221,11 +227,13 @@ impl ElementFormat {
     }
 
     /// Whether the format has ±infinity.
+    #[must_use]
     pub const fn has_inf(&self) -> bool {
         matches!(self, ElementFormat::Float(s) if s.has_inf())
     }
 
     /// Whether the format has a NaN code.
+    #[must_use]
     pub const fn has_nan(&self) -> bool {
         match self {
             ElementFormat::Float(s) => s.has_nan(),
@@ -235,6 +243,7 @@ impl ElementFormat {
     }
 
     /// Whether `code` is a NaN of this format (false for codes outside the width).
+    #[must_use]
     pub const fn is_nan_code(&self, code: u32) -> bool {
         match self {
             ElementFormat::Float(s) => code >> s.bits() == 0 && s.is_nan_code(code),
@@ -244,6 +253,7 @@ impl ElementFormat {
     }
 
     /// Every code of the format in order, `0 .. 2^bits`.
+    #[must_use]
     pub fn codes(&self) -> core::ops::Range<u32> {
         0..(1u32 << self.bits())
     }

@@ -90,6 +90,7 @@ impl Fp8Scaling {
     }
 
     /// E4M3 per tensor with an f32 scale (FP8 Llama-style checkpoints).
+    #[must_use]
     pub const fn per_tensor() -> Self {
         Fp8Scaling {
             element: ElementFormat::FLOAT8_E4M3FN,
@@ -98,6 +99,7 @@ impl Fp8Scaling {
         }
     }
     /// E4M3 per row (per output channel).
+    #[must_use]
     pub const fn per_channel() -> Self {
         Fp8Scaling {
             element: ElementFormat::FLOAT8_E4M3FN,
@@ -106,6 +108,7 @@ impl Fp8Scaling {
         }
     }
     /// DeepSeek-V3 weights: E4M3 in 128×128 blocks with f32 scales (`weight_scale_inv`).
+    #[must_use]
     pub const fn deepseek_weights() -> Self {
         Fp8Scaling {
             element: ElementFormat::FLOAT8_E4M3FN,
@@ -117,6 +120,7 @@ impl Fp8Scaling {
         }
     }
     /// DeepSeek-V3 activations: E4M3 in 1×128 tiles with f32 scales.
+    #[must_use]
     pub const fn deepseek_activations() -> Self {
         Fp8Scaling {
             element: ElementFormat::FLOAT8_E4M3FN,
@@ -125,14 +129,17 @@ impl Fp8Scaling {
         }
     }
     /// The same scheme with power-of-two scales (`ue8m0`) or plain f32 scales.
+    #[must_use]
     pub const fn with_pow2_scales(self, pow2: bool) -> Self {
         Fp8Scaling { pow2, ..self }
     }
     /// The element format.
+    #[must_use]
     pub const fn element(&self) -> ElementFormat {
         self.element
     }
     /// The granularity.
+    #[must_use]
     pub const fn granularity(&self) -> Granularity {
         self.granularity
     }
@@ -158,6 +165,7 @@ impl Fp8Scaling {
     }
 
     /// The scale for a region whose largest magnitude is `amax`.
+    #[must_use]
     pub fn scale_for(&self, amax: f32) -> f32 {
         let fmax = self.element.max_value() as f32;
         let a = if amax > 1e-4 || amax.is_nan() {

@@ -76,6 +76,7 @@ pub enum GgufProfile {
 
 impl GgufType {
     /// Bytes per block.
+    #[must_use]
     pub const fn block_bytes(self) -> usize {
         match self {
             GgufType::Q4_0 => 18,
@@ -87,6 +88,7 @@ impl GgufType {
     }
 
     /// Elements per block: 64 for NVFP4, 32 for the others.
+    #[must_use]
     pub const fn block_len(self) -> usize {
         match self {
             GgufType::Nvfp4 => 64,

@@ -123,22 +123,27 @@ impl GroupFormat {
     }
 
     /// Bits per code.
+    #[must_use]
     pub const fn bits(&self) -> u32 {
         self.bits
     }
     /// Elements per group.
+    #[must_use]
     pub const fn group(&self) -> usize {
         self.group as usize
     }
     /// The scale and zero-point rule.
+    #[must_use]
     pub const fn kind(&self) -> GroupKind {
         self.kind
     }
     /// The scale storage type.
+    #[must_use]
     pub const fn scale_type(&self) -> ScaleType {
         self.scale
     }
     /// Groups per row of `cols` elements.
+    #[must_use]
     pub fn groups_per_row(&self, cols: usize) -> usize {
         cols.div_ceil(self.group())
     }

@@ -12,6 +12,7 @@ use crate::error::Error;
 /// assert!((s.sqnr_db - 10.0 * (30.0f64 / 1.0).log10()).abs() < 1e-12);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct ErrorStats {
     /// Number of elements compared.
     pub n: usize,

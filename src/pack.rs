@@ -334,26 +334,32 @@ impl<'a> PackedSlice<'a> {
         })
     }
     /// Number of codes.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.len
     }
     /// Whether there are no codes.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
     /// Width of a code.
+    #[must_use]
     pub fn bits(&self) -> u32 {
         self.bits
     }
     /// The layout.
+    #[must_use]
     pub fn layout(&self) -> Layout {
         self.layout
     }
     /// The packed bytes.
+    #[must_use]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
     }
     /// Code `i`, or `None` past the end.
+    #[must_use]
     pub fn get(&self, i: usize) -> Option<u32> {
         if i < self.len {
             get_code(self.bytes, self.bits, self.layout, i)
@@ -362,6 +368,7 @@ impl<'a> PackedSlice<'a> {
         }
     }
     /// The codes in order.
+    #[must_use]
     pub fn iter(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
         (0..self.len).map(move |i| get_code(self.bytes, self.bits, self.layout, i).unwrap_or(0))
     }
@@ -412,6 +419,7 @@ impl PackedVec {
         })
     }
     /// A borrowed view.
+    #[must_use]
     pub fn as_slice(&self) -> PackedSlice<'_> {
         PackedSlice {
             bytes: &self.bytes,
@@ -421,6 +429,7 @@ impl PackedVec {
         }
     }
     /// The packed bytes.
+    #[must_use]
     pub fn into_bytes(self) -> alloc::vec::Vec<u8> {
         self.bytes
     }

@@ -34,6 +34,7 @@ pub enum Rounding {
 /// Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014):
 /// stateless, so any element can be drawn independently and every backend sees the same bits.
 #[inline]
+#[must_use]
 pub const fn stochastic_bits(seed: u32, index: u64) -> u32 {
     let mut z = ((seed as u64) << 32 ^ index).wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -86,6 +87,7 @@ impl Rounding {
 
 /// What happens to values beyond the largest finite value of the target format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Overflow {
     /// Clamp every finite or infinite input to ±max; NaN stays NaN where the format has one.
     Saturate,
@@ -113,18 +115,22 @@ impl Status {
     pub const INVALID: Status = Status(8);
 
     /// The raw flag bits.
+    #[must_use]
     pub const fn bits(self) -> u8 {
         self.0
     }
     /// Whether every flag in `other` is set.
+    #[must_use]
     pub const fn contains(self, other: Status) -> bool {
         self.0 & other.0 == other.0
     }
     /// The union of two sets of flags.
+    #[must_use]
     pub const fn union(self, other: Status) -> Status {
         Status(self.0 | other.0)
     }
     /// Whether no flag is set.
+    #[must_use]
     pub const fn is_ok(self) -> bool {
         self.0 == 0
     }

@@ -9,6 +9,7 @@ use crate::error::SpecError;
 /// The four variants are the four families in use (LLVM APFloat calls this
 /// `nonFiniteBehavior` + `nanEncoding`; here one enum so no invalid pair exists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NonFinite {
     /// IEEE 754: the all-ones exponent holds ±infinity (mantissa 0) and NaNs (mantissa ≠ 0).
     /// E5M2, float16, bfloat16, ml_dtypes' `float8_e4m3` and `float8_e3m4`.
@@ -25,6 +26,7 @@ pub enum NonFinite {
 
 impl NonFinite {
     /// The suffix used in format names.
+    #[must_use]
     pub const fn suffix(self) -> &'static str {
         match self {
             NonFinite::Ieee => "ieee",
@@ -139,42 +141,52 @@ impl FloatSpec {
     }
 
     /// Exponent field width.
+    #[must_use]
     pub const fn exp_bits(&self) -> u32 {
         self.exp_bits as u32
     }
     /// Mantissa (trailing significand) field width.
+    #[must_use]
     pub const fn man_bits(&self) -> u32 {
         self.man_bits as u32
     }
     /// Exponent bias.
+    #[must_use]
     pub const fn bias(&self) -> i32 {
         self.bias as i32
     }
     /// Whether the format has a sign bit.
+    #[must_use]
     pub const fn is_signed(&self) -> bool {
         self.signed
     }
     /// Whether exponent field 0 is an ordinary binade, leaving the format with no zero (E8M0).
+    #[must_use]
     pub const fn zero_is_normal(&self) -> bool {
         self.zero_is_normal
     }
     /// Which codes are not finite numbers.
+    #[must_use]
     pub const fn non_finite(&self) -> NonFinite {
         self.non_finite
     }
     /// Width of one code in bits.
+    #[must_use]
     pub const fn bits(&self) -> u32 {
         self.exp_bits as u32 + self.man_bits as u32 + self.signed as u32
     }
     /// Width of the magnitude (exponent + mantissa).
+    #[must_use]
     pub const fn mag_bits(&self) -> u32 {
         self.exp_bits as u32 + self.man_bits as u32
     }
     /// Mask of the magnitude bits.
+    #[must_use]
     pub const fn mag_mask(&self) -> u32 {
         (1u32 << self.mag_bits()) - 1
     }
     /// The sign bit (0 for unsigned formats).
+    #[must_use]
     pub const fn sign_bit(&self) -> u32 {
         if self.signed {
             1u32 << self.mag_bits()
@@ -183,23 +195,28 @@ impl FloatSpec {
         }
     }
     /// Whether the format has ±infinity.
+    #[must_use]
     pub const fn has_inf(&self) -> bool {
         matches!(self.non_finite, NonFinite::Ieee)
     }
     /// Whether the format has a NaN.
+    #[must_use]
     pub const fn has_nan(&self) -> bool {
         !matches!(self.non_finite, NonFinite::Finite)
     }
     /// Whether the format has a zero.
+    #[must_use]
     pub const fn has_zero(&self) -> bool {
         !self.zero_is_normal
     }
     /// Whether the format has a negative zero.
+    #[must_use]
     pub const fn has_neg_zero(&self) -> bool {
         self.signed && !matches!(self.non_finite, NonFinite::Fnuz)
     }
 
     /// The largest finite magnitude code. Magnitude codes are ordered like their values.
+    #[must_use]
     pub const fn max_code(&self) -> u32 {
         let all = self.mag_mask();
         match self.non_finite {
@@ -211,6 +228,7 @@ impl FloatSpec {
     }
 
     /// The code of positive infinity, if the format has one.
+    #[must_use]
     pub const fn inf_code(&self) -> Option<u32> {
         if self.has_inf() {
             Some(((1u32 << self.exp_bits) - 1) << self.man_bits)
@@ -223,6 +241,7 @@ impl FloatSpec {
     ///
     /// IEEE formats use the quiet NaN with only the top mantissa bit set (as ml_dtypes and
     /// hardware do), `Fn` the all-ones magnitude, `Fnuz` the negative-zero code.
+    #[must_use]
     pub const fn nan_code(&self, negative: bool) -> Option<u32> {
         let sign = if negative { self.sign_bit() } else { 0 };
         match self.non_finite {
@@ -236,6 +255,7 @@ impl FloatSpec {
     }
 
     /// Whether `code` (within the width) is a NaN.
+    #[must_use]
     pub const fn is_nan_code(&self, code: u32) -> bool {
         let mag = code & self.mag_mask();
         match self.non_finite {
@@ -247,6 +267,7 @@ impl FloatSpec {
     }
 
     /// Whether `code` is ±infinity.
+    #[must_use]
     pub const fn is_inf_code(&self, code: u32) -> bool {
         match self.inf_code() {
             Some(c) => code & self.mag_mask() == c,
@@ -255,6 +276,7 @@ impl FloatSpec {
     }
 
     /// Unbiased exponent of the smallest normal binade.
+    #[must_use]
     pub const fn emin(&self) -> i32 {
         if self.zero_is_normal {
             -(self.bias as i32)
@@ -264,12 +286,14 @@ impl FloatSpec {
     }
 
     /// Exponent of the smallest step (the weight of mantissa bit 0 in the lowest binade).
+    #[must_use]
     pub const fn min_quantum_exp(&self) -> i32 {
         self.emin() - self.man_bits as i32
     }
 
     /// Splits a finite magnitude code into `(exponent, significand)` with
     /// value = `significand · 2^exponent`, significand an integer < 2^(M+1).
+    #[must_use]
     pub const fn code_exp_sig(&self, mag: u32) -> (i32, u32) {
         let m = self.man_bits as u32;
         let e_field = mag >> m;
@@ -286,6 +310,7 @@ impl FloatSpec {
 }
 
 /// The default bias `2^(E−1) − 1` for `E` exponent bits.
+#[must_use]
 pub const fn default_bias(exp_bits: u32) -> i32 {
     (1i32 << (exp_bits - 1)) - 1
 }
@@ -319,18 +344,22 @@ impl IntSpec {
         })
     }
     /// Width in bits.
+    #[must_use]
     pub const fn bits(&self) -> u32 {
         self.bits as u32
     }
     /// Whether the format is two's complement.
+    #[must_use]
     pub const fn is_signed(&self) -> bool {
         self.signed
     }
     /// Whether the signed range is symmetric.
+    #[must_use]
     pub const fn is_narrow(&self) -> bool {
         self.narrow
     }
     /// Largest value.
+    #[must_use]
     pub const fn max_value(&self) -> i32 {
         if self.signed {
             (1i32 << (self.bits - 1)) - 1
@@ -339,6 +368,7 @@ impl IntSpec {
         }
     }
     /// Smallest value.
+    #[must_use]
     pub const fn min_value(&self) -> i32 {
         if !self.signed {
             0
@@ -349,6 +379,7 @@ impl IntSpec {
         }
     }
     /// Mask of the code bits.
+    #[must_use]
     pub const fn mask(&self) -> u32 {
         ((1u64 << self.bits) - 1) as u32
     }

@@ -46,6 +46,7 @@ impl Backend {
     ];
 
     /// Whether this CPU can run the backend.
+    #[must_use]
     pub fn is_available(self) -> bool {
         match self {
             Backend::Scalar | Backend::Portable => true,

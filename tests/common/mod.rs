@@ -116,6 +116,7 @@ impl FloatTable {
             NonFinite::Fn => s | ((1 << (eb + mb)) - 1),
             NonFinite::Fnuz => self.sign_bit(),
             NonFinite::Finite => 0,
+            _ => panic!("the oracle does not know this NonFinite variant"),
         }
     }
     fn invalid(&self) -> u32 {
@@ -161,6 +162,7 @@ impl FloatTable {
                 Overflow::NonFinite if self.has_inf() => sign | inf_code,
                 Overflow::NonFinite if self.has_nan() => self.nan(neg),
                 Overflow::NonFinite => sign | max_code,
+                _ => panic!("the oracle does not know this overflow policy"),
             }
         };
         if x.is_infinite() {
@@ -169,6 +171,7 @@ impl FloatTable {
                 Overflow::NonFinite if self.has_inf() => sign | inf_code,
                 Overflow::NonFinite if self.has_nan() => self.nan(neg),
                 Overflow::NonFinite => sign | max_code,
+                _ => panic!("the oracle does not know this overflow policy"),
             };
         }
         // Beyond the virtual code after max: overflow in every mode.
