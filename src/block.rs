@@ -882,7 +882,7 @@ fn check_rows(len: usize, cols: usize) -> Result<usize, Error> {
     if len % cols != 0 {
         return Err(Error::Length {
             what: "tensor (a multiple of the columns)",
-            expected: len.next_multiple_of(cols),
+            expected: crate::error::round_up(len, cols),
             actual: len,
         });
     }

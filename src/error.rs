@@ -45,6 +45,12 @@ pub enum Error {
     Unsupported(&'static str),
 }
 
+/// `n` rounded up to a multiple of `m` for an error report, saturating at `usize::MAX`
+/// (a huge `n` must not overflow while it is being rejected).
+pub(crate) fn round_up(n: usize, m: usize) -> usize {
+    n.checked_next_multiple_of(m).unwrap_or(usize::MAX)
+}
+
 impl Error {
     /// `Ok` if `actual == expected`, else [`Error::Length`] naming `what`.
     pub(crate) fn check_len(

@@ -101,7 +101,7 @@ impl GgufType {
         if n % bl != 0 {
             return Err(Error::Length {
                 what: "GGUF element count (a multiple of the block length)",
-                expected: n.next_multiple_of(bl),
+                expected: crate::error::round_up(n, bl),
                 actual: n,
             });
         }

@@ -322,7 +322,7 @@ fn rows_of(len: usize, cols: usize) -> Result<usize, Error> {
     if len % cols != 0 {
         return Err(Error::Length {
             what: "tensor (a multiple of the columns)",
-            expected: len.next_multiple_of(cols),
+            expected: crate::error::round_up(len, cols),
             actual: len,
         });
     }
@@ -401,7 +401,7 @@ fn check_k(k: usize, per: usize) -> Result<(), Error> {
     if k % per != 0 {
         return Err(Error::Length {
             what: "packed dimension (a multiple of 32/bits)",
-            expected: k.next_multiple_of(per),
+            expected: crate::error::round_up(k, per),
             actual: k,
         });
     }

@@ -93,7 +93,7 @@ pub fn packed_len(bits: u32, layout: Layout, n: usize) -> Result<usize, Error> {
     if layout == Layout::SplitHalf && n % 32 != 0 {
         return Err(Error::Length {
             what: "split-half element count (a multiple of 32)",
-            expected: n.next_multiple_of(32),
+            expected: crate::error::round_up(n, 32),
             actual: n,
         });
     }

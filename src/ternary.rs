@@ -50,7 +50,7 @@ impl TritLayout {
         if n % block != 0 {
             return Err(Error::Length {
                 what: "trit count (a multiple of the I2_S block)",
-                expected: n.next_multiple_of(block),
+                expected: crate::error::round_up(n, block),
                 actual: n,
             });
         }
@@ -522,7 +522,7 @@ fn tq_check(n: usize, bytes: usize, per_block: usize) -> Result<usize, Error> {
     if n % QK != 0 {
         return Err(Error::Length {
             what: "TQ element count (a multiple of 256)",
-            expected: n.next_multiple_of(QK),
+            expected: crate::error::round_up(n, QK),
             actual: n,
         });
     }

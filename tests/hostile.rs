@@ -1,0 +1,576 @@
+//! Hostile input to every public entry point that takes a length, a buffer, a spec or a
+//! name: empty, odd, off-by-one, inconsistent and huge arguments give an `Err` (or the
+//! documented result), never a panic. Each case first checks that the right sizes succeed, so
+//! an `Err` below is about the size, not something else.
+
+use half::{bf16, f16};
+use lowbit::fp8::{Fp8Scaling, Granularity};
+use lowbit::gguf::{self, GgufProfile, GgufType};
+use lowbit::group::{self, GptqZeros, GroupFormat};
+use lowbit::metrics::ErrorStats;
+use lowbit::pack::{self, Layout, PackedSlice, PackedVec};
+use lowbit::ternary::{self, ScaleScope, TritLayout};
+use lowbit::{
+    Backend, BlockFormat, ElementFormat, FloatSpec, Format, IntSpec, NonFinite, Overflow, Rounding,
+};
+
+const LENS: [usize; 14] = [0, 1, 2, 3, 5, 7, 15, 16, 17, 31, 32, 33, 64, 129];
+
+/// `f(len)` must succeed at `good` and fail at `good ± 1` and at 0 (when `good > 0`).
+fn sizes(what: &str, good: usize, mut f: impl FnMut(usize) -> bool) {
+    assert!(f(good), "{what}: the right size {good} failed");
+    let mut bad = vec![good + 1];
+    if good > 0 {
+        bad.extend([good - 1, 0]);
+    }
+    for b in bad {
+        if b != good {
+            assert!(!f(b), "{what}: size {b} accepted (needs {good})");
+        }
+    }
+}
+
+fn xs(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| [0.0, -1.5, 3.25, f32::NAN, f32::INFINITY, -0.0, 1e-40, -7e30][i % 8])
+        .collect()
+}
+
+#[test]
+fn element_slices() {
+    let fmts = [
+        "float4_e2m1fn",
+        "float6_e3m2fn",
+        "float8_e4m3fn",
+        "float16",
+        "int3",
+        "uint5",
+        "ternary",
+        "e3m3b1_fnuz",
+    ];
+    for name in fmts {
+        let f: ElementFormat = name.parse().unwrap();
+        for n in LENS {
+            let x = xs(n);
+            let need = f.packed_len(n).unwrap();
+            let r = (Rounding::NearestEven, Overflow::Saturate);
+            sizes(name, need, |m| {
+                f.encode_slice(&x, r.0, r.1, &mut vec![0u8; m]).is_ok()
+            });
+            let xd: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+            sizes(name, need, |m| {
+                f.encode_slice_f64(&xd, r.0, r.1, &mut vec![0u8; m]).is_ok()
+            });
+            let xh: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
+            sizes(name, need, |m| {
+                f.encode_slice_f16(&xh, r.0, r.1, &mut vec![0u8; m]).is_ok()
+            });
+            let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
+            sizes(name, need, |m| {
+                f.encode_slice_bf16(&xb, r.0, r.1, &mut vec![0u8; m])
+                    .is_ok()
+            });
+            sizes(name, need, |m| {
+                f.encode_slice_scaled(&x, 0.0, r.0, r.1, &mut vec![0u8; m])
+                    .is_ok()
+            });
+            for b in Backend::available() {
+                sizes(name, need, |m| {
+                    f.encode_slice_with(b, &x, Rounding::Stochastic(1), r.1, &mut vec![0u8; m])
+                        .is_ok()
+                });
+            }
+            let bytes = vec![0xA5u8; need];
+            sizes(name, need, |m| {
+                f.decode_slice(&bytes[..m.min(need)], &mut vec![0f32; n])
+                    .is_ok()
+                    && m <= need
+            });
+            assert!(
+                f.decode_slice(&vec![0u8; need + 1], &mut vec![0f32; n])
+                    .is_err()
+            );
+            assert!(
+                f.decode_slice(&bytes, &mut vec![0f32; n + 1]).is_err()
+                    || f.packed_len(n + 1).unwrap() == need
+            );
+            assert!(
+                f.decode_slice_scaled(&bytes, f32::NAN, &mut vec![0f32; n])
+                    .is_ok()
+            );
+            assert!(f.decode_slice_f16(&bytes, &mut vec![f16::ZERO; n]).is_ok());
+            assert!(
+                f.decode_slice_bf16(&bytes, &mut vec![bf16::ZERO; n])
+                    .is_ok()
+            );
+            assert_eq!(f.decode_vec(&bytes, n).unwrap().len(), n);
+            assert!(f.decode_vec(&bytes, n + 1000).is_err());
+        }
+        assert!(f.packed_len(usize::MAX).is_err());
+        assert!(f.try_decode(1 << f.bits()).is_err());
+        assert!(f.try_decode(u32::MAX).is_err());
+    }
+}
+
+#[test]
+fn names_and_specs() {
+    let hostile = [
+        "",
+        " ",
+        "_",
+        "e",
+        "e0m0",
+        "e9m9",
+        "e8m23",
+        "e4m3b",
+        "e4m3b99999999999999999999",
+        "e4m3_fnuz_fn",
+        "int0",
+        "int9",
+        "int4294967297",
+        "uint",
+        "mxfp4_k0",
+        "mxfp4_k",
+        "mxfp4_k99999999999",
+        "mxfp4_single",
+        "nvfp4_single_single",
+        "nvfp4_ceil",
+        "mxfp4_sr",
+        "mxfp4_sr4294967296",
+        "mxfp4_sr-1",
+        "mxfp4_rz_rz",
+        "int4_g",
+        "int4_g0",
+        "int4_g128_awq_sym",
+        "int99_g1",
+        "int4_g128_f16",
+        "\u{0}",
+        "ｍｘｆｐ４",
+        "float8_e4m3fn\n",
+        "mxfp4 ",
+    ];
+    let long = "e".repeat(100_000);
+    for s in hostile.iter().copied().chain([long.as_str()]) {
+        if let Err(e) = s.parse::<ElementFormat>() {
+            assert!(
+                e.to_string().len() < 400,
+                "error message too long for {s:.20}"
+            );
+        }
+        let _ = s.parse::<BlockFormat>();
+        let _ = s.parse::<GroupFormat>();
+    }
+    for s in [
+        "",
+        "e0m0",
+        "e9m9",
+        "e8m23",
+        "int9",
+        "mxfp4_k0",
+        "mxfp4_single",
+        "nvfp4_ceil",
+        "int4_g0",
+        "int99_g1",
+        "\u{0}",
+    ] {
+        assert!(
+            s.parse::<ElementFormat>().is_err()
+                || s.parse::<BlockFormat>().is_err()
+                || s.parse::<GroupFormat>().is_err(),
+            "{s}"
+        );
+    }
+    assert!("mxfp4_k99999999999".parse::<BlockFormat>().is_err());
+    assert!("mxfp4_sr4294967296".parse::<BlockFormat>().is_err());
+    assert!("int4_g128_awq_sym".parse::<GroupFormat>().is_err());
+    // Specs: every out-of-range field is an error, not a panic.
+    for (e, m) in [
+        (0, 0),
+        (0, 3),
+        (9, 0),
+        (8, 9),
+        (1, 30),
+        (8, 7),
+        (1, 0),
+        (u32::MAX, u32::MAX),
+    ] {
+        for nf in [
+            NonFinite::Ieee,
+            NonFinite::Fn,
+            NonFinite::Fnuz,
+            NonFinite::Finite,
+        ] {
+            for bias in [i32::MIN, -1000, 0, 1000, i32::MAX] {
+                for (signed, zn) in [(true, false), (false, true), (false, false)] {
+                    if let Ok(spec) = FloatSpec::new(e, m, bias, signed, zn, nf) {
+                        // A valid spec round-trips through its name and every code decodes.
+                        let f = ElementFormat::Float(spec);
+                        assert_eq!(f.to_string().parse::<ElementFormat>().unwrap(), f);
+                        let _ = f.encode(f32::MAX, Rounding::TowardPositive, Overflow::NonFinite);
+                    }
+                }
+            }
+        }
+    }
+    for bits in [0u32, 9, 15, 17, 32, u32::MAX] {
+        assert!(IntSpec::new(bits, true, false).is_err());
+    }
+    assert!(BlockFormat::MXFP4.with_block_len(0).is_err());
+    assert!(BlockFormat::MXFP4.with_block_len(usize::MAX).is_err());
+    assert!(
+        BlockFormat::NVFP4
+            .with_scale_rule(lowbit::MxScaleRule::Ceil)
+            .is_err()
+    );
+    assert!(BlockFormat::MXFP4.with_tensor_scale(false).is_err());
+}
+
+#[test]
+fn packing_and_ternary() {
+    for bits in [1u32, 2, 3, 4, 5, 6, 7, 8, 16] {
+        for layout in [Layout::Dense, Layout::SplitHalf] {
+            for n in LENS {
+                let Ok(need) = pack::packed_len(bits, layout, n) else {
+                    continue;
+                };
+                let codes = vec![1u16; n];
+                sizes("pack", need, |m| {
+                    pack::pack(&codes, bits, layout, &mut vec![0u8; m]).is_ok()
+                });
+                let bytes = vec![0xFFu8; need];
+                assert!(pack::unpack(&bytes, bits, layout, &mut vec![0u16; n]).is_ok());
+                assert!(
+                    pack::unpack(
+                        &bytes[..need.saturating_sub(1)],
+                        bits,
+                        layout,
+                        &mut vec![0u16; n]
+                    )
+                    .is_err()
+                        || need == 0
+                );
+                let view = PackedSlice::new(&bytes, bits, layout, n).unwrap();
+                assert_eq!(view.get(n), None);
+                assert_eq!(view.get(usize::MAX), None);
+                assert!(PackedSlice::new(&bytes, bits, layout, n + 1000).is_err());
+                assert!(PackedVec::from_bytes(bytes.clone(), bits, layout, n + 1000).is_err());
+            }
+            // Huge counts: the byte count when it fits in usize, an error when it does not.
+            if pack::packed_len(bits, layout, 1).is_ok() {
+                // Counts whose bit total overflows usize are an error; otherwise exact.
+                for n in [usize::MAX, usize::MAX / 8, usize::MAX / 16 - 1] {
+                    let want = (n as u128 * bits as u128).div_ceil(8);
+                    match pack::packed_len(bits, layout, n) {
+                        Ok(b) => assert_eq!(b as u128, want, "{bits}-bit"),
+                        Err(_) => assert!(n.checked_mul(bits as usize).is_none(), "{bits}-bit {n}"),
+                    }
+                }
+            }
+        }
+    }
+    for bits in [0u32, 9, 12, 17, u32::MAX] {
+        assert!(pack::packed_len(bits, Layout::Dense, 4).is_err());
+        assert!(pack::pack(&[0u8; 4], bits, Layout::Dense, &mut [0u8; 4]).is_err());
+    }
+    // Codes wider than the width are an error, not silently masked.
+    assert!(pack::pack(&[16u8], 4, Layout::Dense, &mut [0u8; 1]).is_err());
+    for layout in [
+        TritLayout::TwoBit,
+        TritLayout::I2sX86,
+        TritLayout::I2sArm,
+        TritLayout::Base3,
+    ] {
+        for n in LENS {
+            let Ok(need) = layout.packed_len(n) else {
+                continue;
+            };
+            let q: Vec<i8> = (0..n).map(|i| (i % 3) as i8 - 1).collect();
+            sizes("pack_trits", need, |m| {
+                ternary::pack_trits(&q, layout, &mut vec![0u8; m]).is_ok()
+            });
+            let bytes = vec![0xFFu8; need];
+            assert!(ternary::unpack_trits(&bytes, layout, &mut vec![0i8; n]).is_ok());
+            assert!(
+                ternary::decode_trits_f32(&bytes, layout, f32::NAN, &mut vec![0f32; n]).is_ok()
+            );
+            assert!(
+                ternary::decode_trits_f16(&bytes, layout, 1e9, &mut vec![f16::ZERO; n]).is_ok()
+            );
+            assert!(
+                ternary::decode_trits_bf16(&bytes, layout, -0.0, &mut vec![bf16::ZERO; n]).is_ok()
+            );
+            assert!(ternary::dot_i8(&bytes, layout, &vec![-128i8; n]).is_ok());
+            assert!(
+                ternary::dot_i8(&bytes, layout, &vec![1i8; n + 1]).is_err()
+                    || layout.packed_len(n + 1).unwrap() == need
+            );
+            assert!(ternary::unpack_trits(&bytes, layout, &mut vec![0i8; n + 1000]).is_err());
+        }
+        // Huge counts: a byte count or an overflow error, never a wrapped value.
+        if let Ok(b) = layout.packed_len(usize::MAX) {
+            assert!(b >= usize::MAX / 5, "{layout:?}");
+        }
+    }
+    assert!(ternary::pack_trits(&[2], TritLayout::TwoBit, &mut [0u8; 1]).is_err());
+    let w = xs(40);
+    for scope in [
+        ScaleScope::Tensor,
+        ScaleScope::Row(7),
+        ScaleScope::Group(16),
+        ScaleScope::Row(usize::MAX),
+    ] {
+        let k = scope.count(40).unwrap();
+        sizes("quantize_b158", k, |m| {
+            ternary::quantize_b158(&w, scope, &mut [0i8; 40], &mut vec![0f32; m]).is_ok()
+        });
+    }
+    assert!(
+        ternary::quantize_b158(&w, ScaleScope::Row(0), &mut [0i8; 40], &mut [0f32; 1]).is_err()
+    );
+    assert!(ternary::quantize_activations_i8(&w, 0, &mut [0i8; 40], &mut [0f32; 1]).is_err());
+    assert!(ternary::quantize_activations_i8(&w, 7, &mut [0i8; 40], &mut [0f32; 6]).is_ok());
+    for n in [0usize, 255, 256, 257, 512] {
+        let x = xs(n);
+        let ok = n % 256 == 0;
+        assert_eq!(
+            ternary::quantize_tq2_0(&x, &mut vec![0u8; n / 256 * 66]).is_ok(),
+            ok
+        );
+        assert_eq!(
+            ternary::quantize_tq1_0(&x, &mut vec![0u8; n / 256 * 54]).is_ok(),
+            ok
+        );
+        assert_eq!(
+            ternary::dequantize_tq2_0(&vec![0xFFu8; n / 256 * 66], &mut vec![0f32; n]).is_ok(),
+            ok
+        );
+        assert_eq!(
+            ternary::dequantize_tq1_0(&vec![0xFFu8; n / 256 * 54], &mut vec![0f32; n]).is_ok(),
+            ok
+        );
+    }
+}
+
+#[test]
+fn blocks_gguf_group_fp8_metrics() {
+    let names = [
+        "mxfp4",
+        "mxfp6_e3m2_k7",
+        "mxint8",
+        "nvfp4",
+        "nvfp4_ct_single",
+        "mxfp8_e4m3_sr3",
+    ];
+    for name in names {
+        let bf: BlockFormat = name.parse().unwrap();
+        for n in LENS {
+            let x = xs(n);
+            let (cl, sc) = (bf.codes_len(n).unwrap(), bf.scale_count(n));
+            sizes(name, cl, |m| {
+                bf.quantize(&x, &mut vec![0u8; m], &mut vec![0u8; sc])
+                    .is_ok()
+            });
+            sizes(name, sc, |m| {
+                bf.quantize(&x, &mut vec![0u8; cl], &mut vec![0u8; m])
+                    .is_ok()
+            });
+            sizes(name, n, |m| {
+                bf.quantize_dequantize(&x, &mut vec![0f32; m]).is_ok()
+            });
+            let (codes, scales) = (vec![0xEEu8; cl], vec![0xFFu8; sc]);
+            assert!(
+                bf.dequantize(&codes, &scales, f32::NAN, &mut vec![0f32; n])
+                    .is_ok()
+            );
+            assert!(
+                bf.dequantize_f16(&codes, &scales, 1e30, &mut vec![f16::ZERO; n])
+                    .is_ok()
+            );
+            assert!(
+                bf.dequantize(&codes, &scales, 1.0, &mut vec![0f32; n + 40])
+                    .is_err()
+            );
+            assert!(
+                bf.quantize_with_amax(&x, -1.0, &mut vec![0u8; cl], &mut vec![0u8; sc])
+                    .is_ok()
+            );
+            assert!(
+                bf.quantize_dequantize_with_amax(&x, f32::NAN, &mut vec![0f32; n])
+                    .is_ok()
+            );
+            for cols in [1usize, 3, 16, usize::MAX] {
+                let mut out = vec![0f32; n];
+                let r = bf.quantize_dequantize_rows(&x, cols, &mut out);
+                assert_eq!(r.is_ok(), n % cols == 0, "{name} n {n} cols {cols}");
+            }
+        }
+        assert!(bf.codes_len(usize::MAX).is_err());
+    }
+    for t in [
+        GgufType::Q4_0,
+        GgufType::Q4_1,
+        GgufType::Q8_0,
+        GgufType::Mxfp4,
+        GgufType::Nvfp4,
+    ] {
+        for n in [0usize, 31, 32, 63, 64, 96, 128] {
+            let x = xs(n);
+            let ok = n % t.block_len() == 0;
+            let bytes = n / t.block_len() * t.block_bytes();
+            for p in [GgufProfile::Exact, GgufProfile::Ggml] {
+                assert_eq!(
+                    gguf::quantize_with(t, p, &x, &mut vec![0u8; bytes]).is_ok(),
+                    ok,
+                    "{t:?} {n}"
+                );
+                if ok && n > 0 {
+                    assert!(gguf::quantize_with(t, p, &x, &mut vec![0u8; bytes + 1]).is_err());
+                }
+            }
+            assert_eq!(
+                gguf::dequantize(t, &vec![0xFFu8; bytes], &mut vec![0f32; n]).is_ok(),
+                ok
+            );
+        }
+    }
+    assert!(gguf::mxfp4_from_ocp(&[0u8; 16], &[0u8; 2], &mut [0u8; 34]).is_err());
+    assert!(gguf::mxfp4_to_ocp(&[0u8; 17], &mut [0u8; 16], &mut [0u8; 2]).is_err());
+    let g = GroupFormat::INT4_G128;
+    for (n, cols) in [
+        (0usize, 0usize),
+        (10, 0),
+        (10, 3),
+        (256, 128),
+        (300, 100),
+        (5, usize::MAX),
+    ] {
+        let x = xs(n);
+        let rows = if cols == 0 { 0 } else { n / cols };
+        let gs = rows * if cols == 0 { 0 } else { g.groups_per_row(cols) };
+        let ok = (cols == 0 && n == 0) || (cols > 0 && n % cols == 0);
+        assert_eq!(
+            g.quantize_rows(
+                &x,
+                cols,
+                &mut vec![0u8; n],
+                &mut vec![0f32; gs],
+                &mut vec![0u8; gs]
+            )
+            .is_ok(),
+            ok
+        );
+        assert!(
+            g.quantize_rows(
+                &x,
+                cols,
+                &mut vec![0u8; n + 1],
+                &mut vec![0f32; gs],
+                &mut vec![0u8; gs]
+            )
+            .is_err()
+        );
+        assert_eq!(
+            g.dequantize_rows(
+                &vec![255u8; n],
+                &vec![f32::NAN; gs],
+                &vec![255u8; gs],
+                cols,
+                &mut vec![0f32; n]
+            )
+            .is_ok(),
+            ok
+        );
+    }
+    assert!(GroupFormat::new(4, 0, Default::default(), Default::default()).is_err());
+    assert!(GroupFormat::new(1, 32, Default::default(), Default::default()).is_err());
+    assert!(group::pack_gptq(&[0u8; 8], 8, 1, 3, &mut [0u32; 1]).is_err());
+    assert!(group::pack_gptq(&[0u8; 8], 8, 1, 4, &mut [0u32; 2]).is_err());
+    assert!(group::unpack_gptq(&[0u32; 1], 8, 1, 4, &mut [0u8; 7]).is_err());
+    assert!(group::pack_zeros(&[0u8; 8], 1, 8, 4, GptqZeros::V1, &mut [0u32; 2]).is_err());
+    assert!(group::pack_awq(&[0u8; 7], 1, 7, &mut [0u32; 1]).is_err());
+    assert!(group::unpack_awq(&[0u32; 1], 2, 8, &mut [0u8; 16]).is_err());
+    assert!(group::gptq_zeros_v1_to_v2(&mut [0u32; 1], 5).is_err());
+    for sc in [
+        Fp8Scaling::per_tensor(),
+        Fp8Scaling::per_channel(),
+        Fp8Scaling::deepseek_weights(),
+    ] {
+        for (rows, cols) in [(0usize, 0usize), (0, 7), (3, 0), (3, 7), (130, 129)] {
+            let x = xs(rows * cols);
+            let s = sc.scale_count(rows, cols).unwrap();
+            sizes("fp8 scales", s, |m| {
+                sc.quantize(&x, rows, cols, &mut vec![0u8; x.len()], &mut vec![0f32; m])
+                    .is_ok()
+            });
+            assert!(
+                sc.quantize(
+                    &x,
+                    rows,
+                    cols + 1,
+                    &mut vec![0u8; x.len()],
+                    &mut vec![0f32; s]
+                )
+                .is_err()
+                    || cols == 0
+                    || rows == 0
+            );
+            assert!(
+                sc.dequantize(
+                    &vec![0x7Fu8; x.len()],
+                    &vec![f32::INFINITY; s],
+                    rows,
+                    cols,
+                    &mut vec![0f32; x.len()]
+                )
+                .is_ok()
+            );
+        }
+        // One scale per row of usize::MAX rows fits; 128×128 tiles of a usize::MAX² tensor do too
+        // (ceil(MAX/128)² overflows: an error).
+        let huge = sc.scale_count(usize::MAX, usize::MAX);
+        match sc.granularity() {
+            Granularity::Tensor => assert_eq!(huge.unwrap(), 1),
+            Granularity::Row => assert_eq!(huge.unwrap(), usize::MAX),
+            _ => assert!(huge.is_err()),
+        }
+        assert!(
+            sc.quantize(&[], usize::MAX, 2, &mut [], &mut [0.0])
+                .is_err()
+        );
+    }
+    for (tr, tc) in [
+        (usize::MAX, usize::MAX),
+        (usize::MAX, 1),
+        (1, usize::MAX),
+        (2, 3),
+    ] {
+        let sc = Fp8Scaling::new(
+            ElementFormat::FLOAT8_E5M2,
+            Granularity::Tile { rows: tr, cols: tc },
+            true,
+        )
+        .unwrap();
+        let x = xs(35);
+        let s = sc.scale_count(5, 7).unwrap();
+        let mut out = vec![0f32; 35];
+        sc.quantize_dequantize(&x, 5, 7, &mut out).unwrap();
+        assert!(s >= 1);
+    }
+    // Huge lengths in rejected requests must not overflow while the error is built.
+    assert!(ternary::unpack_trits(&[], TritLayout::I2sX86, &mut []).is_ok());
+    assert!(TritLayout::I2sX86.packed_len(usize::MAX).is_err());
+    assert!(
+        ternary::ScaleScope::Group(usize::MAX)
+            .count(usize::MAX)
+            .is_ok()
+    );
+    assert!(ErrorStats::of(&[1.0], &[1.0, 2.0]).is_err());
+    assert!(ErrorStats::of(&[], &[]).is_ok());
+    assert!(ErrorStats::per_block(&[1.0; 4], &[1.0; 4], 0).is_err());
+    assert!(ErrorStats::of(&[f32::NAN, f32::INFINITY], &[0.0, f32::NEG_INFINITY]).is_ok());
+    let _ = ElementFormat::FLOAT8_E4M3FN.encode(
+        f32::NAN,
+        Rounding::Stochastic(u32::MAX),
+        Overflow::NonFinite,
+    );
+}
