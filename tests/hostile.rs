@@ -445,7 +445,7 @@ fn blocks_gguf_group_fp8_metrics() {
         (5, usize::MAX),
     ] {
         let x = xs(n);
-        let rows = if cols == 0 { 0 } else { n / cols };
+        let rows = n.checked_div(cols).unwrap_or(0);
         let gs = rows * if cols == 0 { 0 } else { g.groups_per_row(cols) };
         let ok = (cols == 0 && n == 0) || (cols > 0 && n % cols == 0);
         assert_eq!(
