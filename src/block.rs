@@ -402,6 +402,14 @@ impl BlockFormat {
         }
     }
 
+    /// [`Self::tensor`] of the slice `x` (its amax is only measured for NVFP4).
+    fn tensor_of(&self, x: &[f32]) -> Option<Nv> {
+        match self.scheme {
+            Scheme::Mx(_) => None,
+            _ => self.tensor(amax_f32(x)),
+        }
+    }
+
     /// The tensor scale NVFP4 stores for a tensor whose largest magnitude is `amax`, in the
     /// profile's convention (see [`Nvfp4Profile`]): the decode scale for TransformerEngine,
     /// torchao and ModelOpt, the encode scale for compressed-tensors; 1.0 for single-level
@@ -435,7 +443,7 @@ impl BlockFormat {
     /// [`Error::Length`] if `out.len() != x.len()`.
     pub fn quantize_dequantize(&self, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
-        let nv = self.tensor(amax_f32(x));
+        let nv = self.tensor_of(x);
         self.qdq_core(x, nv.as_ref(), 0, out);
         Ok(())
     }
@@ -472,7 +480,7 @@ impl BlockFormat {
     ) -> Result<(), Error> {
         check_rows(x.len(), cols)?;
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
-        let nv = self.tensor(amax_f32(x));
+        let nv = self.tensor_of(x);
         for (r, (xr, or)) in x
             .chunks(cols.max(1))
             .zip(out.chunks_mut(cols.max(1)))
@@ -500,23 +508,90 @@ impl BlockFormat {
             }
             return;
         };
+        crate::arch::block_qdq(f.backend, self, &f, nv, x, out);
+    }
+
+    /// Fake quantization on the fast path: per block its amax, scale and plan, then one fused
+    /// pass of [`FastElem::qdq`]. Compiled once per backend (`arch::block_qdq`), so the
+    /// element loops use the backend's vector width.
+    #[inline(always)]
+    pub(crate) fn qdq_fast(&self, f: &FastElem, nv: Option<&Nv>, x: &[f32], out: &mut [f32]) {
+        let n = self.block_len();
+        let floor = nv.is_none() && self.scheme == Scheme::Mx(MxScaleRule::Floor);
+        let (emax, shift) = (self.emax_elem(), self.elem_shift());
+        let plan = |xb: &[f32]| {
+            let a = amax_f32(xb);
+            if floor {
+                self.plan_mx_floor(a, emax, shift)
+            } else {
+                self.plan_for(nv, a)
+            }
+        };
+        if let (Some(t), true) = (nv, f.grid.neg_zero) {
+            // NVFP4: block by block; the scale's value from E4M3 grid rounding, then the
+            // elements. Finite, nonzero factors mean a NaN-free block (a NaN anywhere in it
+            // makes its amax, scale and factors NaN).
+            let ElementFormat::Float(e4m3) = E4M3 else {
+                unreachable!()
+            };
+            let (g, g4) = (f.grid, Grid::new(&e4m3).expect("E4M3 has a grid"));
+            for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
+                let p = t.plan_value(t.scale_value(amax_f32(xb), &g4));
+                let fast = p.pm.is_finite()
+                    && p.pd.is_finite()
+                    && p.pd != 0.0
+                    && p.qa.is_finite()
+                    && p.qb.is_finite();
+                if fast && p.pd == 1.0 && p.pz.is_sign_negative() {
+                    let (m, a, b) = (p.pm, p.qa, p.qb);
+                    for (o, &v) in ob.iter_mut().zip(xb) {
+                        *o = (g.round_finite(v * m) * a) * b;
+                    }
+                } else if fast && p.pm == 1.0 && p.qb == 1.0 {
+                    let (d, z, a) = (p.pd, p.pz, p.qa);
+                    for (o, &v) in ob.iter_mut().zip(xb) {
+                        *o = g.round_finite((v / d) + z) * a;
+                    }
+                } else {
+                    for (o, &v) in ob.iter_mut().zip(xb) {
+                        *o = p.post(g.round(p.pre(v)));
+                    }
+                }
+            }
+            return;
+        }
+        if nv.is_none() && f.grid.neg_zero {
+            // MX: block by block, amax, scale and elements in one pass over the block.
+            let g = f.grid;
+            for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
+                let p = plan(xb);
+                let (m, a) = (p.pm, p.qa);
+                if m.is_finite() {
+                    // A finite factor means a finite amax: no NaN in the block.
+                    for (o, &v) in ob.iter_mut().zip(xb) {
+                        *o = g.round_finite(v * m) * a;
+                    }
+                } else {
+                    for (o, &v) in ob.iter_mut().zip(xb) {
+                        *o = g.round(v * m) * a;
+                    }
+                }
+            }
+            return;
+        }
         if n <= SPAN {
-            // Short blocks: many per call into the lane kernel.
             let per = SPAN / n * n;
             let mut plans = [Plan::NAN; SPAN];
             for (xs, os) in x.chunks(per).zip(out.chunks_mut(per)) {
                 let plans = &mut plans[..xs.len().div_ceil(n)];
                 for (p, xb) in plans.iter_mut().zip(xs.chunks(n)) {
-                    *p = self.plan_for(nv, amax_f32(xb));
+                    *p = plan(xb);
                 }
                 f.qdq(xs, n, plans, os);
             }
         } else {
             for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                let p = [self.plan_for(nv, amax_f32(xb))];
-                for (xs, os) in xb.chunks(SPAN).zip(ob.chunks_mut(SPAN)) {
-                    f.qdq(xs, SPAN, &p, os);
-                }
+                f.qdq(xb, n, &[plan(xb)], ob);
             }
         }
     }
@@ -552,6 +627,32 @@ impl BlockFormat {
 
     fn plan_for(&self, nv: Option<&Nv>, bamax: f32) -> Plan {
         self.plan_of_code(nv, self.scale_code(nv, bamax))
+    }
+
+    /// [`Self::plan_for`] for an MX FLOOR block with `emax` precomputed: when the amax is a
+    /// normal f32, `k = exponent(amax) − emax` straight from the bits and the factors
+    /// `2^−k`, `2^(k − shift)` built as f32 bit patterns; anything else takes the general way.
+    #[inline(always)]
+    fn plan_mx_floor(&self, bamax: f32, emax: i32, shift: i32) -> Plan {
+        let bits = bamax.to_bits();
+        let e = (bits >> 23) as i32;
+        let k = e - 127 - emax;
+        // Normal amax, and both factors normal f32 values.
+        if (1..255).contains(&e)
+            && (-126..=127).contains(&-k)
+            && (-126..=127).contains(&(k - shift))
+        {
+            return Plan {
+                pm: f32::from_bits(((127 - k) as u32) << 23),
+                pd: 1.0,
+                pz: -0.0,
+                qa: f32::from_bits(((127 + k - shift) as u32) << 23),
+                qb: 1.0,
+                nan_to: f32::NAN,
+                shift: Some(shift - k),
+            };
+        }
+        self.plan_for(None, bamax)
     }
 
     /// The element code of `v` in a block with plan `p`, exactly as the scheme defines it
@@ -699,7 +800,7 @@ impl BlockFormat {
         let (l, s) = (self.codes_len(cols)?, self.scale_count(cols));
         Error::check_len("block codes", rows * l, codes.len())?;
         Error::check_len("block scales", rows * s, scales.len())?;
-        let nv = self.tensor(amax_f32(x));
+        let nv = self.tensor_of(x);
         for r in 0..rows {
             let xr = &x[r * cols..(r + 1) * cols];
             let (cr, sr) = (
@@ -721,7 +822,11 @@ impl BlockFormat {
         let n = x.len();
         Error::check_len("block codes", self.codes_len(n)?, codes.len())?;
         Error::check_len("block scales", self.scale_count(n), scales.len())?;
-        let nv = self.tensor(amax.unwrap_or_else(|| amax_real(x)));
+        let nv = match (self.scheme, amax) {
+            (Scheme::Mx(_), _) => None,
+            (_, Some(a)) => self.tensor(a),
+            (_, None) => self.tensor(amax_real(x)),
+        };
         self.quantize_core(x, nv.as_ref(), 0, codes, scales)?;
         Ok(nv.map_or(1.0, |t| t.t))
     }
@@ -739,16 +844,37 @@ impl BlockFormat {
             *sc = self.scale_code(nv, amax_real(xb));
         }
         let bits = self.element.bits();
+        let fast = match self.rounding {
+            Rounding::NearestEven => FastElem::new(&self.element),
+            _ => None,
+        };
         let mut buf = [0u16; 512];
+        let (mut xf, mut y, mut c8) = ([0f32; 512], [0f32; 512], [0u8; 512]);
         let mut cur = (usize::MAX, Plan::NAN);
         for (ci, (xc, oc)) in x
             .chunks(512)
             .zip(codes.chunks_mut(512 * bits as usize / 8))
             .enumerate()
         {
+            let start = ci * 512;
+            if let Some(f) = &fast {
+                // The elements' inputs block by block, then one pass of the lane kernel.
+                let len = xc.len();
+                for (d, v) in xf[..len].iter_mut().zip(xc) {
+                    *d = v.f32();
+                }
+                for_blocks(start, len, bl, |b, r| {
+                    self.plan_of_code(nv, scales[b])
+                        .pre_slice(&xf[r.clone()], &mut y[r]);
+                });
+                let (y, c8) = (&y[..len], &mut c8[..len]);
+                crate::arch::encode_chunk_bytes(f.backend, &f.params, f.mode, y, false, c8);
+                crate::pack::pack(c8, bits, crate::pack::Layout::Dense, oc)?;
+                continue;
+            }
             let buf = &mut buf[..xc.len()];
             for (k, (c, &v)) in buf.iter_mut().zip(xc).enumerate() {
-                let i = ci * 512 + k;
+                let i = start + k;
                 if cur.0 != i / bl {
                     cur = (i / bl, self.plan_of_code(nv, scales[i / bl]));
                 }
@@ -846,24 +972,41 @@ impl BlockFormat {
         };
         let bits = self.element.bits();
         let bl = self.block_len();
-        let mut buf = [0u16; 512];
-        let mut cur = (usize::MAX, Plan::NAN);
+        let mut vals = [0f32; 512];
         for (ci, (cc, oc)) in codes
             .chunks(512 * bits as usize / 8)
             .zip(out.chunks_mut(512))
             .enumerate()
         {
-            let buf = &mut buf[..oc.len()];
-            crate::pack::unpack(cc, bits, crate::pack::Layout::Dense, buf)?;
-            for (k, (o, &c)) in oc.iter_mut().zip(buf.iter()).enumerate() {
-                let b = (ci * 512 + k) / bl;
-                if cur.0 != b {
-                    cur = (b, self.plan_of_code(nv.as_ref(), scales[b]));
+            // Element values through the format's table decode, then each block's factors.
+            let vals = &mut vals[..oc.len()];
+            self.element.decode_slice(cc, vals)?;
+            for_blocks(ci * 512, oc.len(), bl, |b, r| {
+                let p = self.plan_of_code(nv.as_ref(), scales[b]);
+                for (o, &v) in oc[r.clone()].iter_mut().zip(&vals[r]) {
+                    *o = T::from_f32(p.post(v));
                 }
-                *o = T::from_f32(cur.1.post(self.elem_value(c as u32)));
-            }
+            });
         }
         Ok(())
+    }
+}
+
+/// Calls `f(block, range)` for each block overlapping the chunk `start..start + len` of a
+/// slice cut in blocks of `bl`, with `range` the block's part of the chunk (chunk-relative).
+#[inline(always)]
+fn for_blocks(
+    start: usize,
+    len: usize,
+    bl: usize,
+    mut f: impl FnMut(usize, core::ops::Range<usize>),
+) {
+    let mut j = 0;
+    while j < len {
+        let b = (start + j) / bl;
+        let end = ((b + 1) * bl - start).min(len);
+        f(b, j..end);
+        j = end;
     }
 }
 
@@ -925,17 +1068,19 @@ impl Real for bf16 {
     }
 }
 
-/// Largest magnitude, NaN if any element is NaN. Two branch-free folds, so both vectorize.
+/// Largest magnitude, NaN if any element is NaN: the largest of the magnitudes' bit
+/// patterns, which order like the magnitudes themselves, with every NaN pattern above
+/// infinity. An integer max reduction, so it vectorizes (a float `max` fold does not: its
+/// NaN rule keeps LLVM from reordering it).
 pub(crate) fn amax_f32(x: &[f32]) -> f32 {
-    let m = x.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let nan = x.iter().fold(false, |a, v| a | v.is_nan());
-    if nan { f32::NAN } else { m }
+    f32::from_bits(x.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF)))
 }
 
 fn amax_real<T: Real>(x: &[T]) -> f32 {
-    let m = x.iter().fold(0f32, |m, v| m.max(v.f32().abs()));
-    let nan = x.iter().fold(false, |a, v| a | v.f32().is_nan());
-    if nan { f32::NAN } else { m }
+    f32::from_bits(
+        x.iter()
+            .fold(0u32, |m, v| m.max(v.f32().to_bits() & 0x7FFF_FFFF)),
+    )
 }
 
 /// `min` that propagates NaN in its first argument, as `torch.min` does.
@@ -948,7 +1093,7 @@ fn tmin(a: f32, b: f32) -> f32 {
 /// element input `((v · pm) / pd) + pz`, output `(q · qa) · qb`. `pz` is −0.0 (a no-op) or
 /// +0.0 (turns −0 into +0). MX blocks also carry the exact exponent shift.
 #[derive(Clone, Copy)]
-struct Plan {
+pub(crate) struct Plan {
     pm: f32,
     pd: f32,
     pz: f32,
@@ -980,11 +1125,27 @@ impl Plan {
     fn post(&self, q: f32) -> f32 {
         (q * self.qa) * self.qb
     }
+
+    /// `y[i] = pre(x[i])`, with the multiply-only plans (MX, TransformerEngine) on a loop the
+    /// compiler vectorizes without the division and the NaN select.
+    #[inline(always)]
+    fn pre_slice(&self, x: &[f32], y: &mut [f32]) {
+        if self.pd == 1.0 && self.pz.is_sign_negative() && self.nan_to.is_nan() {
+            let m = self.pm;
+            for (d, &v) in y.iter_mut().zip(x) {
+                *d = v * m;
+            }
+        } else {
+            for (d, &v) in y.iter_mut().zip(x) {
+                *d = self.pre(v);
+            }
+        }
+    }
 }
 
 /// NVFP4's tensor-level quantities for one profile.
 #[derive(Clone, Copy)]
-struct Nv {
+pub(crate) struct Nv {
     profile: Nvfp4Profile,
     /// The stored tensor scale, in the profile's convention.
     t: f32,
@@ -1063,7 +1224,39 @@ impl Nv {
     }
 
     fn plan(&self, code: u8) -> Plan {
-        let s = E4M3.decode(code as u32);
+        self.plan_value(E4M3.decode(code as u32))
+    }
+
+    /// The block scale's value, as [`Self::scale_code`] then a decode would give it, from
+    /// [`Grid`] rounding onto E4M3 (`g4`) instead of through a code.
+    #[inline(always)]
+    fn scale_value(&self, b: f32, g4: &Grid) -> f32 {
+        match self.profile {
+            Nvfp4Profile::TransformerEngine => {
+                g4.round(tmin(tmin(b * self.to_scale, f32::MAX), 448.0))
+            }
+            Nvfp4Profile::Torchao => g4.round(((b / 6.0f32) / self.t).clamp(1.0 / 64.0, 448.0)),
+            Nvfp4Profile::ModelOpt => {
+                let mut v = b / (6.0f32 * self.t);
+                if v == 0.0 {
+                    v = 1.0;
+                }
+                if v < 1.0 / 512.0 {
+                    v = 1.0 / 512.0;
+                }
+                // Beyond 464 the non-saturating cast gives NaN (464 itself rounds to 448).
+                if v > 464.0 { f32::NAN } else { g4.round(v) }
+            }
+            Nvfp4Profile::CompressedTensors => {
+                let s = g4.round((self.t * (b / 6.0f32)).clamp(-448.0, 448.0));
+                if s == 0.0 { 0.125 } else { s }
+            }
+        }
+    }
+
+    /// How a block with scale value `s` maps to and from the element grid.
+    #[inline(always)]
+    fn plan_value(&self, s: f32) -> Plan {
         let (pm, pd, pz, qa, qb) = match self.profile {
             Nvfp4Profile::TransformerEngine => {
                 let enc = tmin(1.0f32 / (s * self.t), f32::MAX);
@@ -1102,13 +1295,81 @@ impl Nv {
 /// Elements per call into the lane kernel in block quantization.
 const SPAN: usize = 256;
 
-/// A float element format of at most 8 bits on the bulk lane kernel (nearest-even,
-/// saturating), with its decode table.
-struct FastElem {
+/// Nearest-even, saturating rounding of an f32 onto a signed float format's value grid, in
+/// f32 arithmetic: within the binade of `|y|` (or the lowest normal binade, for subnormals)
+/// the grid step is `2^(e − mbits)`, and `(|y| + 1.5·2^(e − mbits + 23)) − 1.5·2^(e − mbits + 23)`
+/// rounds `|y|` to a multiple of it with the FPU's ties-to-even — the even multiple is the
+/// even mantissa, also where a carry reaches the next binade. Values beyond the largest
+/// finite value become it (inputs are first clamped to twice the maximum, so the magic
+/// constant never overflows). NaN gives NaN in formats with NaN and +0 in the others, −0
+/// gives +0 in formats without −0 (fnuz), as the encoders do. Equal to
+/// `decode(encode(y, NearestEven, Saturate))` for every `y`;
+/// `grid_round_matches_encode_decode` checks it on every f32 exponent.
+#[derive(Clone, Copy)]
+pub(crate) struct Grid {
+    emin: i32,
+    mbits: i32,
+    max: f32,
+    lim: f32,
+    nan_out: f32,
+    neg_zero: bool,
+}
+
+impl Grid {
+    fn new(spec: &crate::spec::FloatSpec) -> Option<Self> {
+        if !spec.is_signed() || spec.zero_is_normal() || spec.man_bits() > 20 {
+            return None;
+        }
+        let f = ElementFormat::Float(*spec);
+        let max = f.max_value() as f32;
+        Some(Grid {
+            emin: spec.emin(),
+            mbits: spec.man_bits() as i32,
+            max,
+            lim: 2.0 * max,
+            nan_out: if spec.has_nan() { f32::NAN } else { 0.0 },
+            neg_zero: spec.non_finite() != crate::spec::NonFinite::Fnuz,
+        })
+    }
+
+    #[inline(always)]
+    fn round(&self, y: f32) -> f32 {
+        let bits = y.to_bits();
+        let nan = y.is_nan();
+        let a = f32::from_bits(bits & 0x7FFF_FFFF).min(self.lim);
+        let a = if nan { 0.0 } else { a };
+        let e = ((a.to_bits() >> 23) as i32 - 127).max(self.emin);
+        let magic = f32::from_bits((((e - self.mbits + 23 + 127) as u32) << 23) | 0x0040_0000);
+        let r = ((a + magic) - magic).min(self.max);
+        let keep_sign = self.neg_zero || r != 0.0;
+        let signed = f32::from_bits(r.to_bits() | if keep_sign { bits & 0x8000_0000 } else { 0 });
+        if nan { self.nan_out } else { signed }
+    }
+
+    /// [`Self::round`] for a `y` known not to be NaN, in a format with −0.
+    #[inline(always)]
+    fn round_finite(&self, y: f32) -> f32 {
+        let bits = y.to_bits();
+        // `if a < b { a } else { b }` rather than `f32::min`: one `minps`, without `min`'s
+        // NaN handling, which this input does not need.
+        let a = f32::from_bits(bits & 0x7FFF_FFFF);
+        let a = if a < self.lim { a } else { self.lim };
+        let e = ((a.to_bits() >> 23) as i32 - 127).max(self.emin);
+        let magic = f32::from_bits((((e - self.mbits + 23 + 127) as u32) << 23) | 0x0040_0000);
+        let r = (a + magic) - magic;
+        let r = if r < self.max { r } else { self.max };
+        f32::from_bits(r.to_bits() | (bits & 0x8000_0000))
+    }
+}
+
+/// A float element format of at most 8 bits with nearest-even, saturating rounding on the
+/// fast paths: the bulk lane kernel for codes, [`Grid`] for fake quantization, and a decode
+/// table.
+pub(crate) struct FastElem {
     backend: Backend,
     params: LaneParams,
     mode: u8,
-    lut: [f32; 256],
+    grid: Grid,
 }
 
 impl FastElem {
@@ -1120,52 +1381,42 @@ impl FastElem {
             return None;
         }
         let (params, mode) = LaneParams::new(spec, Rounding::NearestEven, Overflow::Saturate)?;
-        let mut lut = [0f32; 256];
-        for (c, v) in lut.iter_mut().enumerate().take(1 << spec.bits()) {
-            *v = elem.decode(c as u32);
-        }
         Some(FastElem {
             backend: Backend::best(),
             params,
             mode,
-            lut,
+            grid: Grid::new(spec)?,
         })
     }
 
-    /// Fake-quantizes at most [`SPAN`] elements: `x` holds consecutive blocks of `n`
-    /// elements (the last may be partial), block `b` with plan `plans[b]`.
+    /// Fake-quantizes consecutive blocks of `n` elements (the last may be partial), block
+    /// `b` with plan `plans[b]`, in one fused pass per block.
     ///
     /// MX plans multiply by `2^−k` in f32 here instead of moving the exponent: the product
     /// is exact except in f32's subnormal range, which lies far below every element
     /// format's smallest subnormal, so both round to ±0.
     #[inline(always)]
     fn qdq(&self, x: &[f32], n: usize, plans: &[Plan], out: &mut [f32]) {
-        let (mut y, mut codes) = ([0f32; SPAN], [0u8; SPAN]);
-        let (y, codes) = (&mut y[..x.len()], &mut codes[..x.len()]);
-        for ((yb, xb), p) in y.chunks_mut(n).zip(x.chunks(n)).zip(plans) {
+        let g = self.grid;
+        for ((ob, xb), p) in out.chunks_mut(n).zip(x.chunks(n)).zip(plans) {
             // MX and TransformerEngine only multiply; keep their loop free of the division
             // and the NaN select, which the compiler cannot drop on its own.
-            if p.pd == 1.0 && p.pz.is_sign_negative() && p.nan_to.is_nan() {
-                let m = p.pm;
-                for (d, &v) in yb.iter_mut().zip(xb) {
-                    *d = v * m;
+            if p.pd == 1.0 && p.pz.is_sign_negative() && p.nan_to.is_nan() && p.qb == 1.0 {
+                let (m, a) = (p.pm, p.qa);
+                // An MX block with a finite factor had a finite amax, so it holds no NaN:
+                // no NaN handling in the loop.
+                if p.shift.is_some() && m.is_finite() && g.neg_zero {
+                    for (o, &v) in ob.iter_mut().zip(xb) {
+                        *o = g.round_finite(v * m) * a;
+                    }
+                } else {
+                    for (o, &v) in ob.iter_mut().zip(xb) {
+                        *o = g.round(v * m) * a;
+                    }
                 }
             } else {
-                for (d, &v) in yb.iter_mut().zip(xb) {
-                    *d = p.pre(v);
-                }
-            }
-        }
-        crate::arch::encode_chunk_bytes(self.backend, &self.params, self.mode, y, false, codes);
-        for ((ob, cb), p) in out.chunks_mut(n).zip(codes.chunks(n)).zip(plans) {
-            if p.qb == 1.0 {
-                let a = p.qa;
-                for (o, &c) in ob.iter_mut().zip(cb) {
-                    *o = self.lut[c as usize] * a;
-                }
-            } else {
-                for (o, &c) in ob.iter_mut().zip(cb) {
-                    *o = p.post(self.lut[c as usize]);
+                for (o, &v) in ob.iter_mut().zip(xb) {
+                    *o = p.post(g.round(p.pre(v)));
                 }
             }
         }
@@ -1299,5 +1550,66 @@ impl FromStr for BlockFormat {
             }
         }
         if rest.is_empty() { Ok(bf) } else { Err(bad()) }
+    }
+}
+
+#[cfg(test)]
+mod grid_tests {
+    use super::*;
+
+    /// Grid rounding equals decode(encode(y)) (nearest-even, saturating) for every element
+    /// format on the fast path, on f32 inputs covering every exponent with many mantissas,
+    /// every tie and neighbour of a tie, and the specials.
+    #[test]
+    fn grid_round_matches_encode_decode() {
+        for f in [
+            ElementFormat::FLOAT4_E2M1FN,
+            ElementFormat::FLOAT6_E2M3FN,
+            ElementFormat::FLOAT6_E3M2FN,
+            ElementFormat::FLOAT8_E4M3FN,
+            ElementFormat::FLOAT8_E5M2,
+            ElementFormat::FLOAT8_E4M3FNUZ,
+            ElementFormat::FLOAT8_E5M2FNUZ,
+            ElementFormat::FLOAT8_E3M4,
+        ] {
+            let ElementFormat::Float(spec) = f else {
+                unreachable!()
+            };
+            let g = Grid::new(&spec).unwrap();
+            let check = |y: f32| {
+                let want = f.decode(f.encode(y, Rounding::NearestEven, Overflow::Saturate));
+                let got = g.round(y);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{f}: {y:e} ({:#x}) -> {got:e}, want {want:e}",
+                    y.to_bits()
+                );
+            };
+            for e in 0..=255u32 {
+                for m in (0..1u32 << 23).step_by(4093).chain([0, 1, (1 << 23) - 1]) {
+                    for sign in [0, 1u32 << 31] {
+                        check(f32::from_bits(sign | e << 23 | m));
+                    }
+                }
+            }
+            // Every code value, every midpoint between neighbours, and one ulp either side.
+            let mut vals: std::vec::Vec<f32> = (0..1u32 << f.bits())
+                .map(|c| f.decode(c))
+                .filter(|v| v.is_finite())
+                .collect();
+            vals.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            for w in vals.windows(2) {
+                let mid = (w[0] + w[1]) / 2.0;
+                for v in [
+                    w[0],
+                    mid,
+                    f32::from_bits(mid.to_bits() + 1),
+                    f32::from_bits(mid.to_bits().wrapping_sub(1)),
+                ] {
+                    check(v);
+                    check(-v);
+                }
+            }
+        }
     }
 }

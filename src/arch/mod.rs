@@ -108,6 +108,24 @@ pub(crate) fn lanes_encode_bytes(
     }
 }
 
+/// Block fake quantization on `backend` (the same code, compiled with its features).
+pub(crate) fn block_qdq(
+    backend: Backend,
+    bf: &crate::block::BlockFormat,
+    f: &crate::block::FastElem,
+    nv: Option<&crate::block::Nv>,
+    x: &[f32],
+    out: &mut [f32],
+) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::block_qdq_avx2(bf, f, nv, x, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::block_qdq_avx512(bf, f, nv, x, out),
+        _ => bf.qdq_fast(f, nv, x, out),
+    }
+}
+
 /// Decodes 8-bit codes through a table on `backend`.
 ///
 /// The AVX-512 tier runs the 256-bit table kernel: measured on Zen 4, 16-lane gathers decode

@@ -53,3 +53,9 @@ entry!(dot_twobit_avx2, dot_twobit_avx2_tf, "avx2,fma,f16c", super::has_avx2,
 entry!(dot_twobit_avx512, dot_twobit_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (bytes: &[u8], a: &[i8]) -> i32,
     crate::ternary::kernels::dot_twobit(bytes, a));
+entry!(block_qdq_avx2, block_qdq_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], out: &mut [f32]),
+    bf.qdq_fast(f, nv, x, out));
+entry!(block_qdq_avx512, block_qdq_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], out: &mut [f32]),
+    bf.qdq_fast(f, nv, x, out));
