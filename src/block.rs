@@ -596,6 +596,86 @@ impl BlockFormat {
         }
     }
 
+    /// Stored-form quantization on the fast path, in one pass over `x`: for each span of
+    /// whole blocks, each block's amax, scale byte and factors, the elements' inputs, then
+    /// the lane kernel writes the codes (4-bit: packed nibbles; 8-bit: bytes; others
+    /// through [`crate::pack`]). Compiled once per backend (`arch::block_quantize`). Returns
+    /// false, having written nothing, where it does not apply (blocks longer than 512, or
+    /// spans that would not end on a byte boundary).
+    #[inline(always)]
+    pub(crate) fn quantize_fast(
+        &self,
+        f: &FastElem,
+        nv: Option<&Nv>,
+        x: &[f32],
+        codes: &mut [u8],
+        scales: &mut [u8],
+    ) -> bool {
+        let (n, bits) = (self.block_len(), self.element.bits() as usize);
+        if n > 512 || (512 / n * n * bits) % 8 != 0 {
+            return false;
+        }
+        let per = 512 / n * n;
+        let floor = nv.is_none() && self.scheme == Scheme::Mx(MxScaleRule::Floor);
+        let (emax, shift) = (self.emax_elem(), self.elem_shift());
+        let ElementFormat::Float(e4m3) = E4M3 else {
+            unreachable!()
+        };
+        let g4 = Grid::new(&e4m3).expect("E4M3 has a grid");
+        let (mut y, mut c8) = ([0f32; 512], [0u8; 512]);
+        for (si, (xs, cs)) in x
+            .chunks(per)
+            .zip(codes.chunks_mut(per * bits / 8))
+            .enumerate()
+        {
+            let b0 = si * (per / n);
+            for (j, xb) in xs.chunks(n).enumerate() {
+                let a = amax_f32(xb);
+                let (code, p) = match nv {
+                    None if floor => self.mx_floor_code_plan(a, emax, shift),
+                    None => {
+                        let c = self.mx_scale_code(a);
+                        (c, self.plan_of_code(None, c))
+                    }
+                    Some(t) => {
+                        let v = t.scale_value(a, &g4);
+                        (e4m3_code_of(v), t.plan_value(v))
+                    }
+                };
+                scales[b0 + j] = code;
+                p.pre_slice(xb, &mut y[j * n..j * n + xb.len()]);
+            }
+            let y = &y[..xs.len()];
+            match bits {
+                8 => crate::arch::lanes_encode_bytes(&f.params, f.mode, y, false, cs),
+                4 if xs.len() % 2 == 0 => {
+                    crate::arch::lanes_encode_bytes(&f.params, f.mode, y, true, cs)
+                }
+                _ => {
+                    let c8 = &mut c8[..xs.len()];
+                    crate::arch::lanes_encode_bytes(&f.params, f.mode, y, false, c8);
+                    if crate::pack::pack(c8, bits as u32, crate::pack::Layout::Dense, cs).is_err() {
+                        unreachable!("codes fit their width and the sizes were checked");
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The MX FLOOR scale byte and plan of a block whose largest magnitude is `bamax`, from
+    /// its exponent bits when it is a normal f32 (see [`Self::plan_mx_floor`]).
+    #[inline(always)]
+    fn mx_floor_code_plan(&self, bamax: f32, emax: i32, shift: i32) -> (u8, Plan) {
+        let e = (bamax.to_bits() >> 23) as i32;
+        let k = e - 127 - emax;
+        if (1..255).contains(&e) && (-127..=127).contains(&k) {
+            return ((k + 127) as u8, self.plan_mx_floor(bamax, emax, shift));
+        }
+        let c = self.mx_scale_code(bamax);
+        (c, self.plan_of_code(None, c))
+    }
+
     /// The scale byte of a block whose largest magnitude is `bamax`.
     fn scale_code(&self, nv: Option<&Nv>, bamax: f32) -> u8 {
         match nv {
@@ -839,6 +919,13 @@ impl BlockFormat {
         codes: &mut [u8],
         scales: &mut [u8],
     ) -> Result<(), Error> {
+        if let (Some(xf), Rounding::NearestEven) = (T::as_f32s(x), self.rounding) {
+            if let Some(f) = FastElem::new(&self.element) {
+                if crate::arch::block_quantize(f.backend, self, &f, nv, xf, codes, scales) {
+                    return Ok(());
+                }
+            }
+        }
         let bl = self.block_len();
         for (sc, xb) in scales.iter_mut().zip(x.chunks(bl)) {
             *sc = self.scale_code(nv, amax_real(xb));
@@ -972,6 +1059,9 @@ impl BlockFormat {
         };
         let bits = self.element.bits();
         let bl = self.block_len();
+        let table = crate::bulk::DecodeTable::new(&self.element);
+        let backend = Backend::best();
+        let shift = self.elem_shift();
         let mut vals = [0f32; 512];
         for (ci, (cc, oc)) in codes
             .chunks(512 * bits as usize / 8)
@@ -980,11 +1070,26 @@ impl BlockFormat {
         {
             // Element values through the format's table decode, then each block's factors.
             let vals = &mut vals[..oc.len()];
-            self.element.decode_slice(cc, vals)?;
+            table.decode(backend, cc, vals)?;
             for_blocks(ci * 512, oc.len(), bl, |b, r| {
-                let p = self.plan_of_code(nv.as_ref(), scales[b]);
+                let sc = scales[b];
+                // MX: 2^(k − shift) as an f32 bit pattern when it is a normal number.
+                let e = sc as i32 - shift;
+                let a = if nv.is_none() && sc != 0xFF && (1..255).contains(&e) {
+                    f32::from_bits((e as u32) << 23)
+                } else {
+                    let p = self.plan_of_code(nv.as_ref(), sc);
+                    if p.qb == 1.0 {
+                        p.qa
+                    } else {
+                        for (o, &v) in oc[r.clone()].iter_mut().zip(&vals[r]) {
+                            *o = T::from_f32(p.post(v));
+                        }
+                        return;
+                    }
+                };
                 for (o, &v) in oc[r.clone()].iter_mut().zip(&vals[r]) {
-                    *o = T::from_f32(p.post(v));
+                    *o = T::from_f32(v * a);
                 }
             });
         }
@@ -1036,8 +1141,16 @@ fn check_rows(len: usize, cols: usize) -> Result<usize, Error> {
 trait Real: Copy {
     fn f32(self) -> f32;
     fn from_f32(v: f32) -> Self;
+    /// The slice itself when it already is f32.
+    fn as_f32s(x: &[Self]) -> Option<&[f32]> {
+        let _ = x;
+        None
+    }
 }
 impl Real for f32 {
+    fn as_f32s(x: &[Self]) -> Option<&[f32]> {
+        Some(x)
+    }
     #[inline(always)]
     fn f32(self) -> f32 {
         self
@@ -1081,6 +1194,26 @@ fn amax_real<T: Real>(x: &[T]) -> f32 {
         x.iter()
             .fold(0u32, |m, v| m.max(v.f32().to_bits() & 0x7FFF_FFFF)),
     )
+}
+
+/// The E4M3FN code of a value that E4M3FN represents exactly (a scale from
+/// [`Nv::scale_value`]): normals `(exponent + 7) << 3 | top 3 mantissa bits`, subnormals
+/// `v · 2^9`, NaN 0x7F.
+#[inline(always)]
+fn e4m3_code_of(v: f32) -> u8 {
+    let bits = v.to_bits();
+    let sign = ((bits >> 24) & 0x80) as u8;
+    let a = f32::from_bits(bits & 0x7FFF_FFFF);
+    if a.is_nan() {
+        return 0x7F;
+    }
+    let mag = if a >= 1.0 / 64.0 {
+        let e = ((bits >> 23) & 0xFF) as i32 - 127 + 7;
+        ((e as u32) << 3 | (bits >> 20) & 7) as u8
+    } else {
+        (a * 512.0) as u8
+    };
+    sign | mag
 }
 
 /// `min` that propagates NaN in its first argument, as `torch.min` does.

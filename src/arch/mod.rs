@@ -126,6 +126,26 @@ pub(crate) fn block_qdq(
     }
 }
 
+/// Block quantization to stored form on `backend`; false where the fast path does not
+/// apply (see `BlockFormat::quantize_fast`).
+pub(crate) fn block_quantize(
+    backend: Backend,
+    bf: &crate::block::BlockFormat,
+    f: &crate::block::FastElem,
+    nv: Option<&crate::block::Nv>,
+    x: &[f32],
+    codes: &mut [u8],
+    scales: &mut [u8],
+) -> bool {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::block_quantize_avx2(bf, f, nv, x, codes, scales),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::block_quantize_avx512(bf, f, nv, x, codes, scales),
+        _ => bf.quantize_fast(f, nv, x, codes, scales),
+    }
+}
+
 /// Decodes 8-bit codes through a table on `backend`.
 ///
 /// The AVX-512 tier runs the 256-bit table kernel: measured on Zen 4, 16-lane gathers decode

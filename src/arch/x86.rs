@@ -59,3 +59,9 @@ entry!(block_qdq_avx2, block_qdq_avx2_tf, "avx2,fma,f16c", super::has_avx2,
 entry!(block_qdq_avx512, block_qdq_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], out: &mut [f32]),
     bf.qdq_fast(f, nv, x, out));
+entry!(block_quantize_avx2, block_quantize_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], codes: &mut [u8], scales: &mut [u8]) -> bool,
+    bf.quantize_fast(f, nv, x, codes, scales));
+entry!(block_quantize_avx512, block_quantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], codes: &mut [u8], scales: &mut [u8]) -> bool,
+    bf.quantize_fast(f, nv, x, codes, scales));

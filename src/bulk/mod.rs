@@ -347,36 +347,8 @@ impl ElementFormat {
             }
             return Ok(());
         }
-        let mut lut = [0f32; 256];
-        for (c, v) in lut.iter_mut().enumerate().take(1 << bits) {
-            *v = self.decode(c as u32);
-        }
-        match bits {
-            8 => crate::arch::decode_u8(backend, &lut, bytes, out),
-            4 => {
-                let mut pairs = [[0f32; 2]; 256];
-                for (b, p) in pairs.iter_mut().enumerate() {
-                    *p = [lut[b & 15], lut[b >> 4]];
-                }
-                let even = out.len() & !1;
-                crate::arch::decode_nibbles(backend, &pairs, &bytes[..even / 2], &mut out[..even]);
-                if even < out.len() {
-                    out[even] = lut[(bytes[even / 2] & 15) as usize];
-                }
-            }
-            _ => {
-                let mut codes = [0u8; CHUNK];
-                for (bc, oc) in bytes
-                    .chunks(CHUNK * bits as usize / 8)
-                    .zip(out.chunks_mut(CHUNK))
-                {
-                    let codes = &mut codes[..oc.len()];
-                    pack::unpack(bc, bits, Layout::Dense, codes)?;
-                    crate::arch::decode_u8(backend, &lut, codes, oc);
-                }
-            }
-        }
-        Ok(())
+        let table = DecodeTable::new(self);
+        table.decode(backend, bytes, out)
     }
 
     /// f32 → float16/bfloat16 with `half`'s slice conversion (F16C where the CPU has it),
@@ -561,6 +533,70 @@ impl ElementFormat {
 #[inline]
 fn any_nan(x: &[f32]) -> bool {
     x.iter().fold(false, |a, v| a | v.is_nan())
+}
+
+/// Decode tables of a format of at most 8 bits, built once and reused across chunks (the
+/// block formats decode many short chunks with one table).
+pub(crate) struct DecodeTable {
+    bits: u32,
+    lut: [f32; 256],
+    pairs: [[f32; 2]; 256],
+}
+
+impl DecodeTable {
+    /// The tables of `f` (which must have at most 8 bits).
+    pub(crate) fn new(f: &ElementFormat) -> Self {
+        let bits = f.bits();
+        debug_assert!(bits <= 8);
+        let mut lut = [0f32; 256];
+        for (c, v) in lut.iter_mut().enumerate().take(1 << bits) {
+            *v = f.decode(c as u32);
+        }
+        let mut pairs = [[0f32; 2]; 256];
+        if bits == 4 {
+            for (b, p) in pairs.iter_mut().enumerate() {
+                *p = [lut[b & 15], lut[b >> 4]];
+            }
+        }
+        DecodeTable { bits, lut, pairs }
+    }
+
+    /// Decodes densely packed codes (`bytes` exactly the packed size of `out`).
+    pub(crate) fn decode(
+        &self,
+        backend: Backend,
+        bytes: &[u8],
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        let bits = self.bits;
+        match bits {
+            8 => crate::arch::decode_u8(backend, &self.lut, bytes, out),
+            4 => {
+                let even = out.len() & !1;
+                crate::arch::decode_nibbles(
+                    backend,
+                    &self.pairs,
+                    &bytes[..even / 2],
+                    &mut out[..even],
+                );
+                if even < out.len() {
+                    out[even] = self.lut[(bytes[even / 2] & 15) as usize];
+                }
+            }
+            _ => {
+                let mut codes = [0u8; CHUNK];
+                for (bc, oc) in bytes
+                    .chunks(CHUNK * bits as usize / 8)
+                    .zip(out.chunks_mut(CHUNK))
+                {
+                    let codes = &mut codes[..oc.len()];
+                    pack::unpack(bc, bits, Layout::Dense, codes)?;
+                    crate::arch::decode_u8(backend, &self.lut, codes, oc);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The rounding for element `i` of a slice: a stochastic seed becomes that element's draw.
