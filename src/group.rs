@@ -155,11 +155,7 @@ impl GroupFormat {
     /// The scale and zero point of one group.
     fn params(&self, xg: &[f32]) -> (f32, u8) {
         let maxq = self.maxq();
-        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-        for &v in xg {
-            lo = if v < lo { v } else { lo };
-            hi = if v > hi { v } else { hi };
-        }
+        let (lo, hi) = min_max(xg);
         let ne = round_ne;
         match self.kind {
             GroupKind::Gptq => {
@@ -188,14 +184,15 @@ impl GroupFormat {
         }
     }
 
-    fn code(&self, v: f32, s: f32, z: u8) -> u8 {
-        let q = round_ne(v / s) + z as f32;
-        // NaN inputs give the zero point (the value 0).
-        if q.is_nan() {
-            z
-        } else {
-            q.clamp(0.0, self.maxq()) as u8
-        }
+    /// The code of `v` as an f32 integer: `clamp(round(v / s) + z, 0, maxq)`, the zero point
+    /// for NaN. Branch-free, so the element loops vectorize.
+    #[inline(always)]
+    fn code_f32(v: f32, s: f32, z: f32, maxq: f32) -> f32 {
+        let q = round_ne(v / s) + z;
+        let q = if q > 0.0 { q } else { 0.0 };
+        let q = if q < maxq { q } else { maxq };
+        // A NaN fails both comparisons above and ends as maxq; it codes as the zero point.
+        if (v / s).is_nan() { z } else { q }
     }
 
     /// Quantizes a row-major tensor with `cols` columns: one code per element in `codes`
@@ -219,7 +216,22 @@ impl GroupFormat {
         Error::check_len("group codes", x.len(), codes.len())?;
         Error::check_len("group scales", rows * gpr, scales.len())?;
         Error::check_len("group zeros", rows * gpr, zeros.len())?;
-        let g = self.group();
+        crate::arch::group_quantize(crate::Backend::best(), self, x, cols, codes, scales, zeros);
+        Ok(())
+    }
+
+    /// The body of [`quantize_rows`](Self::quantize_rows) after its checks, compiled once
+    /// per backend (`arch::group_quantize`).
+    #[inline(always)]
+    pub(crate) fn quantize_rows_kernel(
+        &self,
+        x: &[f32],
+        cols: usize,
+        codes: &mut [u8],
+        scales: &mut [f32],
+        zeros: &mut [u8],
+    ) {
+        let (g, gpr, maxq) = (self.group(), self.groups_per_row(cols), self.maxq());
         for (r, (xr, cr)) in x
             .chunks(cols.max(1))
             .zip(codes.chunks_mut(cols.max(1)))
@@ -229,12 +241,14 @@ impl GroupFormat {
                 let (s, z) = self.params(xg);
                 scales[r * gpr + j] = s;
                 zeros[r * gpr + j] = z;
+                let zf = z as f32;
                 for (c, &v) in cg.iter_mut().zip(xg) {
-                    *c = self.code(v, s, z);
+                    // The code is an integer in 0..=255 held in f32: adding 2^23 puts it in
+                    // the low mantissa bits (an exact, vectorizable conversion).
+                    *c = (Self::code_f32(v, s, zf, maxq) + 8_388_608.0).to_bits() as u8;
                 }
             }
         }
-        Ok(())
     }
 
     /// `out = s · (q − z)` per group, from [`quantize_rows`](Self::quantize_rows)'s buffers.
@@ -282,22 +296,55 @@ impl GroupFormat {
     ) -> Result<(), Error> {
         rows_of(x.len(), cols)?;
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
-        let g = self.group();
+        crate::arch::group_qdq(crate::Backend::best(), self, x, cols, out);
+        Ok(())
+    }
+
+    /// The body of [`quantize_dequantize_rows`](Self::quantize_dequantize_rows) after its
+    /// checks, compiled once per backend (`arch::group_qdq`): `s · (q − z)` with `q` and `z`
+    /// small integers held exactly in f32.
+    #[inline(always)]
+    pub(crate) fn qdq_rows_kernel(&self, x: &[f32], cols: usize, out: &mut [f32]) {
+        let (g, maxq) = (self.group(), self.maxq());
         for (xr, or) in x.chunks(cols.max(1)).zip(out.chunks_mut(cols.max(1))) {
             for (xg, og) in xr.chunks(g).zip(or.chunks_mut(g)) {
                 let (s, z) = self.params(xg);
+                let zf = z as f32;
                 for (o, &v) in og.iter_mut().zip(xg) {
-                    *o = s * (self.code(v, s, z) as i32 - z as i32) as f32;
+                    *o = s * (Self::code_f32(v, s, zf, maxq) - zf);
                 }
             }
         }
-        Ok(())
     }
 }
 
-/// Round half to even on f32 values (torch.round), exact for every f32: adding and
-/// subtracting 1.5·2^23 makes the FPU round to an integer for |v| < 2^22; larger magnitudes
-/// are integers already.
+/// The smallest and largest non-NaN values (+∞ and −∞ when there are none), as integer
+/// min/max reductions over order-preserving keys of the bit patterns, which vectorize
+/// (float min/max folds do not). The sign of a zero result is not specified.
+#[inline(always)]
+fn min_max(x: &[f32]) -> (f32, f32) {
+    // key: negative values bit-inverted, positive ones with the top bit set, so unsigned
+    // order is numeric order. NaN takes the key of +∞ for the min and of −∞ for the max.
+    const KEY_POS_INF: u32 = 0xFF80_0000;
+    const KEY_NEG_INF: u32 = !0xFF80_0000;
+    let key = |v: f32| {
+        let b = v.to_bits();
+        if b >> 31 == 1 { !b } else { b | 0x8000_0000 }
+    };
+    let (mut lo, mut hi) = (KEY_POS_INF, KEY_NEG_INF);
+    for &v in x {
+        let k = key(v);
+        let nan = v.is_nan();
+        lo = lo.min(if nan { KEY_POS_INF } else { k });
+        hi = hi.max(if nan { KEY_NEG_INF } else { k });
+    }
+    let back = |k: u32| f32::from_bits(if k >> 31 == 1 { k & 0x7FFF_FFFF } else { !k });
+    (back(lo), back(hi))
+}
+
+/// Round half to even on f32 values (torch.round): adding and subtracting 1.5·2^23 makes
+/// the FPU round to an integer for |v| < 2^22. Larger magnitudes are returned as they are
+/// (possibly with a half): every caller clamps them to at most 255.
 #[inline(always)]
 fn round_ne(v: f32) -> f32 {
     if v.abs() < 4_194_304.0 {

@@ -146,6 +146,42 @@ pub(crate) fn block_quantize(
     }
 }
 
+/// Group-wise INT fake quantization on `backend`.
+pub(crate) fn group_qdq(
+    backend: Backend,
+    g: &crate::group::GroupFormat,
+    x: &[f32],
+    cols: usize,
+    out: &mut [f32],
+) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::group_qdq_avx2(g, x, cols, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::group_qdq_avx512(g, x, cols, out),
+        _ => g.qdq_rows_kernel(x, cols, out),
+    }
+}
+
+/// Group-wise INT quantization on `backend`.
+pub(crate) fn group_quantize(
+    backend: Backend,
+    g: &crate::group::GroupFormat,
+    x: &[f32],
+    cols: usize,
+    codes: &mut [u8],
+    scales: &mut [f32],
+    zeros: &mut [u8],
+) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::group_quantize_avx2(g, x, cols, codes, scales, zeros),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::group_quantize_avx512(g, x, cols, codes, scales, zeros),
+        _ => g.quantize_rows_kernel(x, cols, codes, scales, zeros),
+    }
+}
+
 /// Decodes 8-bit codes through a table on `backend`.
 ///
 /// The AVX-512 tier runs the 256-bit table kernel: measured on Zen 4, 16-lane gathers decode

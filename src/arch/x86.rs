@@ -65,3 +65,15 @@ entry!(block_quantize_avx2, block_quantize_avx2_tf, "avx2,fma,f16c", super::has_
 entry!(block_quantize_avx512, block_quantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], codes: &mut [u8], scales: &mut [u8]) -> bool,
     bf.quantize_fast(f, nv, x, codes, scales));
+entry!(group_qdq_avx2, group_qdq_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, out: &mut [f32]),
+    g.qdq_rows_kernel(x, cols, out));
+entry!(group_qdq_avx512, group_qdq_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, out: &mut [f32]),
+    g.qdq_rows_kernel(x, cols, out));
+entry!(group_quantize_avx2, group_quantize_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, codes: &mut [u8], scales: &mut [f32], zeros: &mut [u8]),
+    g.quantize_rows_kernel(x, cols, codes, scales, zeros));
+entry!(group_quantize_avx512, group_quantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, codes: &mut [u8], scales: &mut [f32], zeros: &mut [u8]),
+    g.quantize_rows_kernel(x, cols, codes, scales, zeros));
