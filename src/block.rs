@@ -519,14 +519,6 @@ impl BlockFormat {
         let n = self.block_len();
         let floor = nv.is_none() && self.scheme == Scheme::Mx(MxScaleRule::Floor);
         let (emax, shift) = (self.emax_elem(), self.elem_shift());
-        let plan = |xb: &[f32]| {
-            let a = amax_f32(xb);
-            if floor {
-                self.plan_mx_floor(a, emax, shift)
-            } else {
-                self.plan_for(nv, a)
-            }
-        };
         if let (Some(t), true) = (nv, f.grid.neg_zero) {
             // NVFP4: block by block; the scale's value from E4M3 grid rounding, then the
             // elements. Finite, nonzero factors mean a NaN-free block (a NaN anywhere in it
@@ -564,7 +556,7 @@ impl BlockFormat {
             // MX: block by block, amax, scale and elements in one pass over the block.
             let g = f.grid;
             for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                let p = plan(xb);
+                let p = self.block_plan(xb, nv, floor, emax, shift);
                 let (m, a) = (p.pm, p.qa);
                 if m.is_finite() {
                     // A finite factor means a finite amax: no NaN in the block.
@@ -585,13 +577,13 @@ impl BlockFormat {
             for (xs, os) in x.chunks(per).zip(out.chunks_mut(per)) {
                 let plans = &mut plans[..xs.len().div_ceil(n)];
                 for (p, xb) in plans.iter_mut().zip(xs.chunks(n)) {
-                    *p = plan(xb);
+                    *p = self.block_plan(xb, nv, floor, emax, shift);
                 }
                 f.qdq(xs, n, plans, os);
             }
         } else {
             for (xb, ob) in x.chunks(n).zip(out.chunks_mut(n)) {
-                f.qdq(xb, n, &[plan(xb)], ob);
+                f.qdq(xb, n, &[self.block_plan(xb, nv, floor, emax, shift)], ob);
             }
         }
     }
@@ -674,6 +666,19 @@ impl BlockFormat {
         }
         let c = self.mx_scale_code(bamax);
         (c, self.plan_of_code(None, c))
+    }
+
+    /// A block's plan from its values (MX FLOOR from the amax's bits when `floor`). A method
+    /// rather than a closure, so it is compiled inside each backend entry (closures are
+    /// compiled apart, without the entry's target features).
+    #[inline(always)]
+    fn block_plan(&self, xb: &[f32], nv: Option<&Nv>, floor: bool, emax: i32, shift: i32) -> Plan {
+        let a = amax_f32(xb);
+        if floor {
+            self.plan_mx_floor(a, emax, shift)
+        } else {
+            self.plan_for(nv, a)
+        }
     }
 
     /// The scale byte of a block whose largest magnitude is `bamax`.
@@ -1057,6 +1062,18 @@ impl BlockFormat {
             Scheme::Mx(_) => None,
             Scheme::Nvfp4 { profile, .. } => Some(Nv::from_stored(profile, tensor_scale)),
         };
+        if let Some(of) = T::as_f32s_mut(out) {
+            let table = crate::bulk::DecodeTable::new(&self.element);
+            return crate::arch::block_dequantize(
+                Backend::best(),
+                self,
+                &table,
+                nv.as_ref(),
+                codes,
+                scales,
+                of,
+            );
+        }
         let bits = self.element.bits();
         let bl = self.block_len();
         let table = crate::bulk::DecodeTable::new(&self.element);
@@ -1094,6 +1111,165 @@ impl BlockFormat {
             });
         }
         Ok(())
+    }
+}
+
+impl BlockFormat {
+    /// [`Self::dequantize`] to f32 after its checks, compiled once per backend
+    /// (`arch::block_dequantize`): 8-bit float elements decode arithmetically
+    /// ([`FloatDecode`]) fused with the block factor; others through the decode table, then
+    /// the factors.
+    #[inline(always)]
+    pub(crate) fn dequantize_kernel(
+        &self,
+        table: &crate::bulk::DecodeTable,
+        nv: Option<&Nv>,
+        codes: &[u8],
+        scales: &[u8],
+        out: &mut [f32],
+    ) -> Result<(), Error> {
+        let bits = self.element.bits();
+        let bl = self.block_len();
+        let shift = self.elem_shift();
+        let fd = match self.element {
+            ElementFormat::Float(spec) if bits == 8 => FloatDecode::new(&spec),
+            _ => None,
+        };
+        // No closures on this path: a closure is compiled apart from the backend entry that
+        // calls it, without its target features, and its loops would not vectorize.
+        if let Some(d) = fd {
+            for (b, (ob, cb)) in out.chunks_mut(bl).zip(codes.chunks(bl)).enumerate() {
+                match self.block_factor(nv, scales[b], shift) {
+                    Ok(a) => {
+                        for (o, &c) in ob.iter_mut().zip(cb) {
+                            *o = d.decode(c) * a;
+                        }
+                    }
+                    Err(p) => {
+                        for (o, &c) in ob.iter_mut().zip(cb) {
+                            *o = p.post(d.decode(c));
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let backend = Backend::best();
+        let mut vals = [0f32; 512];
+        for (ci, (cc, oc)) in codes
+            .chunks(512 * bits as usize / 8)
+            .zip(out.chunks_mut(512))
+            .enumerate()
+        {
+            let vals = &mut vals[..oc.len()];
+            table.decode(backend, cc, vals)?;
+            let (start, len) = (ci * 512, oc.len());
+            let mut j = 0;
+            while j < len {
+                let b = (start + j) / bl;
+                let end = ((b + 1) * bl - start).min(len);
+                match self.block_factor(nv, scales[b], shift) {
+                    Ok(a) => {
+                        for (o, &v) in oc[j..end].iter_mut().zip(&vals[j..end]) {
+                            *o = v * a;
+                        }
+                    }
+                    Err(p) => {
+                        for (o, &v) in oc[j..end].iter_mut().zip(&vals[j..end]) {
+                            *o = p.post(v);
+                        }
+                    }
+                }
+                j = end;
+            }
+        }
+        Ok(())
+    }
+
+    /// The dequantization factor of a block with scale byte `sc`: `Ok(a)` when
+    /// `out = q · a`, else the block's plan. MX factors `2^(k − shift)` come straight from
+    /// the byte as an f32 bit pattern when they are normal numbers.
+    #[inline(always)]
+    fn block_factor(&self, nv: Option<&Nv>, sc: u8, shift: i32) -> Result<f32, Plan> {
+        let e = sc as i32 - shift;
+        if nv.is_none() && sc != 0xFF && (1..255).contains(&e) {
+            return Ok(f32::from_bits((e as u32) << 23));
+        }
+        let p = self.plan_of_code(nv, sc);
+        if p.qb == 1.0 { Ok(p.qa) } else { Err(p) }
+    }
+}
+
+/// Arithmetic decode of a signed float format of at most 8 bits (not E8M0-like): the code's
+/// fields moved into an f32 bit pattern for normals, `m · 2^(emin − mbits)` for subnormals,
+/// then the format's infinities and NaNs. Branch-free, so decode loops vectorize; checked
+/// against [`Format::decode`] on every code of every such named format in the tests below.
+#[derive(Clone, Copy)]
+pub(crate) struct FloatDecode {
+    top: u32,
+    mbits: u32,
+    exp_add: u32,
+    sub_scale: f32,
+    /// The all-ones exponent field of an IEEE-style format (infinities and NaNs), else a
+    /// value no field takes.
+    ieee_special: u32,
+    /// The magnitude that is NaN (fn formats), else a value no magnitude takes.
+    nan_mag: u32,
+    /// The code that is NaN (fnuz formats: the negative zero), else a value no code takes.
+    nan_code: u32,
+}
+
+impl FloatDecode {
+    fn new(spec: &crate::spec::FloatSpec) -> Option<Self> {
+        use crate::spec::NonFinite;
+        if !spec.is_signed() || spec.zero_is_normal() || spec.bits() > 8 {
+            return None;
+        }
+        let mbits = spec.man_bits();
+        let top = 1u32 << (spec.bits() - 1);
+        let none = u32::MAX;
+        let nf = spec.non_finite();
+        Some(FloatDecode {
+            top,
+            mbits,
+            // Biased f32 exponent of field value e: e − bias + 127, with bias = 1 − emin.
+            exp_add: (127 - (1 - spec.emin())) as u32,
+            sub_scale: convert::pow2_f64(spec.emin() - mbits as i32) as f32,
+            ieee_special: if nf == NonFinite::Ieee {
+                (top - 1) >> mbits
+            } else {
+                none
+            },
+            nan_mag: if nf == NonFinite::Fn { top - 1 } else { none },
+            nan_code: if nf == NonFinite::Fnuz { top } else { none },
+        })
+    }
+
+    #[inline(always)]
+    fn decode(&self, c: u8) -> f32 {
+        let c = c as u32;
+        let sign = if c & self.top != 0 { 0x8000_0000 } else { 0 };
+        let mag = c & (self.top - 1);
+        let (e, m) = (mag >> self.mbits, mag & ((1 << self.mbits) - 1));
+        let normal = f32::from_bits(((e + self.exp_add) << 23) | (m << (23 - self.mbits)));
+        let sub = m as f32 * self.sub_scale;
+        let v = if e == 0 { sub } else { normal };
+        let v = f32::from_bits(v.to_bits() | sign);
+        let inf_or_nan = if m == 0 {
+            f32::from_bits(0x7F80_0000 | sign)
+        } else {
+            f32::NAN
+        };
+        let v = if e == self.ieee_special {
+            inf_or_nan
+        } else {
+            v
+        };
+        if mag == self.nan_mag || c == self.nan_code {
+            f32::NAN
+        } else {
+            v
+        }
     }
 }
 
@@ -1146,9 +1322,17 @@ trait Real: Copy {
         let _ = x;
         None
     }
+    /// The slice itself when it already is f32.
+    fn as_f32s_mut(x: &mut [Self]) -> Option<&mut [f32]> {
+        let _ = x;
+        None
+    }
 }
 impl Real for f32 {
     fn as_f32s(x: &[Self]) -> Option<&[f32]> {
+        Some(x)
+    }
+    fn as_f32s_mut(x: &mut [Self]) -> Option<&mut [f32]> {
         Some(x)
     }
     #[inline(always)]
@@ -1724,6 +1908,15 @@ mod grid_tests {
                         check(f32::from_bits(sign | e << 23 | m));
                     }
                 }
+            }
+            // The arithmetic decode of every code (8-bit formats and the narrower ones).
+            let d = FloatDecode::new(&spec).unwrap();
+            for c in 0..1u32 << f.bits() {
+                let (got, want) = (d.decode(c as u8), f.decode(c));
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{f} code {c}"
+                );
             }
             // Every code value, every midpoint between neighbours, and one ulp either side.
             let mut vals: std::vec::Vec<f32> = (0..1u32 << f.bits())

@@ -182,6 +182,25 @@ pub(crate) fn group_quantize(
     }
 }
 
+/// Block dequantization to f32 on `backend`.
+pub(crate) fn block_dequantize(
+    backend: Backend,
+    bf: &crate::block::BlockFormat,
+    table: &crate::bulk::DecodeTable,
+    nv: Option<&crate::block::Nv>,
+    codes: &[u8],
+    scales: &[u8],
+    out: &mut [f32],
+) -> Result<(), crate::Error> {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::block_dequantize_avx2(bf, table, nv, codes, scales, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::block_dequantize_avx512(bf, table, nv, codes, scales, out),
+        _ => bf.dequantize_kernel(table, nv, codes, scales, out),
+    }
+}
+
 /// Decodes 8-bit codes through a table on `backend`.
 ///
 /// The AVX-512 tier runs the 256-bit table kernel: measured on Zen 4, 16-lane gathers decode
