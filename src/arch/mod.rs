@@ -201,6 +201,20 @@ pub(crate) fn block_dequantize(
     }
 }
 
+/// Decodes one-byte float codes arithmetically on `backend`.
+pub(crate) fn decode_float8(
+    backend: Backend,
+    d: &crate::block::FloatDecode,
+    codes: &[u8],
+    out: &mut [f32],
+) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::decode_float8_avx512(d, codes, out),
+        _ => d.decode_slice(codes, out),
+    }
+}
+
 /// Decodes 8-bit codes through a table on `backend`.
 ///
 /// The AVX-512 tier runs the 256-bit table kernel: measured on Zen 4, 16-lane gathers decode

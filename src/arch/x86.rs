@@ -83,3 +83,6 @@ entry!(block_dequantize_avx2, block_dequantize_avx2_tf, "avx2,fma,f16c", super::
 entry!(block_dequantize_avx512, block_dequantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (bf: &crate::block::BlockFormat, table: &crate::bulk::DecodeTable, nv: Option<&crate::block::Nv>, codes: &[u8], scales: &[u8], out: &mut [f32]) -> Result<(), crate::Error>,
     bf.dequantize_kernel(table, nv, codes, scales, out));
+entry!(decode_float8_avx512, decode_float8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (d: &crate::block::FloatDecode, codes: &[u8], out: &mut [f32]),
+    d.decode_slice(codes, out));

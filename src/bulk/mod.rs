@@ -541,6 +541,8 @@ pub(crate) struct DecodeTable {
     bits: u32,
     lut: [f32; 256],
     pairs: [[f32; 2]; 256],
+    /// 8-bit float formats decode arithmetically instead (no gathers) on AVX-512.
+    float8: Option<crate::block::FloatDecode>,
 }
 
 impl DecodeTable {
@@ -558,7 +560,16 @@ impl DecodeTable {
                 *p = [lut[b & 15], lut[b >> 4]];
             }
         }
-        DecodeTable { bits, lut, pairs }
+        let float8 = match f {
+            ElementFormat::Float(spec) if bits == 8 => crate::block::FloatDecode::new(spec),
+            _ => None,
+        };
+        DecodeTable {
+            bits,
+            lut,
+            pairs,
+            float8,
+        }
     }
 
     /// Decodes densely packed codes (`bytes` exactly the packed size of `out`).
@@ -570,7 +581,12 @@ impl DecodeTable {
     ) -> Result<(), Error> {
         let bits = self.bits;
         match bits {
-            8 => crate::arch::decode_u8(backend, &self.lut, bytes, out),
+            // Measured here: the arithmetic decode beats the table only with AVX-512
+            // (E4M3 4.3 vs 3.9 G elem/s in cache; AVX2 2.9 vs 4.0, SSE2 1.2 vs 3.2).
+            8 => match (&self.float8, backend) {
+                (Some(d), Backend::Avx512) => crate::arch::decode_float8(backend, d, bytes, out),
+                _ => crate::arch::decode_u8(backend, &self.lut, bytes, out),
+            },
             4 => {
                 let even = out.len() & !1;
                 crate::arch::decode_nibbles(
