@@ -643,6 +643,7 @@ impl BlockFormat {
                 4 if xs.len() % 2 == 0 => {
                     crate::arch::lanes_encode_bytes(&f.params, f.mode, y, true, cs)
                 }
+                6 if xs.len() % 4 == 0 => crate::arch::lanes_encode_sixes(&f.params, f.mode, y, cs),
                 _ => {
                     let c8 = &mut c8[..xs.len()];
                     crate::arch::lanes_encode_bytes(&f.params, f.mode, y, false, c8);

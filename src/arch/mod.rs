@@ -108,6 +108,33 @@ pub(crate) fn lanes_encode_bytes(
     }
 }
 
+/// Encodes a chunk (at most `CHUNK` elements, a multiple of 4) into packed 6-bit codes on
+/// `backend`.
+pub(crate) fn encode_chunk_sixes(
+    backend: Backend,
+    p: &LaneParams,
+    mode: u8,
+    x: &[f32],
+    out: &mut [u8],
+) {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::encode_sixes_avx2(p, mode, x, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::encode_sixes_avx512(p, mode, x, out),
+        _ => lanes_encode_sixes(p, mode, x, out),
+    }
+}
+
+/// The shared body of [`encode_chunk_sixes`].
+#[inline(always)]
+pub(crate) fn lanes_encode_sixes(p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]) {
+    let mut codes = [0u8; crate::bulk::CHUNK];
+    let codes = &mut codes[..x.len()];
+    lanes::encode_chunk_u8_any(p, mode, x, codes);
+    lanes::pack_sixes(codes, out);
+}
+
 /// Block fake quantization on `backend` (the same code, compiled with its features).
 pub(crate) fn block_qdq(
     backend: Backend,

@@ -86,3 +86,9 @@ entry!(block_dequantize_avx512, block_dequantize_avx512_tf, "avx512f,avx512bw,av
 entry!(decode_float8_avx512, decode_float8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (d: &crate::block::FloatDecode, codes: &[u8], out: &mut [f32]),
     d.decode_slice(codes, out));
+entry!(encode_sixes_avx2, encode_sixes_avx2_tf, "avx2,fma,f16c", super::has_avx2,
+    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]),
+    super::lanes_encode_sixes(p, mode, x, out));
+entry!(encode_sixes_avx512, encode_sixes_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
+    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]),
+    super::lanes_encode_sixes(p, mode, x, out));

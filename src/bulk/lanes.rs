@@ -291,6 +291,18 @@ pub(crate) fn pack_nibbles(codes: &[u8], out: &mut [u8]) {
     }
 }
 
+/// Packs one-per-byte 6-bit codes four per three bytes (`codes.len()` a multiple of 4; the
+/// little-endian bit stream of [`crate::pack`]'s 6-bit layout).
+#[inline(always)]
+pub(crate) fn pack_sixes(codes: &[u8], out: &mut [u8]) {
+    for (o, q) in out.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
+        let v = q[0] as u32 | (q[1] as u32) << 6 | (q[2] as u32) << 12 | (q[3] as u32) << 18;
+        o[0] = v as u8;
+        o[1] = (v >> 8) as u8;
+        o[2] = (v >> 16) as u8;
+    }
+}
+
 /// Encodes a chunk of f32 into codes. Inlined into each backend's `target_feature` entry.
 #[inline(always)]
 pub(crate) fn encode_chunk<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {

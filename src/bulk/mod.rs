@@ -178,6 +178,20 @@ impl ElementFormat {
                 }
                 return Ok(());
             }
+            if bits == 6 {
+                // Whole groups of four codes through the fused kernel; a ragged tail below.
+                let whole = x.len() & !3;
+                for (xc, oc) in x[..whole].chunks(CHUNK).zip(out.chunks_mut(CHUNK * 3 / 4)) {
+                    crate::arch::encode_chunk_sixes(backend, p, *mode, xc, oc);
+                }
+                if whole < x.len() {
+                    let mut codes = [0u8; 3];
+                    let tail = &mut codes[..x.len() - whole];
+                    crate::arch::encode_chunk_bytes(backend, p, *mode, &x[whole..], false, tail);
+                    pack::pack(tail, 6, Layout::Dense, &mut out[whole * 3 / 4..])?;
+                }
+                return Ok(());
+            }
             if bits < 8 {
                 let mut codes = [0u8; CHUNK];
                 for (xc, oc) in x
