@@ -228,6 +228,31 @@ pub(crate) fn block_dequantize(
     }
 }
 
+/// float16 codes from f32 (nearest-even, infinities on overflow, canonical NaNs) with the
+/// hardware conversion; returns how many leading elements were converted (0 where the
+/// backend has none).
+pub(crate) fn f32_to_f16(backend: Backend, x: &[f32], out: &mut [u16]) -> usize {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::f32_to_f16_avx2(x, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::f32_to_f16_avx512(x, out),
+        _ => 0,
+    }
+}
+
+/// f32 from float16 codes (exact, canonical NaNs) with the hardware conversion; returns how
+/// many leading elements were converted (0 where the backend has none).
+pub(crate) fn f16_to_f32(backend: Backend, h: &[u16], out: &mut [f32]) -> usize {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::f16_to_f32_avx2(h, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::f16_to_f32_avx512(h, out),
+        _ => 0,
+    }
+}
+
 /// Decodes one-byte float codes arithmetically on `backend`.
 pub(crate) fn decode_float8(
     backend: Backend,

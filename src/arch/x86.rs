@@ -1,5 +1,7 @@
 //! x86_64 entries: the shared kernels compiled with AVX2 or AVX-512 enabled.
 
+use core::arch::x86_64::*;
+
 use crate::bulk::lanes::{self, LaneParams};
 
 macro_rules! entry {
@@ -92,3 +94,134 @@ entry!(encode_sixes_avx2, encode_sixes_avx2_tf, "avx2,fma,f16c", super::has_avx2
 entry!(encode_sixes_avx512, encode_sixes_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]),
     super::lanes_encode_sixes(p, mode, x, out));
+
+// f32 <-> float16 with the hardware conversions (F16C, AVX-512), NaNs made canonical in the
+// same pass: the crate's float16 NaN is 0x7E00 with the input's sign, its f32 NaN 0x7FC00000
+// with the code's sign. Each converts the longest prefix that is a multiple of the vector
+// width and returns its length; the caller finishes the tail.
+
+/// # Safety
+/// The CPU must support AVX-512 F/BW/VL.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+unsafe fn f32_to_f16_avx512_tf(x: &[f32], out: &mut [u16]) -> usize {
+    let n = x.len().min(out.len()) / 16 * 16;
+    let sign = _mm256_set1_epi16(0x8000u16 as i16);
+    let qnan = _mm256_set1_epi16(0x7E00);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 16 <= n <= x.len() and out.len(): 16 f32 are read from x[i..] and 16
+        // u16 written to out[i..], all in bounds; unaligned loads and stores are used.
+        unsafe {
+            let v = _mm512_loadu_ps(x.as_ptr().add(i));
+            let h = _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v);
+            let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+            let canon = _mm256_or_si256(_mm256_and_si256(h, sign), qnan);
+            let r = _mm256_mask_blend_epi16(nan, h, canon);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, r);
+        }
+        i += 16;
+    }
+    n
+}
+
+/// # Safety
+/// The CPU must support AVX-512 F/BW/VL.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+unsafe fn f16_to_f32_avx512_tf(h: &[u16], out: &mut [f32]) -> usize {
+    let n = h.len().min(out.len()) / 16 * 16;
+    let sign = _mm512_set1_epi32(0x8000_0000u32 as i32);
+    let qnan = _mm512_set1_epi32(0x7FC0_0000);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 16 <= n <= h.len() and out.len(): 16 u16 are read from h[i..] and 16
+        // f32 written to out[i..], all in bounds; unaligned loads and stores are used.
+        unsafe {
+            let c = _mm256_loadu_si256(h.as_ptr().add(i) as *const __m256i);
+            let f = _mm512_cvtph_ps(c);
+            let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(f, f);
+            let bits = _mm512_castps_si512(f);
+            let canon = _mm512_or_si512(_mm512_and_si512(bits, sign), qnan);
+            let r = _mm512_mask_blend_epi32(nan, bits, canon);
+            _mm512_storeu_si512(out.as_mut_ptr().add(i) as *mut __m512i, r);
+        }
+        i += 16;
+    }
+    n
+}
+
+/// # Safety
+/// The CPU must support AVX2 and F16C.
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn f32_to_f16_avx2_tf(x: &[f32], out: &mut [u16]) -> usize {
+    let n = x.len().min(out.len()) / 8 * 8;
+    let sign = _mm_set1_epi16(0x8000u16 as i16);
+    let qnan = _mm_set1_epi16(0x7E00);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 8 <= n <= x.len() and out.len(): 8 f32 are read from x[i..] and 8 u16
+        // written to out[i..], all in bounds; unaligned loads and stores are used.
+        unsafe {
+            let v = _mm256_loadu_ps(x.as_ptr().add(i));
+            let h = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(v);
+            let m = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v));
+            let m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256::<1>(m));
+            let canon = _mm_or_si128(_mm_and_si128(h, sign), qnan);
+            let r = _mm_blendv_epi8(h, canon, m16);
+            _mm_storeu_si128(out.as_mut_ptr().add(i) as *mut __m128i, r);
+        }
+        i += 8;
+    }
+    n
+}
+
+/// # Safety
+/// The CPU must support AVX2 and F16C.
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn f16_to_f32_avx2_tf(h: &[u16], out: &mut [f32]) -> usize {
+    let n = h.len().min(out.len()) / 8 * 8;
+    let sign = _mm256_set1_epi32(0x8000_0000u32 as i32);
+    let qnan = _mm256_set1_epi32(0x7FC0_0000);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 8 <= n <= h.len() and out.len(): 8 u16 are read from h[i..] and 8 f32
+        // written to out[i..], all in bounds; unaligned loads and stores are used.
+        unsafe {
+            let c = _mm_loadu_si128(h.as_ptr().add(i) as *const __m128i);
+            let f = _mm256_cvtph_ps(c);
+            let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(f, f);
+            let bits = _mm256_castps_si256(f);
+            let canon = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, sign), qnan));
+            let r = _mm256_blendv_ps(f, canon, nan);
+            _mm256_storeu_ps(out.as_mut_ptr().add(i), r);
+        }
+        i += 8;
+    }
+    n
+}
+
+/// float16 codes from f32 with AVX-512 (see above); returns how many were converted.
+pub(super) fn f32_to_f16_avx512(x: &[f32], out: &mut [u16]) -> usize {
+    debug_assert!(super::has_avx512());
+    // SAFETY: reached only through Backend::Avx512, whose availability was detected at run
+    // time, so the CPU has AVX-512 F/BW/VL.
+    unsafe { f32_to_f16_avx512_tf(x, out) }
+}
+/// f32 from float16 codes with AVX-512; returns how many were converted.
+pub(super) fn f16_to_f32_avx512(h: &[u16], out: &mut [f32]) -> usize {
+    debug_assert!(super::has_avx512());
+    // SAFETY: as for f32_to_f16_avx512.
+    unsafe { f16_to_f32_avx512_tf(h, out) }
+}
+/// float16 codes from f32 with F16C; returns how many were converted.
+pub(super) fn f32_to_f16_avx2(x: &[f32], out: &mut [u16]) -> usize {
+    debug_assert!(super::has_avx2());
+    // SAFETY: reached only through Backend::Avx2 (or Avx512, which implies it), whose
+    // availability was detected at run time (AVX2, FMA and F16C).
+    unsafe { f32_to_f16_avx2_tf(x, out) }
+}
+/// f32 from float16 codes with F16C; returns how many were converted.
+pub(super) fn f16_to_f32_avx2(h: &[u16], out: &mut [f32]) -> usize {
+    debug_assert!(super::has_avx2());
+    // SAFETY: as for f32_to_f16_avx2.
+    unsafe { f16_to_f32_avx2_tf(h, out) }
+}

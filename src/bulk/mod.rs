@@ -147,7 +147,7 @@ impl ElementFormat {
         if backend != Backend::Scalar
             && rounding == Rounding::NearestEven
             && overflow == Overflow::NonFinite
-            && self.encode_halfs(x, out)
+            && self.encode_halfs(backend, x, out)
         {
             return Ok(());
         }
@@ -344,7 +344,7 @@ impl ElementFormat {
         backend.check()?;
         Error::check_len("packed input", self.packed_len(out.len())?, bytes.len())?;
         let bits = self.bits();
-        if backend != Backend::Scalar && self.decode_halfs(bytes, out) {
+        if backend != Backend::Scalar && self.decode_halfs(backend, bytes, out) {
             return Ok(());
         }
         if backend == Backend::Scalar || bits > 8 {
@@ -369,7 +369,7 @@ impl ElementFormat {
     /// which rounds to nearest-even and overflows to ±∞ exactly as the scalar definition does
     /// (checked over the f32 range in the tests); NaN lanes get this crate's canonical NaN.
     /// Returns false for other formats.
-    fn encode_halfs(&self, x: &[f32], out: &mut [u8]) -> bool {
+    fn encode_halfs(&self, backend: Backend, x: &[f32], out: &mut [u8]) -> bool {
         use half::slice::HalfFloatSliceExt;
         let is_f16 = *self == ElementFormat::FLOAT16;
         if !is_f16 && *self != ElementFormat::BFLOAT16 {
@@ -379,14 +379,25 @@ impl ElementFormat {
         // bounce buffer.
         if let Ok(codes) = bytemuck::try_cast_slice_mut::<u8, u16>(out) {
             if cfg!(target_endian = "little") {
-                if is_f16 {
-                    bytemuck::cast_slice_mut::<u16, f16>(codes).convert_from_f32_slice(x);
+                // float16 on x86: the hardware conversion with the NaN fix in one pass; the
+                // rest (a short tail, bfloat16, other CPUs) through `half`.
+                let done = if is_f16 {
+                    crate::arch::f32_to_f16(backend, x, codes)
                 } else {
-                    bytemuck::cast_slice_mut::<u16, bf16>(codes).convert_from_f32_slice(x);
-                }
-                if any_nan(x) {
-                    for (c, v) in codes.iter_mut().zip(x).filter(|(_, v)| v.is_nan()) {
-                        *c = self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16;
+                    0
+                };
+                let (x, codes) = (&x[done..], &mut codes[done..]);
+                // In chunks, so the NaN check reads inputs still in L1.
+                for (xc, cc) in x.chunks(HALF_CHUNK).zip(codes.chunks_mut(HALF_CHUNK)) {
+                    if is_f16 {
+                        bytemuck::cast_slice_mut::<u16, f16>(cc).convert_from_f32_slice(xc);
+                    } else {
+                        bytemuck::cast_slice_mut::<u16, bf16>(cc).convert_from_f32_slice(xc);
+                    }
+                    if any_nan(xc) {
+                        for (c, v) in cc.iter_mut().zip(xc).filter(|(_, v)| v.is_nan()) {
+                            *c = self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16;
+                        }
                     }
                 }
                 return true;
@@ -416,7 +427,7 @@ impl ElementFormat {
     }
 
     /// float16/bfloat16 → f32 with `half`'s exact slice conversion; false for other formats.
-    fn decode_halfs(&self, bytes: &[u8], out: &mut [f32]) -> bool {
+    fn decode_halfs(&self, backend: Backend, bytes: &[u8], out: &mut [f32]) -> bool {
         use half::slice::HalfFloatSliceExt;
         let is_f16 = *self == ElementFormat::FLOAT16;
         if !is_f16 && *self != ElementFormat::BFLOAT16 {
@@ -431,13 +442,22 @@ impl ElementFormat {
         };
         if let Ok(codes) = bytemuck::try_cast_slice::<u8, u16>(bytes) {
             if cfg!(target_endian = "little") {
-                if is_f16 {
-                    bytemuck::cast_slice::<u16, f16>(codes).convert_to_f32_slice(out);
+                let done = if is_f16 {
+                    crate::arch::f16_to_f32(backend, codes, out)
                 } else {
-                    bytemuck::cast_slice::<u16, bf16>(codes).convert_to_f32_slice(out);
-                }
-                if any_nan(out) {
-                    out.iter_mut().filter(|o| o.is_nan()).for_each(canon);
+                    0
+                };
+                let (codes, out) = (&codes[done..], &mut out[done..]);
+                // In chunks, so the NaN check reads outputs still in L1.
+                for (cc, oc) in codes.chunks(HALF_CHUNK).zip(out.chunks_mut(HALF_CHUNK)) {
+                    if is_f16 {
+                        bytemuck::cast_slice::<u16, f16>(cc).convert_to_f32_slice(oc);
+                    } else {
+                        bytemuck::cast_slice::<u16, bf16>(cc).convert_to_f32_slice(oc);
+                    }
+                    if any_nan(oc) {
+                        oc.iter_mut().filter(|o| o.is_nan()).for_each(canon);
+                    }
                 }
                 return true;
             }
@@ -548,6 +568,9 @@ impl ElementFormat {
 fn any_nan(x: &[f32]) -> bool {
     x.iter().fold(false, |a, v| a | v.is_nan())
 }
+
+/// Elements per call into `half`'s slice conversions on the f16/bf16 paths.
+const HALF_CHUNK: usize = 4096;
 
 /// Decode tables of a format of at most 8 bits, built once and reused across chunks (the
 /// block formats decode many short chunks with one table).
