@@ -925,12 +925,11 @@ impl BlockFormat {
         codes: &mut [u8],
         scales: &mut [u8],
     ) -> Result<(), Error> {
-        if let (Some(xf), Rounding::NearestEven) = (T::as_f32s(x), self.rounding) {
-            if let Some(f) = FastElem::new(&self.element) {
-                if crate::arch::block_quantize(f.backend, self, &f, nv, xf, codes, scales) {
-                    return Ok(());
-                }
-            }
+        if let (Some(xf), Rounding::NearestEven) = (T::as_f32s(x), self.rounding)
+            && let Some(f) = FastElem::new(&self.element)
+            && crate::arch::block_quantize(f.backend, self, &f, nv, xf, codes, scales)
+        {
+            return Ok(());
         }
         let bl = self.block_len();
         for (sc, xb) in scales.iter_mut().zip(x.chunks(bl)) {
@@ -1314,7 +1313,7 @@ fn check_rows(len: usize, cols: usize) -> Result<usize, Error> {
             })
         };
     }
-    if len % cols != 0 {
+    if !len.is_multiple_of(cols) {
         return Err(Error::Length {
             what: "tensor (a multiple of the columns)",
             expected: crate::error::round_up(len, cols),

@@ -74,13 +74,13 @@ impl Fp8Scaling {
                 "FP8 scaling needs an 8-bit float element format",
             ));
         }
-        if let Granularity::Tile { rows, cols } = granularity {
-            if rows == 0 || cols == 0 {
-                return Err(Error::Parameter {
-                    what: "tile side",
-                    value: 0,
-                });
-            }
+        if let Granularity::Tile { rows, cols } = granularity
+            && (rows == 0 || cols == 0)
+        {
+            return Err(Error::Parameter {
+                what: "tile side",
+                value: 0,
+            });
         }
         Ok(Fp8Scaling {
             element,

@@ -98,7 +98,7 @@ impl GgufType {
 
     fn check(self, n: usize, bytes: usize) -> Result<(), Error> {
         let bl = self.block_len();
-        if n % bl != 0 {
+        if !n.is_multiple_of(bl) {
             return Err(Error::Length {
                 what: "GGUF element count (a multiple of the block length)",
                 expected: crate::error::round_up(n, bl),

@@ -366,7 +366,7 @@ fn rows_of(len: usize, cols: usize) -> Result<usize, Error> {
             })
         };
     }
-    if len % cols != 0 {
+    if !len.is_multiple_of(cols) {
         return Err(Error::Length {
             what: "tensor (a multiple of the columns)",
             expected: crate::error::round_up(len, cols),
@@ -445,7 +445,7 @@ pub fn unpack_gptq(
 }
 
 fn check_k(k: usize, per: usize) -> Result<(), Error> {
-    if k % per != 0 {
+    if !k.is_multiple_of(per) {
         return Err(Error::Length {
             what: "packed dimension (a multiple of 32/bits)",
             expected: crate::error::round_up(k, per),

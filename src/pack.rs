@@ -90,7 +90,7 @@ fn check_bits(bits: u32, layout: Layout) -> Result<(), Error> {
 /// width, a `SplitHalf` length that is not a multiple of 32, or a size overflow.
 pub fn packed_len(bits: u32, layout: Layout, n: usize) -> Result<usize, Error> {
     check_bits(bits, layout)?;
-    if layout == Layout::SplitHalf && n % 32 != 0 {
+    if layout == Layout::SplitHalf && !n.is_multiple_of(32) {
         return Err(Error::Length {
             what: "split-half element count (a multiple of 32)",
             expected: crate::error::round_up(n, 32),
@@ -160,14 +160,14 @@ pub fn pack<C: Code>(codes: &[C], bits: u32, layout: Layout, out: &mut [u8]) -> 
                 *o = (pair[0].to_u32() | hi << 4) as u8;
             }
         }
-        (_, 2) if codes.len() % 4 == 0 => {
+        (_, 2) if codes.len().is_multiple_of(4) => {
             for (o, q) in out.iter_mut().zip(codes.chunks_exact(4)) {
                 let v =
                     q[0].to_u32() | q[1].to_u32() << 2 | q[2].to_u32() << 4 | q[3].to_u32() << 6;
                 *o = v as u8;
             }
         }
-        (_, 6) if codes.len() % 4 == 0 => {
+        (_, 6) if codes.len().is_multiple_of(4) => {
             // Four codes in three bytes.
             for (o, q) in out.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
                 let v =
@@ -247,14 +247,14 @@ pub fn unpack<C: Code>(
                 }
             }
         }
-        (_, 2) if out.len() % 4 == 0 => {
+        (_, 2) if out.len().is_multiple_of(4) => {
             for (q, &b) in out.chunks_exact_mut(4).zip(bytes) {
                 for (k, o) in q.iter_mut().enumerate() {
                     *o = C::from_u32((b as u32 >> (2 * k)) & 3);
                 }
             }
         }
-        (_, 6) if out.len() % 4 == 0 => {
+        (_, 6) if out.len().is_multiple_of(4) => {
             for (q, b) in out.chunks_exact_mut(4).zip(bytes.chunks_exact(3)) {
                 let v = b[0] as u32 | (b[1] as u32) << 8 | (b[2] as u32) << 16;
                 for (k, o) in q.iter_mut().enumerate() {

@@ -47,7 +47,7 @@ impl TritLayout {
             TritLayout::I2sArm => 64,
             _ => 1,
         };
-        if n % block != 0 {
+        if !n.is_multiple_of(block) {
             return Err(Error::Length {
                 what: "trit count (a multiple of the I2_S block)",
                 expected: crate::error::round_up(n, block),
@@ -519,7 +519,7 @@ fn tq_block_codes(x: &[f32], codes: &mut [u8; QK]) -> f16 {
 }
 
 fn tq_check(n: usize, bytes: usize, per_block: usize) -> Result<usize, Error> {
-    if n % QK != 0 {
+    if !n.is_multiple_of(QK) {
         return Err(Error::Length {
             what: "TQ element count (a multiple of 256)",
             expected: crate::error::round_up(n, QK),

@@ -59,7 +59,7 @@ fn inputs(n: usize) -> Vec<f32> {
         let m = 1.0 + (s >> 11 & 0xFFFF) as f32 / 65536.0;
         let x = m * 2f32.powi(e);
         v.push(if s & 1 == 0 { x } else { -x });
-        if s % 7 == 0 {
+        if s.is_multiple_of(7) {
             v.push(f32::from_bits(s as u32));
         }
     }
@@ -404,7 +404,7 @@ fn every_backend_converts_halves_like_scalar() {
         let mut x: Vec<f32> = Vec::new();
         for c in 0..=u16::MAX as u32 {
             let v = f.decode(c);
-            let next = f.decode(c + 1 & 0xFFFF);
+            let next = f.decode((c + 1) & 0xFFFF);
             x.extend([
                 v,
                 f32::from_bits(v.to_bits().wrapping_add(1)),

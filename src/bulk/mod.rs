@@ -377,31 +377,31 @@ impl ElementFormat {
         }
         // An aligned output is converted in place (then NaN lanes fixed); otherwise through a
         // bounce buffer.
-        if let Ok(codes) = bytemuck::try_cast_slice_mut::<u8, u16>(out) {
-            if cfg!(target_endian = "little") {
-                // float16 on x86: the hardware conversion with the NaN fix in one pass; the
-                // rest (a short tail, bfloat16, other CPUs) through `half`.
-                let done = if is_f16 {
-                    crate::arch::f32_to_f16(backend, x, codes)
+        if let Ok(codes) = bytemuck::try_cast_slice_mut::<u8, u16>(out)
+            && cfg!(target_endian = "little")
+        {
+            // float16 on x86: the hardware conversion with the NaN fix in one pass; the
+            // rest (a short tail, bfloat16, other CPUs) through `half`.
+            let done = if is_f16 {
+                crate::arch::f32_to_f16(backend, x, codes)
+            } else {
+                0
+            };
+            let (x, codes) = (&x[done..], &mut codes[done..]);
+            // In chunks, so the NaN check reads inputs still in L1.
+            for (xc, cc) in x.chunks(HALF_CHUNK).zip(codes.chunks_mut(HALF_CHUNK)) {
+                if is_f16 {
+                    bytemuck::cast_slice_mut::<u16, f16>(cc).convert_from_f32_slice(xc);
                 } else {
-                    0
-                };
-                let (x, codes) = (&x[done..], &mut codes[done..]);
-                // In chunks, so the NaN check reads inputs still in L1.
-                for (xc, cc) in x.chunks(HALF_CHUNK).zip(codes.chunks_mut(HALF_CHUNK)) {
-                    if is_f16 {
-                        bytemuck::cast_slice_mut::<u16, f16>(cc).convert_from_f32_slice(xc);
-                    } else {
-                        bytemuck::cast_slice_mut::<u16, bf16>(cc).convert_from_f32_slice(xc);
-                    }
-                    if any_nan(xc) {
-                        for (c, v) in cc.iter_mut().zip(xc).filter(|(_, v)| v.is_nan()) {
-                            *c = self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16;
-                        }
+                    bytemuck::cast_slice_mut::<u16, bf16>(cc).convert_from_f32_slice(xc);
+                }
+                if any_nan(xc) {
+                    for (c, v) in cc.iter_mut().zip(xc).filter(|(_, v)| v.is_nan()) {
+                        *c = self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16;
                     }
                 }
-                return true;
             }
+            return true;
         }
         let mut h = [f16::ZERO; CHUNK];
         let mut b = [bf16::ZERO; CHUNK];
@@ -440,27 +440,27 @@ impl ElementFormat {
                 f32::NAN
             }
         };
-        if let Ok(codes) = bytemuck::try_cast_slice::<u8, u16>(bytes) {
-            if cfg!(target_endian = "little") {
-                let done = if is_f16 {
-                    crate::arch::f16_to_f32(backend, codes, out)
+        if let Ok(codes) = bytemuck::try_cast_slice::<u8, u16>(bytes)
+            && cfg!(target_endian = "little")
+        {
+            let done = if is_f16 {
+                crate::arch::f16_to_f32(backend, codes, out)
+            } else {
+                0
+            };
+            let (codes, out) = (&codes[done..], &mut out[done..]);
+            // In chunks, so the NaN check reads outputs still in L1.
+            for (cc, oc) in codes.chunks(HALF_CHUNK).zip(out.chunks_mut(HALF_CHUNK)) {
+                if is_f16 {
+                    bytemuck::cast_slice::<u16, f16>(cc).convert_to_f32_slice(oc);
                 } else {
-                    0
-                };
-                let (codes, out) = (&codes[done..], &mut out[done..]);
-                // In chunks, so the NaN check reads outputs still in L1.
-                for (cc, oc) in codes.chunks(HALF_CHUNK).zip(out.chunks_mut(HALF_CHUNK)) {
-                    if is_f16 {
-                        bytemuck::cast_slice::<u16, f16>(cc).convert_to_f32_slice(oc);
-                    } else {
-                        bytemuck::cast_slice::<u16, bf16>(cc).convert_to_f32_slice(oc);
-                    }
-                    if any_nan(oc) {
-                        oc.iter_mut().filter(|o| o.is_nan()).for_each(canon);
-                    }
+                    bytemuck::cast_slice::<u16, bf16>(cc).convert_to_f32_slice(oc);
                 }
-                return true;
+                if any_nan(oc) {
+                    oc.iter_mut().filter(|o| o.is_nan()).for_each(canon);
+                }
             }
+            return true;
         }
         let mut codes = [0u16; CHUNK];
         for (bc, oc) in bytes.chunks(CHUNK * 2).zip(out.chunks_mut(CHUNK)) {
