@@ -295,6 +295,21 @@ pub(crate) fn decode_nibbles(
     }
 }
 
+/// Decodes 4-bit codes through a 16-entry register table where the backend has one
+/// (AVX-512 `vpermps`); returns the bytes consumed (0 elsewhere).
+pub(crate) fn decode_nibbles_perm(
+    backend: Backend,
+    table: &[f32; 16],
+    bytes: &[u8],
+    out: &mut [f32],
+) -> usize {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::decode_nibbles_perm_avx512(table, bytes, out),
+        _ => 0,
+    }
+}
+
 /// Dense 2-bit ternary codes to i8 on `backend`.
 pub(crate) fn trits_to_i8(backend: Backend, bytes: &[u8], out: &mut [i8]) {
     match backend {

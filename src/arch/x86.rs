@@ -225,3 +225,42 @@ pub(super) fn f16_to_f32_avx2(h: &[u16], out: &mut [f32]) -> usize {
     // SAFETY: as for f32_to_f16_avx2.
     unsafe { f16_to_f32_avx2_tf(h, out) }
 }
+
+/// # Safety
+/// The CPU must support AVX-512 F/BW/VL.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+unsafe fn decode_nibbles_perm_tf(table: &[f32; 16], bytes: &[u8], out: &mut [f32]) -> usize {
+    // 16 bytes -> 32 values: low nibble of byte j is element 2j, high nibble 2j + 1; the
+    // 16-entry table lives in one register and `vpermps` looks the values up.
+    let n = (bytes.len() / 16).min(out.len() / 32);
+    // SAFETY: `table` holds exactly 16 f32, the width of one unaligned 512-bit load.
+    let t = unsafe { _mm512_loadu_ps(table.as_ptr()) };
+    let low = _mm_set1_epi8(0x0F);
+    for k in 0..n {
+        // SAFETY: k < n, so bytes[16k..16k + 16] and out[32k..32k + 32] are in bounds;
+        // unaligned loads and stores are used.
+        unsafe {
+            let b = _mm_loadu_si128(bytes.as_ptr().add(16 * k) as *const __m128i);
+            let lo = _mm_and_si128(b, low);
+            let hi = _mm_and_si128(_mm_srli_epi16::<4>(b), low);
+            let i0 = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi));
+            let i1 = _mm512_cvtepu8_epi32(_mm_unpackhi_epi8(lo, hi));
+            let o = out.as_mut_ptr().add(32 * k);
+            _mm512_storeu_ps(o, _mm512_permutexvar_ps(i0, t));
+            _mm512_storeu_ps(o.add(16), _mm512_permutexvar_ps(i1, t));
+        }
+    }
+    16 * n
+}
+
+/// Decodes 4-bit codes (two per byte) through a 16-entry table held in a register, with
+/// AVX-512; returns how many bytes were consumed (the caller finishes the tail).
+pub(super) fn decode_nibbles_perm_avx512(
+    table: &[f32; 16],
+    bytes: &[u8],
+    out: &mut [f32],
+) -> usize {
+    debug_assert!(super::has_avx512());
+    // SAFETY: reached only through Backend::Avx512, detected at run time.
+    unsafe { decode_nibbles_perm_tf(table, bytes, out) }
+}

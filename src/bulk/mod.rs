@@ -626,11 +626,20 @@ impl DecodeTable {
             },
             4 => {
                 let even = out.len() & !1;
+                // AVX-512: whole 16-byte groups through a register table (vpermps).
+                let mut t16 = [0f32; 16];
+                t16.copy_from_slice(&self.lut[..16]);
+                let done = crate::arch::decode_nibbles_perm(
+                    backend,
+                    &t16,
+                    &bytes[..even / 2],
+                    &mut out[..even],
+                );
                 crate::arch::decode_nibbles(
                     backend,
                     &self.pairs,
-                    &bytes[..even / 2],
-                    &mut out[..even],
+                    &bytes[done..even / 2],
+                    &mut out[2 * done..even],
                 );
                 if even < out.len() {
                     out[even] = self.lut[(bytes[even / 2] & 15) as usize];
