@@ -425,6 +425,61 @@ impl BlockFormat {
         self.tensor(amax).map_or(1.0, |t| t.t)
     }
 
+    /// Re-labels an NVFP4 tensor stored by this format's profile as `to`'s stored form,
+    /// without re-quantizing: the element codes are shared; the tensor scale changes
+    /// convention (the decode scale of TransformerEngine, torchao and ModelOpt ⇄ the encode
+    /// scale of compressed-tensors: one f32 reciprocal); all-zero blocks get `to`'s zero-block
+    /// scale byte. Returns the new tensor scale; `scales` is rewritten in place.
+    ///
+    /// Dequantizing the result with `to` gives this profile's values exactly when the
+    /// tensor scale is a power of two, and otherwise within one f32 rounding of them (the
+    /// ecosystems apply the tensor scale by multiplying or dividing, and `1/t` rounds). To
+    /// reproduce the bytes `to`'s own quantizer writes, quantize again with `to` instead.
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, Nvfp4Profile};
+    /// let mo = BlockFormat::nvfp4(Nvfp4Profile::ModelOpt);
+    /// let x: Vec<f32> = (0..32).map(|i| if i < 16 { 0.0 } else { i as f32 - 20.0 }).collect();
+    /// let (mut codes, mut scales) = (vec![0u8; 16], vec![0u8; 2]);
+    /// let g = mo.quantize(&x, &mut codes, &mut scales).unwrap(); // weight_scale_2
+    /// assert_eq!(scales[0], 0x38); // ModelOpt's zero block
+    /// let gs = mo.convert_nvfp4_stored(Nvfp4Profile::CompressedTensors, &codes, &mut scales, g).unwrap();
+    /// assert_eq!((scales[0], gs), (0x20, 1.0 / g)); // weight_global_scale
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for MX formats; [`Error::Length`] if `scales` does not have one
+    /// byte per block of the elements in `codes`.
+    pub fn convert_nvfp4_stored(
+        &self,
+        to: Nvfp4Profile,
+        codes: &[u8],
+        scales: &mut [u8],
+        tensor_scale: f32,
+    ) -> Result<f32, Error> {
+        let Scheme::Nvfp4 { profile, .. } = self.scheme else {
+            return Err(Error::Unsupported("only NVFP4 has profiles"));
+        };
+        let n = codes.len() * 2;
+        let blocks = n.div_ceil(self.block_len());
+        Error::check_len("block scales", blocks, scales.len())?;
+        let bl = self.block_len();
+        for (b, sc) in scales.iter_mut().enumerate() {
+            // Codes 0 and 8 are ±0; the last byte of an odd-length tensor pads with 0.
+            let zero =
+                (b * bl..((b + 1) * bl).min(n)).all(|i| (codes[i / 2] >> (4 * (i % 2))) & 7 == 0);
+            if zero {
+                *sc = to.zero_block_scale();
+            }
+        }
+        let encode_convention = |p: Nvfp4Profile| p == Nvfp4Profile::CompressedTensors;
+        Ok(if encode_convention(profile) == encode_convention(to) {
+            tensor_scale
+        } else {
+            1.0 / tensor_scale
+        })
+    }
+
     /// Quantizes `x` and dequantizes it again in one pass (fake quantization): `out[i]` is
     /// the value a real quantize followed by a dequantize gives.
     ///

@@ -20,8 +20,10 @@
 //! is not part of this: it is round-to-nearest, the baseline both projects start from.
 //!
 //! Layouts (`[K, N]` is the `[in_features, out_features]` orientation those projects store):
-//! - GPTQ `qweight`: `u32 [K·bits/32, N]`, packed along K: word `(r, n)` holds codes
-//!   `(r·32/bits + i, n)` at bits `i·bits` ([`pack_gptq`]). `qzeros`: `u32 [groups,
+//! - GPTQ `qweight`: `u32 [K·bits/32, N]`, packed along K, each column a little-endian bit
+//!   stream: for 2/4/8 bits word `(r, n)` holds codes `(r·32/bits + i, n)` at bits `i·bits`;
+//!   3-bit codes come 32 to three words, two of them straddling words, exactly as AutoGPTQ's
+//!   3-bit loop writes them ([`pack_gptq`]). `qzeros`: `u32 [groups,
 //!   N·bits/32]`, packed along N the same way ([`pack_zeros`]); version 1 (AutoGPTQ's
 //!   original) stores `z − 1` (wrapping), version 2 stores `z` ([`gptq_zeros_v1_to_v2`]).
 //! - AWQ (GEMM): `qweight` `u32 [K, N/8]` and `qzeros` `u32 [groups, N/8]`, 4-bit, packed
@@ -376,15 +378,45 @@ fn rows_of(len: usize, cols: usize) -> Result<usize, Error> {
     Ok(len / cols)
 }
 
-fn check_pack_bits(bits: u32) -> Result<usize, Error> {
+/// Values per packing unit and u32 words per unit: GPTQ packs each column as a
+/// little-endian bit stream, so 2-, 4- and 8-bit values fill whole words (16, 8, 4 per word)
+/// and 3-bit values come in units of 32 values in three words (a value may straddle two
+/// words, as in AutoGPTQ's 3-bit loop).
+fn unit(bits: u32) -> Result<(usize, usize), Error> {
     match bits {
-        2 | 4 | 8 => Ok(32 / bits as usize),
-        _ => Err(Error::Unsupported("u32 packing needs 2, 4 or 8 bits")),
+        2 | 4 | 8 => Ok((32 / bits as usize, 1)),
+        3 => Ok((32, 3)),
+        _ => Err(Error::Unsupported("u32 packing needs 2, 3, 4 or 8 bits")),
+    }
+}
+
+/// Field `j` of a bit stream that lives in `words[base], words[base + stride], …`.
+#[inline]
+fn field(words: &[u32], base: usize, stride: usize, j: usize, bits: u32) -> u32 {
+    let p = j * bits as usize;
+    let (w, o) = (p / 32, (p % 32) as u32);
+    let mut v = words[base + w * stride] >> o;
+    if o + bits > 32 {
+        v |= words[base + (w + 1) * stride] << (32 - o);
+    }
+    v & ((1 << bits) - 1)
+}
+
+/// ORs `v` into field `j` of such a stream (the words start at zero).
+#[inline]
+fn put_field(words: &mut [u32], base: usize, stride: usize, j: usize, bits: u32, v: u32) {
+    let p = j * bits as usize;
+    let (w, o) = (p / 32, (p % 32) as u32);
+    let v = v & ((1 << bits) - 1);
+    words[base + w * stride] |= v << o;
+    if o + bits > 32 {
+        words[base + (w + 1) * stride] |= v >> (32 - o);
     }
 }
 
 /// GPTQ `qweight`: codes `[k, n]` (row-major, one byte each) packed along K into
-/// `u32 [k·bits/32, n]`; `k` must be a multiple of `32/bits`.
+/// `u32 [k·bits/32, n]`, each column a little-endian bit stream; `k` must be a multiple of
+/// 32/bits (of 32 for 3-bit).
 ///
 /// ```
 /// use lowbit::group::{pack_gptq, unpack_gptq};
@@ -398,7 +430,7 @@ fn check_pack_bits(bits: u32) -> Result<usize, Error> {
 /// ```
 ///
 /// # Errors
-/// Unsupported widths (2, 4, 8 only), or sizes that disagree.
+/// Unsupported widths (2, 3, 4, 8 only), or sizes that disagree.
 pub fn pack_gptq(
     codes: &[u8],
     k: usize,
@@ -406,17 +438,13 @@ pub fn pack_gptq(
     bits: u32,
     out: &mut [u32],
 ) -> Result<(), Error> {
-    let per = check_pack_bits(bits)?;
+    let (per, words) = unit(bits)?;
     check_k(k, per)?;
     Error::check_len("GPTQ codes", k * n, codes.len())?;
-    Error::check_len("GPTQ qweight", k / per * n, out.len())?;
-    let mask = (1u32 << bits) - 1;
-    for (r, wr) in out.chunks_mut(n.max(1)).enumerate() {
-        for (c, w) in wr.iter_mut().enumerate() {
-            *w = (0..per).fold(0, |acc, i| {
-                acc | (codes[(r * per + i) * n + c] as u32 & mask) << (i as u32 * bits)
-            });
-        }
+    Error::check_len("GPTQ qweight", k / per * words * n, out.len())?;
+    out.fill(0);
+    for (i, &c) in codes.iter().enumerate() {
+        put_field(out, i % n, n, i / n, bits, c as u32);
     }
     Ok(())
 }
@@ -432,14 +460,12 @@ pub fn unpack_gptq(
     bits: u32,
     codes: &mut [u8],
 ) -> Result<(), Error> {
-    let per = check_pack_bits(bits)?;
+    let (per, wpu) = unit(bits)?;
     check_k(k, per)?;
     Error::check_len("GPTQ codes", k * n, codes.len())?;
-    Error::check_len("GPTQ qweight", k / per * n, words.len())?;
-    let mask = (1u32 << bits) - 1;
+    Error::check_len("GPTQ qweight", k / per * wpu * n, words.len())?;
     for (i, c) in codes.iter_mut().enumerate() {
-        let (row, col) = (i / n, i % n);
-        *c = (words[row / per * n + col] >> ((row % per) as u32 * bits) & mask) as u8;
+        *c = field(words, i % n, n, i / n, bits) as u8;
     }
     Ok(())
 }
@@ -447,7 +473,7 @@ pub fn unpack_gptq(
 fn check_k(k: usize, per: usize) -> Result<(), Error> {
     if !k.is_multiple_of(per) {
         return Err(Error::Length {
-            what: "packed dimension (a multiple of 32/bits)",
+            what: "packed dimension (a multiple of 32/bits, or 32 for 3-bit)",
             expected: crate::error::round_up(k, per),
             actual: k,
         });
@@ -466,7 +492,8 @@ pub enum GptqZeros {
 }
 
 /// GPTQ `qzeros`: zero points `[groups, n]` (one byte each) packed along N into
-/// `u32 [groups, n·bits/32]`, `n` a multiple of `32/bits`, in the given convention.
+/// `u32 [groups, n·bits/32]`, each row a little-endian bit stream (`n` a multiple of 32/bits,
+/// of 32 for 3-bit), in the given convention.
 ///
 /// # Errors
 /// Unsupported widths, or sizes that disagree.
@@ -478,16 +505,15 @@ pub fn pack_zeros(
     version: GptqZeros,
     out: &mut [u32],
 ) -> Result<(), Error> {
-    let per = check_pack_bits(bits)?;
+    let (per, wpu) = unit(bits)?;
     check_k(n, per)?;
     Error::check_len("GPTQ zeros", groups * n, zeros.len())?;
-    Error::check_len("GPTQ qzeros", groups * n / per, out.len())?;
-    let mask = (1u32 << bits) - 1;
+    Error::check_len("GPTQ qzeros", groups * n / per * wpu, out.len())?;
     let off = (version == GptqZeros::V1) as u32;
-    for (w, o) in out.iter_mut().enumerate() {
-        *o = (0..per).fold(0, |acc, i| {
-            acc | ((zeros[w * per + i] as u32).wrapping_sub(off) & mask) << (i as u32 * bits)
-        });
+    out.fill(0);
+    // Rows are whole units, so the buffer is one stream.
+    for (j, &z) in zeros.iter().enumerate() {
+        put_field(out, 0, 1, j, bits, (z as u32).wrapping_sub(off));
     }
     Ok(())
 }
@@ -496,7 +522,7 @@ pub fn pack_zeros(
 /// [`gptq_zeros_v2_to_v1`] undoes it.
 ///
 /// # Errors
-/// Unsupported widths.
+/// Unsupported widths, or (3-bit) a length that is not whole units of three words.
 pub fn gptq_zeros_v1_to_v2(qzeros: &mut [u32], bits: u32) -> Result<(), Error> {
     shift_fields(qzeros, bits, 1)
 }
@@ -504,18 +530,27 @@ pub fn gptq_zeros_v1_to_v2(qzeros: &mut [u32], bits: u32) -> Result<(), Error> {
 /// Converts packed GPTQ v2 `qzeros` to v1 in place (each field − 1, wrapping).
 ///
 /// # Errors
-/// Unsupported widths.
+/// As [`gptq_zeros_v1_to_v2`].
 pub fn gptq_zeros_v2_to_v1(qzeros: &mut [u32], bits: u32) -> Result<(), Error> {
     shift_fields(qzeros, bits, u32::MAX)
 }
 
 fn shift_fields(words: &mut [u32], bits: u32, add: u32) -> Result<(), Error> {
-    let per = check_pack_bits(bits)?;
-    let mask = (1u32 << bits) - 1;
-    for w in words {
-        *w = (0..per as u32).fold(0, |acc, i| {
-            acc | ((*w >> (i * bits)).wrapping_add(add) & mask) << (i * bits)
-        });
+    let (per, wpu) = unit(bits)?;
+    check_k(words.len(), wpu)?;
+    for u in words.chunks_exact_mut(wpu) {
+        let mut next = [0u32; 3];
+        for j in 0..per {
+            put_field(
+                &mut next,
+                0,
+                1,
+                j,
+                bits,
+                field(u, 0, 1, j, bits).wrapping_add(add),
+            );
+        }
+        u.copy_from_slice(&next[..wpu]);
     }
     Ok(())
 }

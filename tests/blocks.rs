@@ -731,3 +731,58 @@ fn stored_mx_codes_follow_the_definition() {
         }
     }
 }
+
+/// Re-labelling NVFP4 between profiles: codes shared, tensor-scale convention converted,
+/// zero-block bytes rewritten; values exact for a power-of-two tensor scale, else within one
+/// rounding.
+#[test]
+fn nvfp4_convert_between_profiles() {
+    use lowbit::Nvfp4Profile::*;
+    let mut x = lcg_tensor(16 * 40, 23);
+    x[16..32].iter_mut().for_each(|v| *v = 0.0); // a zero block
+    for (from, to) in [
+        (ModelOpt, CompressedTensors),
+        (CompressedTensors, ModelOpt),
+        (TransformerEngine, Torchao),
+        (Torchao, CompressedTensors),
+    ] {
+        for pow2 in [false, true] {
+            let mut x = x.clone();
+            if pow2 {
+                // amax 2688·2^-3 makes g = amax/2688 a power of two (and G its exact inverse).
+                let a = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+                x.iter_mut().for_each(|v| *v *= 336.0 / a);
+                x[0] = 336.0;
+            }
+            let (bf, bt) = (BlockFormat::nvfp4(from), BlockFormat::nvfp4(to));
+            let (mut codes, mut scales) = (vec![0u8; x.len() / 2], vec![0u8; x.len() / 16]);
+            let t = bf.quantize(&x, &mut codes, &mut scales).unwrap();
+            let mut y_from = vec![0f32; x.len()];
+            bf.dequantize(&codes, &scales, t, &mut y_from).unwrap();
+            let t2 = bf.convert_nvfp4_stored(to, &codes, &mut scales, t).unwrap();
+            assert_eq!(scales[1], to.zero_block_scale(), "{from:?} -> {to:?}");
+            let mut y_to = vec![0f32; x.len()];
+            bt.dequantize(&codes, &scales, t2, &mut y_to).unwrap();
+            for (a, b) in y_from.iter().zip(&y_to) {
+                if pow2 && (from == ModelOpt || to == ModelOpt) {
+                    assert_eq!(a, b, "{from:?} -> {to:?} pow2");
+                } else {
+                    assert!(
+                        (a - b).abs() <= a.abs() * 2.5e-7,
+                        "{from:?} -> {to:?}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        BlockFormat::MXFP4
+            .convert_nvfp4_stored(ModelOpt, &[0; 8], &mut [0; 1], 1.0)
+            .is_err()
+    );
+    assert!(
+        BlockFormat::NVFP4
+            .convert_nvfp4_stored(ModelOpt, &[0; 16], &mut [0; 1], 1.0)
+            .is_err()
+    );
+}

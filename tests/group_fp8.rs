@@ -203,7 +203,53 @@ fn gptq_and_awq_layouts() {
         gptq_zeros_v2_to_v1(&mut conv, bits).unwrap();
         assert_eq!(conv, v1);
     }
-    assert!(pack_gptq(&[0; 9], 3, 3, 3, &mut [0; 1]).is_err());
+    // 3-bit: AutoGPTQ's loop, written out: per 32 rows, three words; values 10 and 21
+    // straddle word boundaries.
+    let (k, n) = (64, 3);
+    let codes: Vec<u8> = (0..k * n).map(|i| (i * 5 % 8) as u8).collect();
+    let mut want = vec![0u32; k / 32 * 3 * n];
+    for col in 0..n {
+        let iw = |j: usize| codes[j * n + col] as u32;
+        let (mut i, mut row) = (0usize, 0usize);
+        while row < k / 32 * 3 {
+            let q = |r: usize| r * n + col;
+            for j in i..i + 10 {
+                want[q(row)] |= iw(j) << (3 * (j - i));
+            }
+            i += 10;
+            want[q(row)] |= iw(i) << 30;
+            row += 1;
+            want[q(row)] |= (iw(i) >> 2) & 1;
+            i += 1;
+            for j in i..i + 10 {
+                want[q(row)] |= iw(j) << (3 * (j - i) + 1);
+            }
+            i += 10;
+            want[q(row)] |= iw(i) << 31;
+            row += 1;
+            want[q(row)] |= (iw(i) >> 1) & 3;
+            i += 1;
+            for j in i..i + 10 {
+                want[q(row)] |= iw(j) << (3 * (j - i) + 2);
+            }
+            i += 10;
+            row += 1;
+        }
+    }
+    let mut w = vec![0u32; want.len()];
+    pack_gptq(&codes, k, n, 3, &mut w).unwrap();
+    assert_eq!(w, want, "3-bit qweight");
+    let mut back = vec![0u8; k * n];
+    unpack_gptq(&w, k, n, 3, &mut back).unwrap();
+    assert_eq!(back, codes);
+    let zeros: Vec<u8> = (0..64).map(|i| (i * 3 % 8) as u8).collect();
+    let (mut v1, mut v2) = (vec![0u32; 6], vec![0u32; 6]);
+    pack_zeros(&zeros, 1, 64, 3, GptqZeros::V1, &mut v1).unwrap();
+    pack_zeros(&zeros, 1, 64, 3, GptqZeros::V2, &mut v2).unwrap();
+    gptq_zeros_v1_to_v2(&mut v1, 3).unwrap();
+    assert_eq!(v1, v2, "3-bit v1 -> v2");
+    assert!(pack_gptq(&[0; 48], 16, 3, 3, &mut [0; 3]).is_err());
+    assert!(pack_gptq(&[0; 9], 3, 3, 5, &mut [0; 1]).is_err());
     assert!(pack_gptq(&[0; 12], 4, 3, 4, &mut [0; 1]).is_err());
     // AutoAWQ: qweight[:, col] |= intweight[:, col * 8 + order_map[i]] << (i * 4).
     let (rows, n) = (3, 16);
