@@ -26,6 +26,17 @@ use crate::spec::{IntSpec, must_int};
 /// How an MX block's shared E8M0 scale `X = 2^k` is chosen from the block's largest
 /// magnitude `amax`. Every rule works on the exponent and mantissa bits of `amax`; none calls
 /// `log2f` (which is one ulp wrong below powers of two in most libms).
+///
+/// ```
+/// use lowbit::{BlockFormat, MxScaleRule};
+/// // amax 7: FLOOR gives X = 2^(2 - 2) = 1, so 7 clips to E2M1's max 6; RCEIL gives X = 2.
+/// let x = [7.0f32, 1.0];
+/// let mut y = [0f32; 2];
+/// BlockFormat::MXFP4.quantize_dequantize(&x, &mut y).unwrap();
+/// assert_eq!(y, [6.0, 1.0]);
+/// BlockFormat::MXFP4.with_scale_rule(MxScaleRule::RCeil).unwrap().quantize_dequantize(&x, &mut y).unwrap();
+/// assert_eq!(y, [8.0, 1.0]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum MxScaleRule {
@@ -79,6 +90,16 @@ impl MxScaleRule {
 ///
 /// A tensor whose amax is 0 gets the tensor scale 1 in every profile (the three non-TE
 /// recipes divide 0 by 0 there and produce NaN scales; this crate does not).
+///
+/// ```
+/// use lowbit::{BlockFormat, Nvfp4Profile};
+/// let x = [0.0f32; 16];
+/// let (mut codes, mut scales) = ([0u8; 8], [0u8; 1]);
+/// for (p, zero_byte) in [(Nvfp4Profile::Torchao, 0x08), (Nvfp4Profile::CompressedTensors, 0x20)] {
+///     BlockFormat::nvfp4(p).quantize(&x, &mut codes, &mut scales).unwrap();
+///     assert_eq!(scales[0], zero_byte);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Nvfp4Profile {
@@ -124,6 +145,15 @@ impl Nvfp4Profile {
 }
 
 /// The scheme a [`BlockFormat`] follows.
+///
+/// ```
+/// use lowbit::{BlockFormat, MxScaleRule, Nvfp4Profile, Scheme};
+/// assert_eq!(BlockFormat::MXFP4.scheme(), Scheme::Mx(MxScaleRule::Floor));
+/// assert_eq!(
+///     BlockFormat::NVFP4.scheme(),
+///     Scheme::Nvfp4 { profile: Nvfp4Profile::TransformerEngine, two_level: true }
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scheme {
@@ -227,6 +257,13 @@ impl BlockFormat {
     ];
 
     /// The same format with another block length (1..=2^20).
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// let bf = BlockFormat::MXFP8_E4M3.with_block_len(64).unwrap();
+    /// assert_eq!((bf.block_len(), bf.to_string().as_str()), (64, "mxfp8_e4m3_k64"));
+    /// assert!(BlockFormat::MXFP4.with_block_len(0).is_err());
+    /// ```
     pub fn with_block_len(self, block_len: usize) -> Result<Self, Error> {
         if block_len == 0 || block_len > 1 << 20 {
             return Err(Error::Parameter {
@@ -241,6 +278,13 @@ impl BlockFormat {
     }
 
     /// The same MX format with another scale rule (an error for NVFP4).
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, MxScaleRule};
+    /// let bf = BlockFormat::MXFP4.with_scale_rule(MxScaleRule::Even).unwrap();
+    /// assert_eq!(bf.to_string(), "mxfp4_even");
+    /// assert!(BlockFormat::NVFP4.with_scale_rule(MxScaleRule::Ceil).is_err());
+    /// ```
     pub fn with_scale_rule(self, rule: MxScaleRule) -> Result<Self, Error> {
         match self.scheme {
             Scheme::Mx(_) => Ok(BlockFormat {
@@ -291,26 +335,51 @@ impl BlockFormat {
     }
 
     /// The element format (MXINT8 reports its int8 codes, without the implicit 2^−6).
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, ElementFormat, Format};
+    /// assert_eq!(BlockFormat::MXFP6_E2M3.element(), ElementFormat::FLOAT6_E2M3FN);
+    /// assert_eq!(BlockFormat::MXINT8.element().bits(), 8);
+    /// ```
     #[must_use]
     pub const fn element(&self) -> ElementFormat {
         self.element
     }
     /// The block length.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::BlockFormat::NVFP4.block_len(), 16);
+    /// ```
     #[must_use]
     pub const fn block_len(&self) -> usize {
         self.block_len as usize
     }
     /// The scheme.
+    ///
+    /// ```
+    /// assert!(matches!(lowbit::BlockFormat::MXFP4.scheme(), lowbit::Scheme::Mx(_)));
+    /// ```
     #[must_use]
     pub const fn scheme(&self) -> Scheme {
         self.scheme
     }
     /// The rounding of the elements.
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, Rounding};
+    /// assert_eq!(BlockFormat::MXFP4.rounding(), Rounding::NearestEven);
+    /// ```
     #[must_use]
     pub const fn rounding(&self) -> Rounding {
         self.rounding
     }
     /// The scale format: E8M0 for MX, E4M3 for NVFP4.
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, ElementFormat};
+    /// assert_eq!(BlockFormat::MXFP4.scale_format(), ElementFormat::FLOAT8_E8M0FNU);
+    /// assert_eq!(BlockFormat::NVFP4.scale_format(), ElementFormat::FLOAT8_E4M3FN);
+    /// ```
     #[must_use]
     pub const fn scale_format(&self) -> ElementFormat {
         match self.scheme {
@@ -347,6 +416,14 @@ impl BlockFormat {
     /// amax = 0 gives code 0 (2^−127, as microxcaling and torchao); amax = ±∞ or NaN gives
     /// the NaN code 0xFF (torchao); exponents below −127 clamp to −127, above 127 give NaN.
     /// NVFP4 formats have no E8M0 scale and always get 0xFF.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// // E4M3 elements (emax 8): amax 300 has floor(log2) = 8, so k = 0 and the code is 127.
+    /// assert_eq!(BlockFormat::MXFP8_E4M3.mx_scale_code(300.0), 127);
+    /// assert_eq!(BlockFormat::MXFP8_E4M3.mx_scale_code(0.0), 0);
+    /// assert_eq!(BlockFormat::MXFP8_E4M3.mx_scale_code(f32::NAN), 0xFF);
+    /// ```
     #[must_use]
     pub fn mx_scale_code(&self, amax: f32) -> u8 {
         let Scheme::Mx(rule) = self.scheme else {
@@ -496,6 +573,15 @@ impl BlockFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `out.len() != x.len()`.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// let x = [1.0f32, -2.5, 0.26, 3.0];
+    /// let mut y = [0f32; 4];
+    /// BlockFormat::MXFP4.quantize_dequantize(&x, &mut y).unwrap();
+    /// assert_eq!(y, [1.0, -2.0, 0.25, 3.0]); // 0.26 / 0.5 rounds to 0.5, times X = 0.5
+    /// assert!(BlockFormat::MXFP4.quantize_dequantize(&x, &mut y[..3]).is_err());
+    /// ```
     pub fn quantize_dequantize(&self, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
         let nv = self.tensor_of(x);
@@ -509,6 +595,16 @@ impl BlockFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `out.len() != x.len()`.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// let x = [1.0f32, 2.0, 3.0, 4.0];
+    /// let (mut a, mut b) = ([0f32; 4], [0f32; 4]);
+    /// BlockFormat::NVFP4.quantize_dequantize(&x, &mut a).unwrap();
+    /// // The same slice as a shard of a tensor whose amax is 4: the same result.
+    /// BlockFormat::NVFP4.quantize_dequantize_with_amax(&x, 4.0, &mut b).unwrap();
+    /// assert_eq!(a, b);
+    /// ```
     pub fn quantize_dequantize_with_amax(
         &self,
         x: &[f32],
@@ -527,6 +623,16 @@ impl BlockFormat {
     /// # Errors
     /// [`Error::Parameter`] if `cols` is 0 while `x` is not empty, [`Error::Length`] if
     /// `x.len()` is not a multiple of `cols` or `out.len() != x.len()`.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// // Two rows of 3: each row is its own (partial) block.
+    /// let x = [1.0f32, 2.0, 3.0, 0.1, 0.2, 0.3];
+    /// let mut y = [0f32; 6];
+    /// BlockFormat::MXFP4.quantize_dequantize_rows(&x, 3, &mut y).unwrap();
+    /// assert_eq!(&y[..3], &[1.0, 2.0, 3.0]);
+    /// assert!(BlockFormat::MXFP4.quantize_dequantize_rows(&x, 4, &mut y).is_err());
+    /// ```
     pub fn quantize_dequantize_rows(
         &self,
         x: &[f32],
@@ -823,6 +929,11 @@ impl BlockFormat {
     }
 
     /// Number of scales (one byte each) for `n` elements: one per block, the last partial.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// assert_eq!(BlockFormat::MXFP4.scale_count(65), 3);
+    /// ```
     #[must_use]
     pub fn scale_count(&self, n: usize) -> usize {
         n.div_ceil(self.block_len())
@@ -832,6 +943,12 @@ impl BlockFormat {
     ///
     /// # Errors
     /// On a size overflow.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// assert_eq!(BlockFormat::MXFP4.codes_len(65).unwrap(), 33);
+    /// assert_eq!(BlockFormat::MXFP6_E3M2.codes_len(4).unwrap(), 3);
+    /// ```
     pub fn codes_len(&self, n: usize) -> Result<usize, Error> {
         crate::pack::packed_len(self.element.bits(), crate::pack::Layout::Dense, n)
     }
@@ -866,6 +983,17 @@ impl BlockFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer has the wrong size.
+    ///
+    /// ```
+    /// use half::f16;
+    /// use lowbit::BlockFormat;
+    /// let x: Vec<f16> = [1.0f32, -0.5, 3.0].iter().map(|&v| f16::from_f32(v)).collect();
+    /// let (mut codes, mut scales) = ([0u8; 2], [0u8; 1]);
+    /// BlockFormat::MXFP4.quantize_f16(&x, &mut codes, &mut scales).unwrap();
+    /// let mut y = [0f32; 3];
+    /// BlockFormat::MXFP4.dequantize(&codes, &scales, 1.0, &mut y).unwrap();
+    /// assert_eq!(y, [1.0, -0.5, 3.0]);
+    /// ```
     pub fn quantize_f16(
         &self,
         x: &[f16],
@@ -879,6 +1007,15 @@ impl BlockFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer has the wrong size.
+    ///
+    /// ```
+    /// use half::bf16;
+    /// use lowbit::BlockFormat;
+    /// let x: Vec<bf16> = [6.0f32, 1.5].iter().map(|&v| bf16::from_f32(v)).collect();
+    /// let (mut codes, mut scales) = ([0u8; 1], [0u8; 1]);
+    /// BlockFormat::MXFP4.quantize_bf16(&x, &mut codes, &mut scales).unwrap();
+    /// assert_eq!(codes, [0x7 | 0x3 << 4]); // 6.0 is code 7, 1.5 is code 3
+    /// ```
     pub fn quantize_bf16(
         &self,
         x: &[bf16],
@@ -930,6 +1067,17 @@ impl BlockFormat {
     /// # Errors
     /// [`Error::Parameter`] if `cols` is 0 while `x` is not empty; [`Error::Length`] if
     /// `x.len()` is not a multiple of `cols` or a buffer has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// let bf = BlockFormat::MXFP4;
+    /// let x = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2 rows x 3 columns
+    /// let (mut codes, mut scales) = ([0u8; 4], [0u8; 2]); // 2 bytes and 1 scale per row
+    /// bf.quantize_rows(&x, 3, &mut codes, &mut scales).unwrap();
+    /// let mut y = [0f32; 6];
+    /// bf.dequantize_rows(&codes, &scales, 1.0, 3, &mut y).unwrap();
+    /// assert_eq!(y, [1.0, 2.0, 3.0, 4.0, 4.0, 6.0]); // 5 is a tie of 4 and 6
+    /// ```
     pub fn quantize_rows(
         &self,
         x: &[f32],
@@ -1039,6 +1187,14 @@ impl BlockFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// // One MXFP4 block: scale byte 128 (X = 2), codes 2 (1.0) and 15 (-6.0).
+    /// let mut y = [0f32; 2];
+    /// BlockFormat::MXFP4.dequantize(&[0xF2], &[128], 1.0, &mut y).unwrap();
+    /// assert_eq!(y, [2.0, -12.0]);
+    /// ```
     pub fn dequantize(
         &self,
         codes: &[u8],
@@ -1054,6 +1210,14 @@ impl BlockFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer has the wrong size.
+    ///
+    /// ```
+    /// use half::f16;
+    /// use lowbit::BlockFormat;
+    /// let mut y = [f16::ZERO; 2];
+    /// BlockFormat::MXFP4.dequantize_f16(&[0xF2], &[128], 1.0, &mut y).unwrap();
+    /// assert_eq!(y, [f16::from_f32(2.0), f16::from_f32(-12.0)]);
+    /// ```
     pub fn dequantize_f16(
         &self,
         codes: &[u8],
@@ -1068,6 +1232,14 @@ impl BlockFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer has the wrong size.
+    ///
+    /// ```
+    /// use half::bf16;
+    /// use lowbit::BlockFormat;
+    /// let mut y = [bf16::ZERO; 2];
+    /// BlockFormat::MXFP4.dequantize_bf16(&[0xF2], &[127], 1.0, &mut y).unwrap();
+    /// assert_eq!(y, [bf16::from_f32(1.0), bf16::from_f32(-6.0)]);
+    /// ```
     pub fn dequantize_bf16(
         &self,
         codes: &[u8],
@@ -1084,6 +1256,14 @@ impl BlockFormat {
     /// # Errors
     /// [`Error::Parameter`] if `cols` is 0 while `out` is not empty; [`Error::Length`] if
     /// `out.len()` is not a multiple of `cols` or a buffer has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// // Two rows of one MXFP4 element each: one byte and one scale per row.
+    /// let mut y = [0f32; 2];
+    /// BlockFormat::MXFP4.dequantize_rows(&[0x02, 0x07], &[127, 126], 1.0, 1, &mut y).unwrap();
+    /// assert_eq!(y, [1.0, 3.0]);
+    /// ```
     pub fn dequantize_rows(
         &self,
         codes: &[u8],
