@@ -20,6 +20,20 @@ use crate::pack::{self, Layout};
 use crate::round::{Overflow, Rounding};
 
 /// A code path for the bulk kernels.
+///
+/// ```
+/// use lowbit::{Backend, ElementFormat, Overflow, Rounding};
+/// // Every available backend gives the same bits.
+/// let x = [0.3f32, -1.7, 448.0, 1e-3];
+/// let f = ElementFormat::FLOAT8_E4M3FN;
+/// let mut want = [0u8; 4];
+/// f.encode_slice_with(Backend::Scalar, &x, Rounding::NearestEven, Overflow::Saturate, &mut want).unwrap();
+/// for b in Backend::available() {
+///     let mut got = [0u8; 4];
+///     f.encode_slice_with(b, &x, Rounding::NearestEven, Overflow::Saturate, &mut got).unwrap();
+///     assert_eq!(got, want);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
@@ -46,6 +60,11 @@ impl Backend {
     ];
 
     /// Whether this CPU can run the backend.
+    ///
+    /// ```
+    /// use lowbit::Backend;
+    /// assert!(Backend::Scalar.is_available() && Backend::Portable.is_available());
+    /// ```
     #[must_use]
     pub fn is_available(self) -> bool {
         match self {
@@ -57,11 +76,21 @@ impl Backend {
     }
 
     /// The backends this CPU can run.
+    ///
+    /// ```
+    /// use lowbit::Backend;
+    /// assert!(lowbit::Backend::available().any(|b| b == Backend::best()));
+    /// ```
     pub fn available() -> impl Iterator<Item = Backend> {
         Self::ALL.into_iter().filter(|b| b.is_available())
     }
 
     /// The fastest available backend, detected once and cached.
+    ///
+    /// ```
+    /// let b = lowbit::Backend::best();
+    /// assert!(b.is_available());
+    /// ```
     pub fn best() -> Backend {
         static BEST: AtomicU8 = AtomicU8::new(u8::MAX);
         let i = BEST.load(Ordering::Relaxed);
@@ -91,6 +120,12 @@ impl ElementFormat {
     ///
     /// # Errors
     /// On arithmetic overflow of the size.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert_eq!(ElementFormat::FLOAT6_E3M2FN.packed_len(5).unwrap(), 4); // 30 bits
+    /// assert_eq!(ElementFormat::FLOAT16.packed_len(3).unwrap(), 6);
+    /// ```
     pub fn packed_len(&self, n: usize) -> Result<usize, Error> {
         pack::packed_len(self.bits(), Layout::Dense, n)
     }
@@ -128,6 +163,15 @@ impl ElementFormat {
     ///
     /// # Errors
     /// As `encode_slice`, and [`Error::Unsupported`] if the CPU lacks the backend.
+    ///
+    /// ```
+    /// use lowbit::{Backend, ElementFormat, Overflow, Rounding};
+    /// let mut out = [0u8; 2];
+    /// ElementFormat::INT8
+    ///     .encode_slice_with(Backend::Scalar, &[2.5, -300.0], Rounding::NearestAway, Overflow::Saturate, &mut out)
+    ///     .unwrap();
+    /// assert_eq!(out, [3, (-128i8) as u8]);
+    /// ```
     pub fn encode_slice_with(
         &self,
         backend: Backend,
@@ -231,6 +275,16 @@ impl ElementFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `out` has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// // 1.0625 + 2^-30 rounds once, up to 1.125 (through f32 it would tie down to 1.0).
+    /// let mut out = [0u8; 1];
+    /// ElementFormat::FLOAT8_E4M3FN
+    ///     .encode_slice_f64(&[1.0625 + 2f64.powi(-30)], Rounding::NearestEven, Overflow::Saturate, &mut out)
+    ///     .unwrap();
+    /// assert_eq!(out, [0x39]);
+    /// ```
     pub fn encode_slice_f64(
         &self,
         x: &[f64],
@@ -249,6 +303,15 @@ impl ElementFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `out` has the wrong size.
+    ///
+    /// ```
+    /// use half::f16;
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// let x = [f16::from_f32(1.5), f16::from_f32(-3.0)];
+    /// let mut out = [0u8; 1];
+    /// ElementFormat::FLOAT4_E2M1FN.encode_slice_f16(&x, Rounding::NearestEven, Overflow::Saturate, &mut out).unwrap();
+    /// assert_eq!(out, [0x3 | 0xD << 4]);
+    /// ```
     pub fn encode_slice_f16(
         &self,
         x: &[f16],
@@ -267,6 +330,14 @@ impl ElementFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `out` has the wrong size.
+    ///
+    /// ```
+    /// use half::bf16;
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// let mut out = [0u8; 1];
+    /// ElementFormat::FLOAT8_E5M2.encode_slice_bf16(&[bf16::from_f32(2.0)], Rounding::NearestEven, Overflow::Saturate, &mut out).unwrap();
+    /// assert_eq!(out, [0x40]);
+    /// ```
     pub fn encode_slice_bf16(
         &self,
         x: &[bf16],
@@ -286,6 +357,14 @@ impl ElementFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `out` has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// // x / 2^-4: 0.25 becomes 4.0, which E2M1 holds exactly.
+    /// let mut out = [0u8; 1];
+    /// ElementFormat::FLOAT4_E2M1FN.encode_slice_scaled(&[0.25, 0.375], 0.0625, Rounding::NearestEven, Overflow::Saturate, &mut out).unwrap();
+    /// assert_eq!(out, [0x6 | 0x7 << 4]); // 4.0 and 6.0
+    /// ```
     pub fn encode_slice_scaled(
         &self,
         x: &[f32],
@@ -327,6 +406,15 @@ impl ElementFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `bytes` has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// let mut out = [0f32; 2];
+    /// ElementFormat::FLOAT8_E4M3FN.decode_slice(&[0x38, 0xFF], &mut out).unwrap();
+    /// assert_eq!(out[0], 1.0);
+    /// assert!(out[1].is_nan());
+    /// assert!(ElementFormat::FLOAT8_E4M3FN.decode_slice(&[0x38], &mut out).is_err());
+    /// ```
     pub fn decode_slice(&self, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
         self.decode_slice_with(Backend::best(), bytes, out)
     }
@@ -335,6 +423,13 @@ impl ElementFormat {
     ///
     /// # Errors
     /// As `decode_slice`, and [`Error::Unsupported`] if the CPU lacks the backend.
+    ///
+    /// ```
+    /// use lowbit::{Backend, ElementFormat};
+    /// let mut out = [0f32; 2];
+    /// ElementFormat::INT4.decode_slice_with(Backend::Scalar, &[0xF7], &mut out).unwrap();
+    /// assert_eq!(out, [7.0, -1.0]);
+    /// ```
     pub fn decode_slice_with(
         &self,
         backend: Backend,
@@ -486,6 +581,13 @@ impl ElementFormat {
     ///
     /// # Errors
     /// As [`decode_slice`](Self::decode_slice).
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// let mut out = [0f32; 2];
+    /// ElementFormat::INT4.decode_slice_scaled(&[0xF7], 0.5, &mut out).unwrap();
+    /// assert_eq!(out, [3.5, -0.5]);
+    /// ```
     pub fn decode_slice_scaled(
         &self,
         bytes: &[u8],
@@ -503,6 +605,14 @@ impl ElementFormat {
     ///
     /// # Errors
     /// As [`decode_slice`](Self::decode_slice).
+    ///
+    /// ```
+    /// use half::f16;
+    /// use lowbit::ElementFormat;
+    /// let mut out = [f16::ZERO; 1];
+    /// ElementFormat::FLOAT8_E4M3FN.decode_slice_f16(&[0x38], &mut out).unwrap();
+    /// assert_eq!(out, [f16::ONE]);
+    /// ```
     pub fn decode_slice_f16(&self, bytes: &[u8], out: &mut [f16]) -> Result<(), Error> {
         self.decode_narrow(bytes, out, f16::from_f32)
     }
@@ -511,6 +621,14 @@ impl ElementFormat {
     ///
     /// # Errors
     /// As [`decode_slice`](Self::decode_slice).
+    ///
+    /// ```
+    /// use half::bf16;
+    /// use lowbit::ElementFormat;
+    /// let mut out = [bf16::ZERO; 1];
+    /// ElementFormat::FLOAT8_E8M0FNU.decode_slice_bf16(&[130], &mut out).unwrap();
+    /// assert_eq!(out, [bf16::from_f32(8.0)]);
+    /// ```
     pub fn decode_slice_bf16(&self, bytes: &[u8], out: &mut [bf16]) -> Result<(), Error> {
         self.decode_narrow(bytes, out, bf16::from_f32)
     }
@@ -538,6 +656,13 @@ impl ElementFormat {
     ///
     /// # Errors
     /// On a size overflow.
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// let uint2: ElementFormat = "uint2".parse().unwrap();
+    /// let v = uint2.encode_vec(&[0.0, 1.0, 2.0, 3.0], Rounding::NearestEven, Overflow::Saturate).unwrap();
+    /// assert_eq!(v, [0b11_10_01_00]);
+    /// ```
     #[cfg(feature = "alloc")]
     pub fn encode_vec(
         &self,
@@ -554,6 +679,13 @@ impl ElementFormat {
     ///
     /// # Errors
     /// [`Error::Length`] if `bytes` does not hold exactly `n` codes.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// let uint2: ElementFormat = "uint2".parse().unwrap();
+    /// assert_eq!(uint2.decode_vec(&[0b11_10_01_00], 4).unwrap(), [0.0, 1.0, 2.0, 3.0]);
+    /// assert!(uint2.decode_vec(&[0], 5).is_err());
+    /// ```
     #[cfg(feature = "alloc")]
     pub fn decode_vec(&self, bytes: &[u8], n: usize) -> Result<alloc::vec::Vec<f32>, Error> {
         Error::check_len("packed input", self.packed_len(n)?, bytes.len())?;
