@@ -5,6 +5,16 @@ use core::fmt;
 /// Every failure the public API reports.
 ///
 /// Messages name the offending value so that a log line is enough to find the bug.
+///
+/// ```
+/// use lowbit::{BlockFormat, ElementFormat, Error};
+/// let e = "float9_e9m9".parse::<ElementFormat>().unwrap_err();
+/// assert!(matches!(e, Error::UnknownName(_)));
+/// assert!(e.to_string().contains("float9_e9m9"));
+/// let mut out = [0f32; 3];
+/// let e = BlockFormat::MXFP4.quantize_dequantize(&[1.0; 4], &mut out).unwrap_err();
+/// assert!(matches!(e, Error::Length { expected: 4, actual: 3, .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -71,6 +81,11 @@ impl Error {
 }
 
 /// The reasons a format description is rejected. Returned by the `const fn` constructors.
+///
+/// ```
+/// use lowbit::{FloatSpec, NonFinite, SpecError};
+/// assert!(matches!(FloatSpec::new(0, 3, 0, true, false, NonFinite::Ieee), Err(SpecError::ExponentBits(0))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpecError {
@@ -97,6 +112,11 @@ pub enum SpecError {
 /// A short owned copy of a bad name for [`Error::UnknownName`], kept without `alloc`.
 ///
 /// Holds the first 40 bytes of the name (cut at a character boundary).
+///
+/// ```
+/// let n = lowbit::NameBuf::new("mxfp4_k0");
+/// assert_eq!(n.as_str(), "mxfp4_k0");
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct NameBuf {
     len: u8,
@@ -105,6 +125,12 @@ pub struct NameBuf {
 
 impl NameBuf {
     /// Copies up to 40 bytes of `s`.
+    ///
+    /// ```
+    /// // Long names are cut at 40 bytes, on a character boundary.
+    /// let n = lowbit::NameBuf::new(&"é".repeat(30));
+    /// assert_eq!(n.as_str().len(), 40);
+    /// ```
     #[must_use]
     pub fn new(s: &str) -> Self {
         let mut end = s.len().min(40);
@@ -120,6 +146,10 @@ impl NameBuf {
     }
 
     /// The stored text.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::NameBuf::new("int9").as_str(), "int9");
+    /// ```
     #[must_use]
     pub fn as_str(&self) -> &str {
         // The bytes were copied from a `str` and cut at a character boundary.

@@ -169,6 +169,12 @@ impl ElementFormat {
     ];
 
     /// The float spec, if this is a float format.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert_eq!(ElementFormat::FLOAT8_E5M2.float_spec().unwrap().man_bits(), 2);
+    /// assert!(ElementFormat::INT8.float_spec().is_none());
+    /// ```
     #[must_use]
     pub const fn float_spec(&self) -> Option<FloatSpec> {
         match self {
@@ -178,6 +184,12 @@ impl ElementFormat {
     }
 
     /// The largest finite value.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert_eq!(ElementFormat::FLOAT8_E4M3FN.max_value(), 448.0);
+    /// assert_eq!(ElementFormat::INT4.max_value(), 7.0);
+    /// ```
     #[must_use]
     pub fn max_value(&self) -> f64 {
         match self {
@@ -188,6 +200,12 @@ impl ElementFormat {
     }
 
     /// The smallest (most negative) finite value.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert_eq!(ElementFormat::FLOAT4_E2M1FN.min_value(), -6.0);
+    /// assert_eq!(ElementFormat::UINT4.min_value(), 0.0);
+    /// ```
     #[must_use]
     pub fn min_value(&self) -> f64 {
         match self {
@@ -199,6 +217,10 @@ impl ElementFormat {
     }
 
     /// The smallest positive normal value (for integers and ternary, 1).
+    ///
+    /// ```
+    /// assert_eq!(lowbit::ElementFormat::FLOAT8_E4M3FN.min_positive_normal(), 2f64.powi(-6));
+    /// ```
     #[must_use]
     pub fn min_positive_normal(&self) -> f64 {
         match self {
@@ -208,6 +230,10 @@ impl ElementFormat {
     }
 
     /// The smallest positive value (the least subnormal where the format has subnormals).
+    ///
+    /// ```
+    /// assert_eq!(lowbit::ElementFormat::FLOAT8_E4M3FN.min_positive(), 2f64.powi(-9));
+    /// ```
     #[must_use]
     pub fn min_positive(&self) -> f64 {
         match self {
@@ -218,6 +244,10 @@ impl ElementFormat {
     }
 
     /// The distance from 1 to the next larger value (2^−M for floats; 1 for integers).
+    ///
+    /// ```
+    /// assert_eq!(lowbit::ElementFormat::FLOAT8_E5M2.epsilon(), 0.25);
+    /// ```
     #[must_use]
     pub fn epsilon(&self) -> f64 {
         match self {
@@ -227,12 +257,22 @@ impl ElementFormat {
     }
 
     /// Whether the format has ±infinity.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert!(ElementFormat::FLOAT8_E5M2.has_inf() && !ElementFormat::FLOAT8_E4M3FN.has_inf());
+    /// ```
     #[must_use]
     pub const fn has_inf(&self) -> bool {
         matches!(self, ElementFormat::Float(s) if s.has_inf())
     }
 
     /// Whether the format has a NaN code.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert!(ElementFormat::FLOAT8_E4M3FN.has_nan() && !ElementFormat::FLOAT4_E2M1FN.has_nan());
+    /// ```
     #[must_use]
     pub const fn has_nan(&self) -> bool {
         match self {
@@ -243,6 +283,12 @@ impl ElementFormat {
     }
 
     /// Whether `code` is a NaN of this format (false for codes outside the width).
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert!(ElementFormat::FLOAT8_E4M3FN.is_nan_code(0xFF));
+    /// assert!(!ElementFormat::FLOAT8_E4M3FN.is_nan_code(0x7E));
+    /// ```
     #[must_use]
     pub const fn is_nan_code(&self, code: u32) -> bool {
         match self {
@@ -253,6 +299,13 @@ impl ElementFormat {
     }
 
     /// Every code of the format in order, `0 .. 2^bits`.
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Format};
+    /// let e2m1 = ElementFormat::FLOAT4_E2M1FN;
+    /// let values: Vec<f32> = e2m1.codes().map(|c| e2m1.decode(c)).collect();
+    /// assert_eq!(&values[..8], &[0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]);
+    /// ```
     #[must_use]
     pub fn codes(&self) -> core::ops::Range<u32> {
         0..(1u32 << self.bits())
@@ -290,6 +343,15 @@ pub(crate) fn encode_class_of(
 /// Implemented by [`ElementFormat`], [`FloatSpec`] and [`IntSpec`] (sealed: the crate
 /// decides what a format is). All conversions are correctly rounded from the input value
 /// itself: f64, f16 and bf16 inputs are never rounded through f32 first.
+///
+/// ```
+/// use lowbit::{ElementFormat, FloatSpec, Format, IntSpec, NonFinite, Overflow, Rounding};
+/// // The same routine behind every description of a format.
+/// let spec = FloatSpec::signed(4, 3, NonFinite::Fn).unwrap();
+/// assert_eq!(spec.encode(3.3, Rounding::NearestEven, Overflow::Saturate), 0x45);
+/// assert_eq!(ElementFormat::Float(spec).decode(0x45), 3.25);
+/// assert_eq!(IntSpec::new(4, true, false).unwrap().encode(-9.0, Rounding::NearestEven, Overflow::Saturate), 8);
+/// ```
 pub trait Format: Sealed {
     /// Width of one code in bits.
     fn bits(&self) -> u32;

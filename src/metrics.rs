@@ -33,6 +33,13 @@ impl ErrorStats {
     ///
     /// # Errors
     /// [`Error::Length`] if the lengths differ.
+    ///
+    /// ```
+    /// use lowbit::metrics::ErrorStats;
+    /// let s = ErrorStats::of(&[1.0, 2.0], &[1.0, 2.5]).unwrap();
+    /// assert_eq!((s.n, s.mse, s.max_abs), (2, 0.125, 0.5));
+    /// assert!((s.sqnr_db - 10.0 * (2.5f64 / 0.125).log10()).abs() < 1e-12);
+    /// ```
     pub fn of(x: &[f32], y: &[f32]) -> Result<Self, Error> {
         if x.len() != y.len() {
             return Err(Error::Length {
@@ -69,6 +76,12 @@ impl ErrorStats {
     ///
     /// # Errors
     /// [`Error::Length`] if the lengths differ, [`Error::Parameter`] if `block_len` is 0.
+    ///
+    /// ```
+    /// use lowbit::metrics::ErrorStats;
+    /// let b = ErrorStats::per_block(&[1.0, 2.0, 3.0], &[1.0, 2.0, 4.0], 2).unwrap();
+    /// assert_eq!((b.len(), b[0].mse, b[1].max_abs), (2, 0.0, 1.0));
+    /// ```
     pub fn per_block(
         x: &[f32],
         y: &[f32],

@@ -3,6 +3,20 @@
 use core::fmt;
 
 /// How a value between two representable values is resolved.
+///
+/// ```
+/// use lowbit::{ElementFormat, Format, Overflow, Rounding};
+/// let e2m1 = ElementFormat::FLOAT4_E2M1FN;
+/// let q = |r| e2m1.decode(e2m1.encode(2.5, r, Overflow::Saturate));
+/// assert_eq!(q(Rounding::NearestEven), 2.0);
+/// assert_eq!(q(Rounding::NearestAway), 3.0);
+/// assert_eq!(q(Rounding::TowardZero), 2.0);
+/// assert_eq!(q(Rounding::TowardPositive), 3.0);
+/// assert_eq!(q(Rounding::TowardNegative), 2.0);
+/// // A stochastic draw below half the gap rounds down, above it up.
+/// assert_eq!(q(Rounding::Stochastic(0)), 2.0);
+/// assert_eq!(q(Rounding::Stochastic(u32::MAX)), 3.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Rounding {
@@ -33,6 +47,13 @@ pub enum Rounding {
 /// A counter-based generator (the SplitMix64 finalizer of `seed · 2^32 + index`, after
 /// Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014):
 /// stateless, so any element can be drawn independently and every backend sees the same bits.
+///
+/// ```
+/// use lowbit::stochastic_bits;
+/// // Deterministic per (seed, index); different indices give different draws.
+/// assert_eq!(stochastic_bits(7, 3), stochastic_bits(7, 3));
+/// assert_ne!(stochastic_bits(7, 3), stochastic_bits(7, 4));
+/// ```
 #[inline]
 #[must_use]
 pub const fn stochastic_bits(seed: u32, index: u64) -> u32 {
@@ -86,6 +107,13 @@ impl Rounding {
 }
 
 /// What happens to values beyond the largest finite value of the target format.
+///
+/// ```
+/// use lowbit::{ElementFormat, Format, Overflow, Rounding};
+/// let e4m3 = ElementFormat::FLOAT8_E4M3FN;
+/// assert_eq!(e4m3.decode(e4m3.encode(1000.0, Rounding::NearestEven, Overflow::Saturate)), 448.0);
+/// assert!(e4m3.decode(e4m3.encode(1000.0, Rounding::NearestEven, Overflow::NonFinite)).is_nan());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Overflow {
@@ -98,6 +126,12 @@ pub enum Overflow {
 }
 
 /// IEEE 754-style exception flags of one conversion (or the union over a slice).
+///
+/// ```
+/// use lowbit::{ElementFormat, Format, Overflow, Rounding, Status};
+/// let (_, st) = ElementFormat::FLOAT8_E4M3FN.encode_with(1000.0, Rounding::NearestEven, Overflow::Saturate);
+/// assert!(st.contains(Status::OVERFLOW | Status::INEXACT));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Status(u8);
 
@@ -115,21 +149,43 @@ impl Status {
     pub const INVALID: Status = Status(8);
 
     /// The raw flag bits.
+    ///
+    /// ```
+    /// use lowbit::Status;
+    /// assert_eq!((Status::INEXACT | Status::INVALID).bits(), 9);
+    /// ```
     #[must_use]
     pub const fn bits(self) -> u8 {
         self.0
     }
     /// Whether every flag in `other` is set.
+    ///
+    /// ```
+    /// use lowbit::Status;
+    /// assert!(Status::OVERFLOW.union(Status::INEXACT).contains(Status::INEXACT));
+    /// assert!(!Status::OK.contains(Status::INEXACT));
+    /// ```
     #[must_use]
     pub const fn contains(self, other: Status) -> bool {
         self.0 & other.0 == other.0
     }
     /// The union of two sets of flags.
+    ///
+    /// ```
+    /// use lowbit::Status;
+    /// assert_eq!(Status::OVERFLOW.union(Status::INEXACT), Status::OVERFLOW | Status::INEXACT);
+    /// ```
     #[must_use]
     pub const fn union(self, other: Status) -> Status {
         Status(self.0 | other.0)
     }
     /// Whether no flag is set.
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Format, Overflow, Rounding};
+    /// let (_, st) = ElementFormat::FLOAT8_E4M3FN.encode_with(1.5, Rounding::NearestEven, Overflow::Saturate);
+    /// assert!(st.is_ok());
+    /// ```
     #[must_use]
     pub const fn is_ok(self) -> bool {
         self.0 == 0

@@ -8,6 +8,15 @@ use crate::error::SpecError;
 ///
 /// The four variants are the four families in use (LLVM APFloat calls this
 /// `nonFiniteBehavior` + `nanEncoding`; here one enum so no invalid pair exists).
+///
+/// ```
+/// use lowbit::{ElementFormat, NonFinite};
+/// let nf = |f: ElementFormat| f.float_spec().unwrap().non_finite();
+/// assert_eq!(nf(ElementFormat::FLOAT8_E5M2), NonFinite::Ieee);
+/// assert_eq!(nf(ElementFormat::FLOAT8_E4M3FN), NonFinite::Fn);
+/// assert_eq!(nf(ElementFormat::FLOAT8_E4M3FNUZ), NonFinite::Fnuz);
+/// assert_eq!(nf(ElementFormat::FLOAT4_E2M1FN), NonFinite::Finite);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NonFinite {
@@ -26,6 +35,10 @@ pub enum NonFinite {
 
 impl NonFinite {
     /// The suffix used in format names.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::NonFinite::Fnuz.suffix(), "fnuz");
+    /// ```
     #[must_use]
     pub const fn suffix(self) -> &'static str {
         match self {
@@ -46,6 +59,13 @@ impl NonFinite {
 /// `(2^man_bits + mantissa) · 2^(exponent_field − bias − man_bits)`.
 ///
 /// Construct with [`FloatSpec::new`], which validates; every field is then readable.
+///
+/// ```
+/// use lowbit::{ElementFormat, FloatSpec, NonFinite};
+/// // E5M2 with a bias of 16 and no infinities: ml_dtypes' float8_e5m2fnuz.
+/// let spec = FloatSpec::new(5, 2, 16, true, false, NonFinite::Fnuz).unwrap();
+/// assert_eq!(ElementFormat::Float(spec), ElementFormat::FLOAT8_E5M2FNUZ);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FloatSpec {
     exp_bits: u8,
@@ -58,6 +78,11 @@ pub struct FloatSpec {
 
 impl FloatSpec {
     /// A signed format with the IEEE-style default bias `2^(E−1) − 1`.
+    ///
+    /// ```
+    /// use lowbit::{FloatSpec, NonFinite};
+    /// assert_eq!(FloatSpec::signed(4, 3, NonFinite::Fn).unwrap().bias(), 7);
+    /// ```
     pub const fn signed(
         exp_bits: u32,
         man_bits: u32,
@@ -83,6 +108,14 @@ impl FloatSpec {
     /// `Finite` specials; `Ieee` needs at least one mantissa bit and a finite normal binade;
     /// every value must lie exactly in f32 (largest exponent ≤ 127, smallest step ≥ 2^−149),
     /// so that [`decode`](crate::Format::decode) is exact.
+    ///
+    /// ```
+    /// use lowbit::{FloatSpec, NonFinite, SpecError};
+    /// // E8M0: unsigned, exponent field 0 is an ordinary binade (no zero), 0xFF is NaN.
+    /// let e8m0 = FloatSpec::new(8, 0, 127, false, true, NonFinite::Fn).unwrap();
+    /// assert_eq!(e8m0.bits(), 8);
+    /// assert!(matches!(FloatSpec::new(9, 2, 0, true, false, NonFinite::Ieee), Err(SpecError::ExponentBits(9))));
+    /// ```
     pub const fn new(
         exp_bits: u32,
         man_bits: u32,
@@ -141,51 +174,101 @@ impl FloatSpec {
     }
 
     /// Exponent field width.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.exp_bits(), 4);
+    /// ```
     #[must_use]
     pub const fn exp_bits(&self) -> u32 {
         self.exp_bits as u32
     }
     /// Mantissa (trailing significand) field width.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.man_bits(), 3);
+    /// ```
     #[must_use]
     pub const fn man_bits(&self) -> u32 {
         self.man_bits as u32
     }
     /// Exponent bias.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.bias(), 7);
+    /// ```
     #[must_use]
     pub const fn bias(&self) -> i32 {
         self.bias as i32
     }
     /// Whether the format has a sign bit.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert!(!ElementFormat::UE4M3.float_spec().unwrap().is_signed());
+    /// ```
     #[must_use]
     pub const fn is_signed(&self) -> bool {
         self.signed
     }
     /// Whether exponent field 0 is an ordinary binade, leaving the format with no zero (E8M0).
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert!(ElementFormat::FLOAT8_E8M0FNU.float_spec().unwrap().zero_is_normal());
+    /// ```
     #[must_use]
     pub const fn zero_is_normal(&self) -> bool {
         self.zero_is_normal
     }
     /// Which codes are not finite numbers.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.non_finite(), lowbit::NonFinite::Fn);
+    /// ```
     #[must_use]
     pub const fn non_finite(&self) -> NonFinite {
         self.non_finite
     }
     /// Width of one code in bits.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.bits(), 8);
+    /// ```
     #[must_use]
     pub const fn bits(&self) -> u32 {
         self.exp_bits as u32 + self.man_bits as u32 + self.signed as u32
     }
     /// Width of the magnitude (exponent + mantissa).
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.mag_bits(), 7);
+    /// ```
     #[must_use]
     pub const fn mag_bits(&self) -> u32 {
         self.exp_bits as u32 + self.man_bits as u32
     }
     /// Mask of the magnitude bits.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.mag_mask(), 0x7F);
+    /// ```
     #[must_use]
     pub const fn mag_mask(&self) -> u32 {
         (1u32 << self.mag_bits()) - 1
     }
     /// The sign bit (0 for unsigned formats).
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.sign_bit(), 0x80);
+    /// ```
     #[must_use]
     pub const fn sign_bit(&self) -> u32 {
         if self.signed {
@@ -195,27 +278,53 @@ impl FloatSpec {
         }
     }
     /// Whether the format has ±infinity.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert!(!s.has_inf());
+    /// ```
     #[must_use]
     pub const fn has_inf(&self) -> bool {
         matches!(self.non_finite, NonFinite::Ieee)
     }
     /// Whether the format has a NaN.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert!(s.has_nan());
+    /// ```
     #[must_use]
     pub const fn has_nan(&self) -> bool {
         !matches!(self.non_finite, NonFinite::Finite)
     }
     /// Whether the format has a zero.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert!(s.has_zero());
+    /// ```
     #[must_use]
     pub const fn has_zero(&self) -> bool {
         !self.zero_is_normal
     }
     /// Whether the format has a negative zero.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert!(ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap().has_neg_zero());
+    /// assert!(!ElementFormat::FLOAT8_E4M3FNUZ.float_spec().unwrap().has_neg_zero());
+    /// ```
     #[must_use]
     pub const fn has_neg_zero(&self) -> bool {
         self.signed && !matches!(self.non_finite, NonFinite::Fnuz)
     }
 
     /// The largest finite magnitude code. Magnitude codes are ordered like their values.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.max_code(), 0x7E);
+    /// ```
     #[must_use]
     pub const fn max_code(&self) -> u32 {
         let all = self.mag_mask();
@@ -228,6 +337,12 @@ impl FloatSpec {
     }
 
     /// The code of positive infinity, if the format has one.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert_eq!(ElementFormat::FLOAT8_E5M2.float_spec().unwrap().inf_code(), Some(0x7C));
+    /// assert_eq!(ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap().inf_code(), None);
+    /// ```
     #[must_use]
     pub const fn inf_code(&self) -> Option<u32> {
         if self.has_inf() {
@@ -241,6 +356,11 @@ impl FloatSpec {
     ///
     /// IEEE formats use the quiet NaN with only the top mantissa bit set (as ml_dtypes and
     /// hardware do), `Fn` the all-ones magnitude, `Fnuz` the negative-zero code.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!((s.nan_code(false), s.nan_code(true)), (Some(0x7F), Some(0xFF)));
+    /// ```
     #[must_use]
     pub const fn nan_code(&self, negative: bool) -> Option<u32> {
         let sign = if negative { self.sign_bit() } else { 0 };
@@ -255,6 +375,11 @@ impl FloatSpec {
     }
 
     /// Whether `code` (within the width) is a NaN.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert!(s.is_nan_code(0xFF) && !s.is_nan_code(0x7E));
+    /// ```
     #[must_use]
     pub const fn is_nan_code(&self, code: u32) -> bool {
         let mag = code & self.mag_mask();
@@ -267,6 +392,11 @@ impl FloatSpec {
     }
 
     /// Whether `code` is ±infinity.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E5M2.float_spec().unwrap();
+    /// assert!(s.is_inf_code(0xFC) && !s.is_inf_code(0xFD));
+    /// ```
     #[must_use]
     pub const fn is_inf_code(&self, code: u32) -> bool {
         match self.inf_code() {
@@ -276,6 +406,11 @@ impl FloatSpec {
     }
 
     /// Unbiased exponent of the smallest normal binade.
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.emin(), -6);
+    /// ```
     #[must_use]
     pub const fn emin(&self) -> i32 {
         if self.zero_is_normal {
@@ -286,6 +421,11 @@ impl FloatSpec {
     }
 
     /// Exponent of the smallest step (the weight of mantissa bit 0 in the lowest binade).
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// assert_eq!(s.min_quantum_exp(), -9);
+    /// ```
     #[must_use]
     pub const fn min_quantum_exp(&self) -> i32 {
         self.emin() - self.man_bits as i32
@@ -293,6 +433,13 @@ impl FloatSpec {
 
     /// Splits a finite magnitude code into `(exponent, significand)` with
     /// value = `significand · 2^exponent`, significand an integer < 2^(M+1).
+    ///
+    /// ```
+    /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    /// // 0x3C = exponent field 7, mantissa 4: 1.5 = 12 · 2^-3.
+    /// assert_eq!(s.code_exp_sig(0x3C), (-3, 12));
+    /// assert_eq!(s.code_exp_sig(0x01), (-9, 1)); // the smallest subnormal
+    /// ```
     #[must_use]
     pub const fn code_exp_sig(&self, mag: u32) -> (i32, u32) {
         let m = self.man_bits as u32;
@@ -310,6 +457,10 @@ impl FloatSpec {
 }
 
 /// The default bias `2^(E−1) − 1` for `E` exponent bits.
+///
+/// ```
+/// assert_eq!(lowbit::spec::default_bias(5), 15);
+/// ```
 #[must_use]
 pub const fn default_bias(exp_bits: u32) -> i32 {
     (1i32 << (exp_bits - 1)) - 1
@@ -321,6 +472,13 @@ pub const fn default_bias(exp_bits: u32) -> i32 {
 /// symmetric (−(2^(n−1)−1) ..= 2^(n−1)−1), so the code for −2^(n−1) is never produced by
 /// encoding; data written elsewhere may still hold it, and it decodes to its two's-complement
 /// value −2^(n−1) (so that code alone does not round-trip).
+///
+/// ```
+/// use lowbit::{Format, IntSpec, Overflow, Rounding};
+/// let int4_sym = IntSpec::new(4, true, true).unwrap();
+/// assert_eq!((int4_sym.min_value(), int4_sym.max_value()), (-7, 7));
+/// assert_eq!(int4_sym.encode(-9.0, Rounding::NearestEven, Overflow::Saturate), 0b1001); // -7
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IntSpec {
     bits: u8,
@@ -330,6 +488,12 @@ pub struct IntSpec {
 
 impl IntSpec {
     /// Validates an integer format. `narrow` needs a signed format of at least 2 bits.
+    ///
+    /// ```
+    /// use lowbit::IntSpec;
+    /// assert!(IntSpec::new(16, false, false).is_ok());
+    /// assert!(IntSpec::new(12, true, false).is_err());
+    /// ```
     pub const fn new(bits: u32, signed: bool, narrow: bool) -> Result<Self, SpecError> {
         if bits == 0 || (bits > 8 && bits != 16) {
             return Err(SpecError::IntBits(bits));
@@ -344,21 +508,37 @@ impl IntSpec {
         })
     }
     /// Width in bits.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::IntSpec::new(3, true, false).unwrap().bits(), 3);
+    /// ```
     #[must_use]
     pub const fn bits(&self) -> u32 {
         self.bits as u32
     }
     /// Whether the format is two's complement.
+    ///
+    /// ```
+    /// assert!(!lowbit::IntSpec::new(4, false, false).unwrap().is_signed());
+    /// ```
     #[must_use]
     pub const fn is_signed(&self) -> bool {
         self.signed
     }
     /// Whether the signed range is symmetric.
+    ///
+    /// ```
+    /// assert!(lowbit::IntSpec::new(8, true, true).unwrap().is_narrow());
+    /// ```
     #[must_use]
     pub const fn is_narrow(&self) -> bool {
         self.narrow
     }
     /// Largest value.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::IntSpec::new(8, false, false).unwrap().max_value(), 255);
+    /// ```
     #[must_use]
     pub const fn max_value(&self) -> i32 {
         if self.signed {
@@ -368,6 +548,10 @@ impl IntSpec {
         }
     }
     /// Smallest value.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::IntSpec::new(8, true, false).unwrap().min_value(), -128);
+    /// ```
     #[must_use]
     pub const fn min_value(&self) -> i32 {
         if !self.signed {
@@ -379,6 +563,10 @@ impl IntSpec {
         }
     }
     /// Mask of the code bits.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::IntSpec::new(3, true, false).unwrap().mask(), 0b111);
+    /// ```
     #[must_use]
     pub const fn mask(&self) -> u32 {
         ((1u64 << self.bits) - 1) as u32
