@@ -16,6 +16,12 @@ use crate::format::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 
 /// What one scale covers, in a row-major `[rows, cols]` tensor.
+///
+/// ```
+/// use lowbit::fp8::{Fp8Scaling, Granularity};
+/// let sc = Fp8Scaling::new(lowbit::ElementFormat::FLOAT8_E4M3FN, Granularity::Tile { rows: 2, cols: 2 }, false).unwrap();
+/// assert_eq!(sc.scale_count(3, 5).unwrap(), 2 * 3); // ceil(3/2) x ceil(5/2) tiles
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Granularity {
@@ -64,6 +70,13 @@ impl Fp8Scaling {
     /// # Errors
     /// [`Error::Unsupported`] for other element formats, [`Error::Parameter`] for an empty
     /// tile.
+    ///
+    /// ```
+    /// use lowbit::fp8::{Fp8Scaling, Granularity};
+    /// use lowbit::ElementFormat;
+    /// assert!(Fp8Scaling::new(ElementFormat::FLOAT8_E5M2, Granularity::Row, true).is_ok());
+    /// assert!(Fp8Scaling::new(ElementFormat::INT8, Granularity::Row, false).is_err());
+    /// ```
     pub fn new(
         element: ElementFormat,
         granularity: Granularity,
@@ -90,6 +103,10 @@ impl Fp8Scaling {
     }
 
     /// E4M3 per tensor with an f32 scale (FP8 Llama-style checkpoints).
+    ///
+    /// ```
+    /// assert_eq!(lowbit::fp8::Fp8Scaling::per_tensor().scale_count(100, 100).unwrap(), 1);
+    /// ```
     #[must_use]
     pub const fn per_tensor() -> Self {
         Fp8Scaling {
@@ -99,6 +116,10 @@ impl Fp8Scaling {
         }
     }
     /// E4M3 per row (per output channel).
+    ///
+    /// ```
+    /// assert_eq!(lowbit::fp8::Fp8Scaling::per_channel().scale_count(100, 7).unwrap(), 100);
+    /// ```
     #[must_use]
     pub const fn per_channel() -> Self {
         Fp8Scaling {
@@ -108,6 +129,10 @@ impl Fp8Scaling {
         }
     }
     /// DeepSeek-V3 weights: E4M3 in 128×128 blocks with f32 scales (`weight_scale_inv`).
+    ///
+    /// ```
+    /// assert_eq!(lowbit::fp8::Fp8Scaling::deepseek_weights().scale_count(7168, 2048).unwrap(), 56 * 16);
+    /// ```
     #[must_use]
     pub const fn deepseek_weights() -> Self {
         Fp8Scaling {
@@ -120,6 +145,10 @@ impl Fp8Scaling {
         }
     }
     /// DeepSeek-V3 activations: E4M3 in 1×128 tiles with f32 scales.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::fp8::Fp8Scaling::deepseek_activations().scale_count(4, 7168).unwrap(), 4 * 56);
+    /// ```
     #[must_use]
     pub const fn deepseek_activations() -> Self {
         Fp8Scaling {
@@ -129,16 +158,31 @@ impl Fp8Scaling {
         }
     }
     /// The same scheme with power-of-two scales (`ue8m0`) or plain f32 scales.
+    ///
+    /// ```
+    /// let sc = lowbit::fp8::Fp8Scaling::per_tensor().with_pow2_scales(true);
+    /// assert_eq!(sc.scale_for(448.0 * 3.0), 4.0); // the least power of two at or above 3
+    /// ```
     #[must_use]
     pub const fn with_pow2_scales(self, pow2: bool) -> Self {
         Fp8Scaling { pow2, ..self }
     }
     /// The element format.
+    ///
+    /// ```
+    /// use lowbit::{fp8::Fp8Scaling, ElementFormat};
+    /// assert_eq!(Fp8Scaling::per_tensor().element(), ElementFormat::FLOAT8_E4M3FN);
+    /// ```
     #[must_use]
     pub const fn element(&self) -> ElementFormat {
         self.element
     }
     /// The granularity.
+    ///
+    /// ```
+    /// use lowbit::fp8::{Fp8Scaling, Granularity};
+    /// assert_eq!(Fp8Scaling::per_channel().granularity(), Granularity::Row);
+    /// ```
     #[must_use]
     pub const fn granularity(&self) -> Granularity {
         self.granularity
@@ -157,6 +201,11 @@ impl Fp8Scaling {
     ///
     /// # Errors
     /// On a size overflow.
+    ///
+    /// ```
+    /// use lowbit::fp8::Fp8Scaling;
+    /// assert_eq!(Fp8Scaling::deepseek_weights().scale_count(129, 128).unwrap(), 2);
+    /// ```
     pub fn scale_count(&self, rows: usize, cols: usize) -> Result<usize, Error> {
         let (tr, tc) = self.tile(rows, cols);
         rows.div_ceil(tr)
@@ -165,6 +214,12 @@ impl Fp8Scaling {
     }
 
     /// The scale for a region whose largest magnitude is `amax`.
+    ///
+    /// ```
+    /// use lowbit::fp8::Fp8Scaling;
+    /// assert_eq!(Fp8Scaling::per_tensor().scale_for(896.0), 2.0);
+    /// assert_eq!(Fp8Scaling::per_tensor().scale_for(0.0), 1e-4 / 448.0); // amax clamped at 1e-4
+    /// ```
     #[must_use]
     pub fn scale_for(&self, amax: f32) -> f32 {
         let fmax = self.element.max_value() as f32;
@@ -202,6 +257,15 @@ impl Fp8Scaling {
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer disagrees with `rows × cols`.
+    ///
+    /// ```
+    /// use lowbit::fp8::Fp8Scaling;
+    /// let x = [1.0f32, -448.0, 2.0, 4.0]; // 2 rows x 2 columns
+    /// let (mut codes, mut scales) = ([0u8; 4], [0f32; 2]);
+    /// Fp8Scaling::per_channel().quantize(&x, 2, 2, &mut codes, &mut scales).unwrap();
+    /// assert_eq!(scales, [1.0, 4.0 / 448.0]);
+    /// assert_eq!(codes[1], 0xFE); // -448
+    /// ```
     pub fn quantize(
         &self,
         x: &[f32],
@@ -243,6 +307,13 @@ impl Fp8Scaling {
     ///
     /// # Errors
     /// [`Error::Length`] if a buffer disagrees with `rows × cols`.
+    ///
+    /// ```
+    /// use lowbit::fp8::Fp8Scaling;
+    /// let mut y = [0f32; 2];
+    /// Fp8Scaling::per_tensor().dequantize(&[0x38, 0xC0], &[0.5], 1, 2, &mut y).unwrap();
+    /// assert_eq!(y, [0.5, -1.0]);
+    /// ```
     pub fn dequantize(
         &self,
         codes: &[u8],
@@ -271,6 +342,13 @@ impl Fp8Scaling {
     ///
     /// # Errors
     /// As [`quantize`](Self::quantize).
+    ///
+    /// ```
+    /// use lowbit::fp8::Fp8Scaling;
+    /// let mut y = [0f32; 3];
+    /// Fp8Scaling::per_tensor().quantize_dequantize(&[448.0, 1.0, 0.0], 1, 3, &mut y).unwrap();
+    /// assert_eq!(y, [448.0, 1.0, 0.0]);
+    /// ```
     #[cfg(feature = "alloc")]
     pub fn quantize_dequantize(
         &self,

@@ -21,6 +21,16 @@
 use crate::error::Error;
 
 /// How codes are laid out in bytes.
+///
+/// ```
+/// use lowbit::pack::{pack, Layout};
+/// let codes: Vec<u8> = (0..32).map(|i| (i % 16) as u8).collect();
+/// let (mut dense, mut split) = ([0u8; 16], [0u8; 16]);
+/// pack(&codes, 4, Layout::Dense, &mut dense).unwrap();
+/// pack(&codes, 4, Layout::SplitHalf, &mut split).unwrap();
+/// assert_eq!(dense[0], 0x10); // elements 0 and 1
+/// assert_eq!(split[0], 0x00); // elements 0 and 16
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Layout {
@@ -32,6 +42,13 @@ pub enum Layout {
 }
 
 /// A code type: `u8` for widths up to 8, `u16` for 16-bit codes.
+///
+/// ```
+/// use lowbit::pack::{pack, Layout};
+/// let mut out = [0u8; 4];
+/// pack(&[0x1234u16, 0xABCD], 16, Layout::Dense, &mut out).unwrap(); // u16 codes for 16-bit
+/// assert_eq!(out, [0x34, 0x12, 0xCD, 0xAB]);
+/// ```
 pub trait Code: Copy + Default + sealed::Sealed {
     /// The code as `u32`.
     fn to_u32(self) -> u32;
@@ -88,6 +105,12 @@ fn check_bits(bits: u32, layout: Layout) -> Result<(), Error> {
 
 /// Bytes needed for `n` codes of `bits` bits in `layout`, or an error for an unsupported
 /// width, a `SplitHalf` length that is not a multiple of 32, or a size overflow.
+///
+/// ```
+/// use lowbit::pack::{packed_len, Layout};
+/// assert_eq!(packed_len(3, Layout::Dense, 10).unwrap(), 4); // 30 bits
+/// assert!(packed_len(4, Layout::SplitHalf, 10).is_err()); // whole groups of 32 only
+/// ```
 pub fn packed_len(bits: u32, layout: Layout, n: usize) -> Result<usize, Error> {
     check_bits(bits, layout)?;
     if layout == Layout::SplitHalf && !n.is_multiple_of(32) {
@@ -203,6 +226,13 @@ pub fn pack<C: Code>(codes: &[C], bits: u32, layout: Layout, out: &mut [u8]) -> 
 ///
 /// # Errors
 /// A bad width or length.
+///
+/// ```
+/// use lowbit::pack::{unpack, Layout};
+/// let mut codes = [0u8; 4];
+/// unpack(&[0b11_10_01_00], 2, Layout::Dense, &mut codes).unwrap();
+/// assert_eq!(codes, [0, 1, 2, 3]);
+/// ```
 pub fn unpack<C: Code>(
     bytes: &[u8],
     bits: u32,
@@ -324,6 +354,12 @@ impl<'a> PackedSlice<'a> {
     ///
     /// # Errors
     /// A bad width, or a byte count that does not match.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// assert!(PackedSlice::new(&[0u8; 3], 6, Layout::Dense, 4).is_ok());
+    /// assert!(PackedSlice::new(&[0u8; 3], 6, Layout::Dense, 5).is_err());
+    /// ```
     pub fn new(bytes: &'a [u8], bits: u32, layout: Layout, len: usize) -> Result<Self, Error> {
         Error::check_len("packed bytes", packed_len(bits, layout, len)?, bytes.len())?;
         Ok(PackedSlice {
@@ -334,31 +370,62 @@ impl<'a> PackedSlice<'a> {
         })
     }
     /// Number of codes.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// assert_eq!(PackedSlice::new(&[0u8; 3], 6, Layout::Dense, 4).unwrap().len(), 4);
+    /// ```
     #[must_use]
     pub fn len(&self) -> usize {
         self.len
     }
     /// Whether there are no codes.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// assert!(PackedSlice::new(&[], 4, Layout::Dense, 0).unwrap().is_empty());
+    /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
     /// Width of a code.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// assert_eq!(PackedSlice::new(&[0u8; 3], 6, Layout::Dense, 4).unwrap().bits(), 6);
+    /// ```
     #[must_use]
     pub fn bits(&self) -> u32 {
         self.bits
     }
     /// The layout.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// assert_eq!(PackedSlice::new(&[0u8; 1], 4, Layout::Dense, 2).unwrap().layout(), Layout::Dense);
+    /// ```
     #[must_use]
     pub fn layout(&self) -> Layout {
         self.layout
     }
     /// The packed bytes.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// assert_eq!(PackedSlice::new(&[0x21], 4, Layout::Dense, 2).unwrap().as_bytes(), &[0x21]);
+    /// ```
     #[must_use]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
     }
     /// Code `i`, or `None` past the end.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// let p = PackedSlice::new(&[0x21], 4, Layout::Dense, 2).unwrap();
+    /// assert_eq!((p.get(0), p.get(1), p.get(2)), (Some(1), Some(2), None));
+    /// ```
     #[must_use]
     pub fn get(&self, i: usize) -> Option<u32> {
         if i < self.len {
@@ -368,6 +435,12 @@ impl<'a> PackedSlice<'a> {
         }
     }
     /// The codes in order.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedSlice};
+    /// let p = PackedSlice::new(&[0b11_10_01_00], 2, Layout::Dense, 4).unwrap();
+    /// assert_eq!(p.iter().sum::<u32>(), 6);
+    /// ```
     #[must_use]
     pub fn iter(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
         (0..self.len).map(move |i| get_code(self.bytes, self.bits, self.layout, i).unwrap_or(0))
@@ -375,6 +448,13 @@ impl<'a> PackedSlice<'a> {
 }
 
 /// An owned buffer of packed codes.
+///
+/// ```
+/// use lowbit::pack::{Layout, PackedVec};
+/// let v = PackedVec::from_codes(&[1u8, 2, 3], 3, Layout::Dense).unwrap();
+/// assert_eq!(v.as_slice().iter().collect::<Vec<_>>(), [1, 2, 3]);
+/// assert_eq!(v.into_bytes(), [0b11_010_001, 0b0]); // 1 | 2 << 3 | 3 << 6 (its top bit spills over)
+/// ```
 #[cfg(feature = "alloc")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedVec {
@@ -390,6 +470,11 @@ impl PackedVec {
     ///
     /// # Errors
     /// As [`pack`].
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedVec};
+    /// assert!(PackedVec::from_codes(&[8u8], 3, Layout::Dense).is_err()); // 8 needs 4 bits
+    /// ```
     pub fn from_codes<C: Code>(codes: &[C], bits: u32, layout: Layout) -> Result<Self, Error> {
         let mut bytes = alloc::vec![0u8; packed_len(bits, layout, codes.len())?];
         pack(codes, bits, layout, &mut bytes)?;
@@ -404,6 +489,12 @@ impl PackedVec {
     ///
     /// # Errors
     /// As [`PackedSlice::new`].
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedVec};
+    /// let v = PackedVec::from_bytes(vec![0x21], 4, Layout::Dense, 2).unwrap();
+    /// assert_eq!(v.as_slice().get(1), Some(2));
+    /// ```
     pub fn from_bytes(
         bytes: alloc::vec::Vec<u8>,
         bits: u32,
@@ -419,6 +510,12 @@ impl PackedVec {
         })
     }
     /// A borrowed view.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedVec};
+    /// let v = PackedVec::from_codes(&[5u8, 6], 4, Layout::Dense).unwrap();
+    /// assert_eq!(v.as_slice().len(), 2);
+    /// ```
     #[must_use]
     pub fn as_slice(&self) -> PackedSlice<'_> {
         PackedSlice {
@@ -429,6 +526,11 @@ impl PackedVec {
         }
     }
     /// The packed bytes.
+    ///
+    /// ```
+    /// use lowbit::pack::{Layout, PackedVec};
+    /// assert_eq!(PackedVec::from_codes(&[5u8, 6], 4, Layout::Dense).unwrap().into_bytes(), [0x65]);
+    /// ```
     #[must_use]
     pub fn into_bytes(self) -> alloc::vec::Vec<u8> {
         self.bytes
