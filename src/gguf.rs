@@ -34,6 +34,12 @@ use crate::format::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 
 /// A GGUF block type.
+///
+/// ```
+/// use lowbit::gguf::GgufType;
+/// assert_eq!((GgufType::Q4_0.block_bytes(), GgufType::Q4_0.block_len()), (18, 32));
+/// assert_eq!((GgufType::Nvfp4.block_bytes(), GgufType::Nvfp4.block_len()), (36, 64));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GgufType {
@@ -54,6 +60,18 @@ pub enum GgufType {
 pub const BLOCK: usize = 32;
 
 /// Whose quantizer [`quantize_with`] follows. Dequantization is the same for both.
+///
+/// ```
+/// use lowbit::gguf::{quantize_with, GgufProfile, GgufType};
+/// // 2.5 in a block whose scale is 1 is a tie of 2 and 3: nearest-even picks 2, ggml's argmin
+/// // picks the lower index, also 2; -0.2 rounds to -0 exactly and to +0 in ggml.
+/// let mut x = [0f32; 32];
+/// (x[0], x[1], x[2]) = (4.0, 2.5, -0.2);
+/// let (mut a, mut b) = ([0u8; 17], [0u8; 17]);
+/// quantize_with(GgufType::Mxfp4, GgufProfile::Exact, &x, &mut a).unwrap();
+/// quantize_with(GgufType::Mxfp4, GgufProfile::Ggml, &x, &mut b).unwrap();
+/// assert_eq!((a[3] & 15, b[3] & 15), (8, 0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum GgufProfile {
@@ -76,6 +94,10 @@ pub enum GgufProfile {
 
 impl GgufType {
     /// Bytes per block.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::gguf::GgufType::Q8_0.block_bytes(), 34);
+    /// ```
     #[must_use]
     pub const fn block_bytes(self) -> usize {
         match self {
@@ -88,6 +110,10 @@ impl GgufType {
     }
 
     /// Elements per block: 64 for NVFP4, 32 for the others.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::gguf::GgufType::Mxfp4.block_len(), 32);
+    /// ```
     #[must_use]
     pub const fn block_len(self) -> usize {
         match self {
@@ -263,6 +289,16 @@ pub fn quantize_with(
 ///
 /// # Errors
 /// As [`quantize`].
+///
+/// ```
+/// use lowbit::gguf::{dequantize, GgufType};
+/// // Q8_0: f16 scale 0.5 (0x3800), then 32 signed bytes.
+/// let mut b = vec![0x00, 0x38];
+/// b.extend((0..32).map(|i| i as u8));
+/// let mut y = [0f32; 32];
+/// dequantize(GgufType::Q8_0, &b, &mut y).unwrap();
+/// assert_eq!((y[1], y[31]), (0.5, 15.5));
+/// ```
 pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
     t.check(out.len(), bytes.len())?;
     let e2m1 = ElementFormat::FLOAT4_E2M1FN;
@@ -317,6 +353,15 @@ pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Erro
 ///
 /// # Errors
 /// Lengths that disagree (`blocks` = 16 × blocks, `scales` = blocks, `out` = 17 × blocks).
+///
+/// ```
+/// use lowbit::gguf::mxfp4_from_ocp;
+/// // gpt-oss stores element 2j in the low nibble; GGUF stores element j with j + 16.
+/// let blocks: Vec<u8> = (0..16u8).map(|j| (2 * j % 16) | ((2 * j + 1) % 16) << 4).collect();
+/// let mut g = [0u8; 17];
+/// mxfp4_from_ocp(&blocks, &[127], &mut g).unwrap();
+/// assert_eq!((g[0], g[1]), (127, 0x00)); // elements 0 and 16 are both code 0
+/// ```
 pub fn mxfp4_from_ocp(blocks: &[u8], scales: &[u8], out: &mut [u8]) -> Result<(), Error> {
     Error::check_len("OCP MXFP4 blocks", scales.len() * 16, blocks.len())?;
     Error::check_len("GGUF MXFP4 bytes", scales.len() * 17, out.len())?;
@@ -340,6 +385,16 @@ pub fn mxfp4_from_ocp(blocks: &[u8], scales: &[u8], out: &mut [u8]) -> Result<()
 ///
 /// # Errors
 /// Lengths that disagree.
+///
+/// ```
+/// use lowbit::gguf::{mxfp4_from_ocp, mxfp4_to_ocp};
+/// let blocks: Vec<u8> = (0..16).map(|j| j as u8 * 17).collect();
+/// let mut g = [0u8; 17];
+/// mxfp4_from_ocp(&blocks, &[120], &mut g).unwrap();
+/// let (mut b2, mut s2) = ([0u8; 16], [0u8; 1]);
+/// mxfp4_to_ocp(&g, &mut b2, &mut s2).unwrap();
+/// assert_eq!((b2.to_vec(), s2), (blocks, [120]));
+/// ```
 pub fn mxfp4_to_ocp(gguf: &[u8], blocks: &mut [u8], scales: &mut [u8]) -> Result<(), Error> {
     Error::check_len("GGUF MXFP4 bytes", scales.len() * 17, gguf.len())?;
     Error::check_len("OCP MXFP4 blocks", scales.len() * 16, blocks.len())?;

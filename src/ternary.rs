@@ -26,6 +26,16 @@ use crate::format::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 
 /// A ternary packing (see the module docs for the bit orders).
+///
+/// ```
+/// use lowbit::ternary::{pack_trits, TritLayout};
+/// let q = [1i8, 0, -1, 1, 1];
+/// let mut two = [0u8; 2];
+/// pack_trits(&q, TritLayout::TwoBit, &mut two).unwrap();
+/// assert_eq!(two[0], 0b10_00_01_10); // value + 1 per 2 bits, element 0 lowest
+/// let mut b3 = [0u8; 1];
+/// pack_trits(&q, TritLayout::Base3, &mut b3).unwrap(); // five trits in one byte
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TritLayout {
@@ -41,6 +51,13 @@ pub enum TritLayout {
 
 impl TritLayout {
     /// Bytes for `n` trits, or an error when `n` does not fit the layout's block.
+    ///
+    /// ```
+    /// use lowbit::ternary::TritLayout;
+    /// assert_eq!(TritLayout::TwoBit.packed_len(5).unwrap(), 2);
+    /// assert_eq!(TritLayout::Base3.packed_len(5).unwrap(), 1);
+    /// assert!(TritLayout::I2sX86.packed_len(100).is_err()); // blocks of 128
+    /// ```
     pub fn packed_len(self, n: usize) -> Result<usize, Error> {
         let block = match self {
             TritLayout::I2sX86 => 128,
@@ -113,6 +130,13 @@ pub fn pack_trits(q: &[i8], layout: TritLayout, out: &mut [u8]) -> Result<(), Er
 ///
 /// # Errors
 /// A length mismatch.
+///
+/// ```
+/// use lowbit::ternary::{unpack_trits, TritLayout};
+/// let mut q = [0i8; 4];
+/// unpack_trits(&[0b00_10_01_00], TritLayout::TwoBit, &mut q).unwrap();
+/// assert_eq!(q, [-1, 0, 1, -1]);
+/// ```
 pub fn unpack_trits(bytes: &[u8], layout: TritLayout, out: &mut [i8]) -> Result<(), Error> {
     unpack_trits_with(Backend::best(), bytes, layout, out)
 }
@@ -121,6 +145,14 @@ pub fn unpack_trits(bytes: &[u8], layout: TritLayout, out: &mut [i8]) -> Result<
 ///
 /// # Errors
 /// A length mismatch, or a backend this CPU lacks.
+///
+/// ```
+/// use lowbit::ternary::{unpack_trits_with, TritLayout};
+/// use lowbit::Backend;
+/// let mut q = [0i8; 4];
+/// unpack_trits_with(Backend::Scalar, &[0b00_10_01_00], TritLayout::TwoBit, &mut q).unwrap();
+/// assert_eq!(q, [-1, 0, 1, -1]);
+/// ```
 pub fn unpack_trits_with(
     backend: Backend,
     bytes: &[u8],
@@ -171,6 +203,13 @@ fn decode_twobit(backend: Backend, bytes: &[u8], out: &mut [i8]) {
 ///
 /// # Errors
 /// A length mismatch.
+///
+/// ```
+/// use lowbit::ternary::{decode_trits_f32, TritLayout};
+/// let mut w = [0f32; 4];
+/// decode_trits_f32(&[0b00_10_01_00], TritLayout::TwoBit, 0.5, &mut w).unwrap();
+/// assert_eq!(w, [-0.5, 0.0, 0.5, -0.5]);
+/// ```
 pub fn decode_trits_f32(
     bytes: &[u8],
     layout: TritLayout,
@@ -214,6 +253,14 @@ pub fn decode_trits_f32(
 ///
 /// # Errors
 /// A length mismatch.
+///
+/// ```
+/// use half::f16;
+/// use lowbit::ternary::{decode_trits_f16, TritLayout};
+/// let mut w = [f16::ZERO; 4];
+/// decode_trits_f16(&[0b00_10_01_00], TritLayout::TwoBit, 2.0, &mut w).unwrap();
+/// assert_eq!(w[2], f16::from_f32(2.0));
+/// ```
 pub fn decode_trits_f16(
     bytes: &[u8],
     layout: TritLayout,
@@ -233,6 +280,14 @@ pub fn decode_trits_f16(
 ///
 /// # Errors
 /// A length mismatch.
+///
+/// ```
+/// use half::bf16;
+/// use lowbit::ternary::{decode_trits_bf16, TritLayout};
+/// let mut w = [bf16::ZERO; 4];
+/// decode_trits_bf16(&[0b00_10_01_00], TritLayout::TwoBit, 2.0, &mut w).unwrap();
+/// assert_eq!(w[0], bf16::from_f32(-2.0));
+/// ```
 pub fn decode_trits_bf16(
     bytes: &[u8],
     layout: TritLayout,
@@ -286,6 +341,12 @@ fn decode_via_table<T: Copy>(
 /// pack_trits(&w, TritLayout::TwoBit, &mut packed).unwrap();
 /// assert_eq!(dot_i8(&packed, TritLayout::TwoBit, &[10, 20, 30, -40, 5]).unwrap(), 10 - 20 - 40 + 5);
 /// ```
+///
+/// ```
+/// use lowbit::ternary::{dot_i8, TritLayout};
+/// // Trits [-1, 0, 1, -1] against [10, 20, 30, 40]: -10 + 30 - 40.
+/// assert_eq!(dot_i8(&[0b00_10_01_00], TritLayout::TwoBit, &[10, 20, 30, 40]).unwrap(), -20);
+/// ```
 pub fn dot_i8(bytes: &[u8], layout: TritLayout, a: &[i8]) -> Result<i32, Error> {
     dot_i8_with(Backend::best(), bytes, layout, a)
 }
@@ -294,6 +355,14 @@ pub fn dot_i8(bytes: &[u8], layout: TritLayout, a: &[i8]) -> Result<i32, Error> 
 ///
 /// # Errors
 /// A length mismatch, or a backend this CPU lacks.
+///
+/// ```
+/// use lowbit::ternary::{dot_i8_with, TritLayout};
+/// use lowbit::Backend;
+/// for b in Backend::available() {
+///     assert_eq!(dot_i8_with(b, &[0b00_10_01_00], TritLayout::TwoBit, &[10, 20, 30, 40]).unwrap(), -20);
+/// }
+/// ```
 pub fn dot_i8_with(
     backend: Backend,
     bytes: &[u8],
@@ -396,6 +465,12 @@ fn trit(x: f32, r: Rounding) -> i8 {
 }
 
 /// Where a b1.58 absmean scale is taken over.
+///
+/// ```
+/// use lowbit::ternary::ScaleScope;
+/// assert_eq!(ScaleScope::Row(4).count(10).unwrap(), 3);
+/// assert_eq!(ScaleScope::Tensor.count(10).unwrap(), 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ScaleScope {
@@ -422,6 +497,11 @@ impl ScaleScope {
     ///
     /// # Errors
     /// A zero row or group length.
+    ///
+    /// ```
+    /// use lowbit::ternary::ScaleScope;
+    /// assert!(ScaleScope::Group(0).count(10).is_err());
+    /// ```
     pub fn count(self, n: usize) -> Result<usize, Error> {
         Ok(n.div_ceil(self.span(n)?))
     }
@@ -434,6 +514,15 @@ impl ScaleScope {
 ///
 /// # Errors
 /// Length mismatches or a zero scope length.
+///
+/// ```
+/// use lowbit::ternary::{quantize_b158, ScaleScope};
+/// let w = [0.4f32, -0.1, 0.0, -0.9];
+/// let (mut q, mut m) = ([0i8; 4], [0f32; 1]);
+/// quantize_b158(&w, ScaleScope::Tensor, &mut q, &mut m).unwrap();
+/// assert_eq!(m[0], 0.35); // mean |w|
+/// assert_eq!(q, [1, 0, 0, -1]);
+/// ```
 pub fn quantize_b158(
     w: &[f32],
     scope: ScaleScope,
@@ -467,6 +556,13 @@ pub fn quantize_b158(
 ///
 /// # Errors
 /// Length mismatches or a zero row length.
+///
+/// ```
+/// use lowbit::ternary::quantize_activations_i8;
+/// let (mut q, mut s) = ([0i8; 2], [0f32; 1]);
+/// quantize_activations_i8(&[1.0, -0.5], 2, &mut q, &mut s).unwrap();
+/// assert_eq!((q, s[0]), ([127, -64], 127.0)); // -63.5 rounds to -64
+/// ```
 pub fn quantize_activations_i8(
     x: &[f32],
     row_len: usize,
@@ -535,6 +631,16 @@ fn tq_check(n: usize, bytes: usize, per_block: usize) -> Result<usize, Error> {
 ///
 /// # Errors
 /// A length that is not a multiple of 256, or a wrong output size.
+///
+/// ```
+/// use lowbit::ternary::{dequantize_tq2_0, quantize_tq2_0, TQ2_0_BLOCK_BYTES};
+/// let x: Vec<f32> = (0..256).map(|i| [1.0, 0.0, -1.0][i % 3]).collect();
+/// let mut b = vec![0u8; TQ2_0_BLOCK_BYTES];
+/// quantize_tq2_0(&x, &mut b).unwrap();
+/// let mut y = vec![0f32; 256];
+/// dequantize_tq2_0(&b, &mut y).unwrap();
+/// assert_eq!(x, y);
+/// ```
 pub fn quantize_tq2_0(x: &[f32], out: &mut [u8]) -> Result<(), Error> {
     tq_check(x.len(), out.len(), TQ2_0_BLOCK_BYTES)?;
     let mut codes = [0u8; QK];
@@ -558,6 +664,11 @@ pub fn quantize_tq2_0(x: &[f32], out: &mut [u8]) -> Result<(), Error> {
 ///
 /// # Errors
 /// As [`quantize_tq2_0`].
+///
+/// ```
+/// use lowbit::ternary::dequantize_tq2_0;
+/// assert!(dequantize_tq2_0(&[0u8; 65], &mut [0f32; 256]).is_err());
+/// ```
 pub fn dequantize_tq2_0(bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
     tq_check(out.len(), bytes.len(), TQ2_0_BLOCK_BYTES)?;
     for (ob, b) in out
@@ -597,6 +708,16 @@ fn tq1_trit(byte: u8, i: u32) -> u8 {
 ///
 /// # Errors
 /// A length that is not a multiple of 256, or a wrong output size.
+///
+/// ```
+/// use lowbit::ternary::{dequantize_tq1_0, quantize_tq1_0, TQ1_0_BLOCK_BYTES};
+/// let x: Vec<f32> = (0..256).map(|i| [0.5, -0.5, 0.0][i % 3]).collect();
+/// let mut b = vec![0u8; TQ1_0_BLOCK_BYTES];
+/// quantize_tq1_0(&x, &mut b).unwrap();
+/// let mut y = vec![0f32; 256];
+/// dequantize_tq1_0(&b, &mut y).unwrap();
+/// assert_eq!(x, y);
+/// ```
 pub fn quantize_tq1_0(x: &[f32], out: &mut [u8]) -> Result<(), Error> {
     tq_check(x.len(), out.len(), TQ1_0_BLOCK_BYTES)?;
     let mut c = [0u8; QK];
@@ -624,6 +745,13 @@ pub fn quantize_tq1_0(x: &[f32], out: &mut [u8]) -> Result<(), Error> {
 ///
 /// # Errors
 /// As [`quantize_tq1_0`].
+///
+/// ```
+/// use lowbit::ternary::dequantize_tq1_0;
+/// let mut y = [0f32; 256];
+/// dequantize_tq1_0(&[0u8; 54], &mut y).unwrap(); // a zero scale: all zeros
+/// assert!(y.iter().all(|&v| v == 0.0));
+/// ```
 pub fn dequantize_tq1_0(bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
     tq_check(out.len(), bytes.len(), TQ1_0_BLOCK_BYTES)?;
     for (ob, b) in out
