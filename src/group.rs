@@ -36,6 +36,23 @@ use core::str::FromStr;
 use crate::error::{Error, NameBuf};
 
 /// How a group's scale and zero point come from its values.
+///
+/// ```
+/// use lowbit::group::{GroupFormat, GroupKind, ScaleType};
+/// // The same all-positive group under the three rules: GPTQ widens the range to 0, AWQ
+/// // does not, symmetric is centred on 0.
+/// let x = [1.0f32, 2.0, 3.0, 4.0];
+/// for (kind, scale, zero) in [
+///     (GroupKind::Gptq, 4.0f32 / 15.0, 0),
+///     (GroupKind::Awq, 3.0 / 15.0, 0),
+///     (GroupKind::Symmetric, 8.0 / 15.0, 8),
+/// ] {
+///     let g = GroupFormat::new(4, 4, kind, ScaleType::F32).unwrap();
+///     let (mut c, mut s, mut z) = ([0u8; 4], [0f32; 1], [0u8; 1]);
+///     g.quantize_rows(&x, 4, &mut c, &mut s, &mut z).unwrap();
+///     assert_eq!((s[0], z[0]), (scale, zero), "{kind:?}");
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum GroupKind {
@@ -49,6 +66,14 @@ pub enum GroupKind {
 }
 
 /// The storage type of group scales.
+///
+/// ```
+/// use lowbit::group::{GroupFormat, GroupKind, ScaleType};
+/// let g = GroupFormat::new(4, 2, GroupKind::Symmetric, ScaleType::F16).unwrap();
+/// let (mut c, mut s, mut z) = ([0u8; 2], [0f32; 1], [0u8; 1]);
+/// g.quantize_rows(&[0.1, -0.1], 2, &mut c, &mut s, &mut z).unwrap();
+/// assert_eq!(s[0], half::f16::from_f32(0.2 / 15.0).to_f32()); // the scale is an f16 value
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum ScaleType {
@@ -103,6 +128,13 @@ impl GroupFormat {
     ///
     /// # Errors
     /// [`Error::Parameter`] outside those ranges.
+    ///
+    /// ```
+    /// use lowbit::group::{GroupFormat, GroupKind, ScaleType};
+    /// let g = GroupFormat::new(3, 64, GroupKind::Awq, ScaleType::Bf16).unwrap();
+    /// assert_eq!(g.to_string(), "int3_g64_awq_bf16");
+    /// assert!(GroupFormat::new(9, 64, GroupKind::Awq, ScaleType::F16).is_err());
+    /// ```
     pub fn new(bits: u32, group: usize, kind: GroupKind, scale: ScaleType) -> Result<Self, Error> {
         if !(2..=8).contains(&bits) {
             return Err(Error::Parameter {
@@ -125,26 +157,51 @@ impl GroupFormat {
     }
 
     /// Bits per code.
+    ///
+    /// ```
+    /// let g: lowbit::group::GroupFormat = "int4_g128_awq".parse().unwrap();
+    /// assert_eq!(g.bits(), 4);
+    /// ```
     #[must_use]
     pub const fn bits(&self) -> u32 {
         self.bits
     }
     /// Elements per group.
+    ///
+    /// ```
+    /// let g: lowbit::group::GroupFormat = "int4_g128_awq".parse().unwrap();
+    /// assert_eq!(g.group(), 128);
+    /// ```
     #[must_use]
     pub const fn group(&self) -> usize {
         self.group as usize
     }
     /// The scale and zero-point rule.
+    ///
+    /// ```
+    /// let g: lowbit::group::GroupFormat = "int4_g128_awq".parse().unwrap();
+    /// assert_eq!(g.kind(), lowbit::group::GroupKind::Awq);
+    /// ```
     #[must_use]
     pub const fn kind(&self) -> GroupKind {
         self.kind
     }
     /// The scale storage type.
+    ///
+    /// ```
+    /// let g: lowbit::group::GroupFormat = "int4_g128_awq".parse().unwrap();
+    /// assert_eq!(g.scale_type(), lowbit::group::ScaleType::F16);
+    /// ```
     #[must_use]
     pub const fn scale_type(&self) -> ScaleType {
         self.scale
     }
     /// Groups per row of `cols` elements.
+    ///
+    /// ```
+    /// let g: lowbit::group::GroupFormat = "int4_g128_awq".parse().unwrap();
+    /// assert_eq!(g.groups_per_row(300), 3);
+    /// ```
     #[must_use]
     pub fn groups_per_row(&self, cols: usize) -> usize {
         cols.div_ceil(self.group())
@@ -205,6 +262,14 @@ impl GroupFormat {
     /// # Errors
     /// [`Error::Parameter`] if `cols` is 0 while `x` is not empty; [`Error::Length`] if
     /// `x.len()` is not a multiple of `cols` or a buffer has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::group::{GroupFormat, GroupKind, ScaleType};
+    /// let g = GroupFormat::new(2, 4, GroupKind::Gptq, ScaleType::F32).unwrap();
+    /// let (mut c, mut s, mut z) = ([0u8; 4], [0f32; 1], [0u8; 1]);
+    /// g.quantize_rows(&[0.0, 1.0, 2.0, 3.0], 4, &mut c, &mut s, &mut z).unwrap();
+    /// assert_eq!((c, s[0], z[0]), ([0, 1, 2, 3], 1.0, 0));
+    /// ```
     pub fn quantize_rows(
         &self,
         x: &[f32],
@@ -257,6 +322,14 @@ impl GroupFormat {
     ///
     /// # Errors
     /// As [`quantize_rows`](Self::quantize_rows).
+    ///
+    /// ```
+    /// use lowbit::group::{GroupFormat, GroupKind, ScaleType};
+    /// let g = GroupFormat::new(4, 2, GroupKind::Gptq, ScaleType::F32).unwrap();
+    /// let mut y = [0f32; 2];
+    /// g.dequantize_rows(&[3, 10], &[0.5], &[8], 2, &mut y).unwrap(); // s · (q − z)
+    /// assert_eq!(y, [-2.5, 1.0]);
+    /// ```
     pub fn dequantize_rows(
         &self,
         codes: &[u8],
@@ -290,6 +363,15 @@ impl GroupFormat {
     ///
     /// # Errors
     /// As [`quantize_rows`](Self::quantize_rows).
+    ///
+    /// ```
+    /// use lowbit::group::GroupFormat;
+    /// let g: GroupFormat = "int8_g4_sym_f32".parse().unwrap();
+    /// let mut y = [0f32; 4];
+    /// g.quantize_dequantize_rows(&[1.0, -1.0, 0.5, 0.0], 4, &mut y).unwrap();
+    /// let s = 2.0f32 / 255.0; // 2·amax/255, zero point 128
+    /// assert_eq!(y, [127.0 * s, -127.0 * s, 64.0 * s, 0.0]);
+    /// ```
     pub fn quantize_dequantize_rows(
         &self,
         x: &[f32],
@@ -453,6 +535,13 @@ pub fn pack_gptq(
 ///
 /// # Errors
 /// As [`pack_gptq`].
+///
+/// ```
+/// use lowbit::group::unpack_gptq;
+/// let mut codes = [0u8; 8];
+/// unpack_gptq(&[0x7654_3210], 8, 1, 4, &mut codes).unwrap();
+/// assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
+/// ```
 pub fn unpack_gptq(
     words: &[u32],
     k: usize,
@@ -482,6 +571,14 @@ fn check_k(k: usize, per: usize) -> Result<(), Error> {
 }
 
 /// Which zero-point convention a GPTQ `qzeros` tensor follows.
+///
+/// ```
+/// use lowbit::group::{pack_zeros, GptqZeros};
+/// let (mut v1, mut v2) = ([0u32; 1], [0u32; 1]);
+/// pack_zeros(&[8; 8], 1, 8, 4, GptqZeros::V1, &mut v1).unwrap();
+/// pack_zeros(&[8; 8], 1, 8, 4, GptqZeros::V2, &mut v2).unwrap();
+/// assert_eq!((v1[0], v2[0]), (0x7777_7777, 0x8888_8888));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GptqZeros {
@@ -497,6 +594,13 @@ pub enum GptqZeros {
 ///
 /// # Errors
 /// Unsupported widths, or sizes that disagree.
+///
+/// ```
+/// use lowbit::group::{pack_zeros, GptqZeros};
+/// let mut w = [0u32; 1];
+/// pack_zeros(&[0, 1, 2, 3, 4, 5, 6, 7], 1, 8, 4, GptqZeros::V2, &mut w).unwrap();
+/// assert_eq!(w[0], 0x7654_3210);
+/// ```
 pub fn pack_zeros(
     zeros: &[u8],
     groups: usize,
@@ -523,6 +627,13 @@ pub fn pack_zeros(
 ///
 /// # Errors
 /// Unsupported widths, or (3-bit) a length that is not whole units of three words.
+///
+/// ```
+/// use lowbit::group::gptq_zeros_v1_to_v2;
+/// let mut w = [0x7777_777Fu32]; // v1: zero points 8 (stored 7) and 0 (stored 15, wrapped)
+/// gptq_zeros_v1_to_v2(&mut w, 4).unwrap();
+/// assert_eq!(w[0], 0x8888_8880);
+/// ```
 pub fn gptq_zeros_v1_to_v2(qzeros: &mut [u32], bits: u32) -> Result<(), Error> {
     shift_fields(qzeros, bits, 1)
 }
@@ -531,6 +642,13 @@ pub fn gptq_zeros_v1_to_v2(qzeros: &mut [u32], bits: u32) -> Result<(), Error> {
 ///
 /// # Errors
 /// As [`gptq_zeros_v1_to_v2`].
+///
+/// ```
+/// use lowbit::group::gptq_zeros_v2_to_v1;
+/// let mut w = [0x8888_8880u32];
+/// gptq_zeros_v2_to_v1(&mut w, 4).unwrap();
+/// assert_eq!(w[0], 0x7777_777F);
+/// ```
 pub fn gptq_zeros_v2_to_v1(qzeros: &mut [u32], bits: u32) -> Result<(), Error> {
     shift_fields(qzeros, bits, u32::MAX)
 }
@@ -586,6 +704,13 @@ pub fn pack_awq(values: &[u8], rows: usize, n: usize, out: &mut [u32]) -> Result
 ///
 /// # Errors
 /// As [`pack_awq`].
+///
+/// ```
+/// use lowbit::group::unpack_awq;
+/// let mut v = [0u8; 8];
+/// unpack_awq(&[0x7531_6420], 1, 8, &mut v).unwrap();
+/// assert_eq!(v, [0, 1, 2, 3, 4, 5, 6, 7]);
+/// ```
 pub fn unpack_awq(words: &[u32], rows: usize, n: usize, values: &mut [u8]) -> Result<(), Error> {
     check_k(n, 8)?;
     Error::check_len("AWQ values", rows * n, values.len())?;
