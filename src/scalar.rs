@@ -38,12 +38,18 @@ macro_rules! float_scalar {
             const MASK: u8 = ((1u32 << Self::SPEC.bits()) - 1) as u8;
 
             /// The value with the given code (bits above the width are cleared).
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nlet one = ", stringify!($name), "::from_f32(1.0);\nassert_eq!(", stringify!($name), "::from_bits(one.to_bits()).to_f32(), 1.0);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub const fn from_bits(bits: u8) -> Self {
                 $name(bits & Self::MASK)
             }
             /// The code.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_bits(1).to_bits(), 1);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub const fn to_bits(self) -> u8 {
@@ -83,12 +89,18 @@ macro_rules! float_scalar {
 
             /// Rounds `x` to nearest-even, overflow as the conventional cast (∞, NaN or
             /// saturate, per the format).
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_f32(1.0).to_f32(), 1.0);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn from_f32(x: f32) -> Self {
                 Self::from_f32_with(x, Rounding::NearestEven, Overflow::NonFinite)
             }
             /// Rounds `x` with an explicit rounding mode and overflow policy.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nuse lowbit::{Overflow, Rounding};\nassert_eq!(", stringify!($name), "::from_f32_with(1.0, Rounding::TowardZero, Overflow::Saturate).to_f32(), 1.0);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn from_f32_with(x: f32, rounding: Rounding, overflow: Overflow) -> Self {
@@ -96,12 +108,18 @@ macro_rules! float_scalar {
                 $name(convert::encode_float(&Self::SPEC, n, c, rounding, overflow).0 as u8)
             }
             /// Rounds the f64 `x` once, to nearest-even (never through f32).
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_f64(1.0).to_f64(), 1.0);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn from_f64(x: f64) -> Self {
                 Self::from_f64_with(x, Rounding::NearestEven, Overflow::NonFinite)
             }
             /// Rounds the f64 `x` with an explicit rounding mode and overflow policy.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nuse lowbit::{Overflow, Rounding};\nassert_eq!(", stringify!($name), "::from_f64_with(1.0, Rounding::NearestAway, Overflow::NonFinite).to_f64(), 1.0);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn from_f64_with(x: f64, rounding: Rounding, overflow: Overflow) -> Self {
@@ -109,6 +127,9 @@ macro_rules! float_scalar {
                 $name(convert::encode_float(&Self::SPEC, n, c, rounding, overflow).0 as u8)
             }
             /// Rounds an f16 (nearest-even).
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_f16(half::f16::ONE).to_f32(), 1.0);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn from_f16(x: f16) -> Self {
@@ -117,6 +138,9 @@ macro_rules! float_scalar {
                 $name(convert::encode_float(&Self::SPEC, n, c, r.0, r.1).0 as u8)
             }
             /// Rounds a bf16 (nearest-even).
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_bf16(half::bf16::ONE).to_f32(), 1.0);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn from_bf16(x: bf16) -> Self {
@@ -125,42 +149,63 @@ macro_rules! float_scalar {
                 $name(convert::encode_float(&Self::SPEC, n, c, r.0, r.1).0 as u8)
             }
             /// The exact value.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_f32(1.0).to_f32(), 1.0f32);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn to_f32(self) -> f32 {
                 convert::decode_float(&Self::SPEC, self.0 as u32) as f32
             }
             /// The exact value.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_f32(1.0).to_f64(), 1.0f64);\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub fn to_f64(self) -> f64 {
                 convert::decode_float(&Self::SPEC, self.0 as u32)
             }
             /// Whether the code is a NaN.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert!(!", stringify!($name), "::from_f32(1.0).is_nan());\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub const fn is_nan(self) -> bool {
                 Self::SPEC.is_nan_code(self.0 as u32)
             }
             /// Whether the code is ±infinity.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert!(!", stringify!($name), "::from_f32(1.0).is_infinite());\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub const fn is_infinite(self) -> bool {
                 Self::SPEC.is_inf_code(self.0 as u32)
             }
             /// Whether the value is neither infinite nor NaN.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert!(", stringify!($name), "::from_f32(1.0).is_finite());\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub const fn is_finite(self) -> bool {
                 !self.is_nan() && !self.is_infinite()
             }
             /// Whether the sign bit is set.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert!(!", stringify!($name), "::from_f32(1.0).is_sign_negative());\n```\n"
+            )]
             #[inline]
             #[must_use]
             pub const fn is_sign_negative(self) -> bool {
                 self.0 as u32 & Self::SPEC.sign_bit() != 0
             }
             /// The IEEE category of the value.
+            #[doc = concat!(
+                "\n```\nuse lowbit::", stringify!($name), ";\nassert_eq!(", stringify!($name), "::from_f32(1.0).classify(), core::num::FpCategory::Normal);\n```\n"
+            )]
             #[must_use]
             pub const fn classify(self) -> FpCategory {
                 let mag = self.0 as u32 & Self::SPEC.mag_mask();
