@@ -1390,6 +1390,54 @@ impl BlockFormat {
             return Ok(());
         }
         let backend = Backend::best();
+        // 4-bit elements in blocks of 16 or 32: one fused pass where the backend has it.
+        let mut done = 0;
+        if bits == 4 && (bl == 16 || bl == 32) && backend == Backend::Avx512 {
+            let t16 = table.first16();
+            // NVFP4: every scale byte's E4M3 value, once per call.
+            let mut s8 = [0f32; 256];
+            if nv.is_some() {
+                let ElementFormat::Float(e4m3) = E4M3 else {
+                    unreachable!()
+                };
+                FloatDecode::new(&e4m3)
+                    .expect("E4M3 decodes arithmetically")
+                    .decode_slice(&core::array::from_fn::<u8, 256, _>(|i| i as u8), &mut s8);
+            }
+            let (mut fa, mut fb) = ([0f32; 32], [0f32; 32]);
+            for (ci, (cc, oc)) in codes.chunks(256).zip(out.chunks_mut(512)).enumerate() {
+                let nb = oc.len() / bl;
+                for k in 0..nb {
+                    let b = ci * (512 / bl) + k;
+                    (fa[k], fb[k]) = match nv {
+                        Some(t) => t.post_factors(s8[scales[b] as usize]),
+                        None => match self.block_factor(None, scales[b], shift) {
+                            Ok(a) => (a, 1.0),
+                            Err(p) => (p.qa, p.qb),
+                        },
+                    };
+                }
+                let w = crate::arch::dequant_nibble_blocks(
+                    backend,
+                    &t16,
+                    cc,
+                    &fa[..nb],
+                    &fb[..nb],
+                    bl,
+                    oc,
+                );
+                done += w;
+                if w < oc.len() {
+                    break;
+                }
+            }
+        }
+        if done == out.len() {
+            return Ok(());
+        }
+        // The rest (all of it elsewhere): the table decode, then each block's factors.
+        let (codes, out) = (&codes[done / 2..], &mut out[done..]);
+        let first_block = done / bl;
         let mut vals = [0f32; 512];
         for (ci, (cc, oc)) in codes
             .chunks(512 * bits as usize / 8)
@@ -1403,7 +1451,7 @@ impl BlockFormat {
             while j < len {
                 let b = (start + j) / bl;
                 let end = ((b + 1) * bl - start).min(len);
-                match self.block_factor(nv, scales[b], shift) {
+                match self.block_factor(nv, scales[first_block + b], shift) {
                     Ok(a) => {
                         for (o, &v) in oc[j..end].iter_mut().zip(&vals[j..end]) {
                             *o = v * a;
@@ -1813,6 +1861,18 @@ impl Nv {
                 let s = g4.round((self.t * (b / 6.0f32)).clamp(-448.0, 448.0));
                 if s == 0.0 { 0.125 } else { s }
             }
+        }
+    }
+
+    /// The dequantization factors `(a, b)` of a block with scale value `s`: out = (q·a)·b,
+    /// the same products as [`Self::plan_value`]'s post.
+    #[inline(always)]
+    fn post_factors(&self, s: f32) -> (f32, f32) {
+        match self.profile {
+            Nvfp4Profile::TransformerEngine => (s, self.t),
+            Nvfp4Profile::Torchao => (self.t * s, 1.0),
+            Nvfp4Profile::ModelOpt => (s * self.t, 1.0),
+            Nvfp4Profile::CompressedTensors => (s / self.t, 1.0),
         }
     }
 

@@ -319,6 +319,27 @@ pub(crate) fn decode_nibbles_perm(
     }
 }
 
+/// 4-bit codes in blocks of `bl` (16 or 32) to `(table[q] · a[k]) · b[k]` where the backend
+/// has a fused kernel (AVX-512); returns the elements written (0 elsewhere).
+pub(crate) fn dequant_nibble_blocks(
+    backend: Backend,
+    table: &[f32; 16],
+    bytes: &[u8],
+    a: &[f32],
+    b: &[f32],
+    bl: usize,
+    out: &mut [f32],
+) -> usize {
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::dequant_nibble_blocks_avx512(table, bytes, a, b, bl, out),
+        _ => {
+            let _ = (table, bytes, a, b, bl, out);
+            0
+        }
+    }
+}
+
 /// Dense 2-bit ternary codes to i8 on `backend`.
 pub(crate) fn trits_to_i8(backend: Backend, bytes: &[u8], out: &mut [i8]) {
     match backend {

@@ -741,6 +741,13 @@ impl DecodeTable {
         }
     }
 
+    /// The first 16 table entries (a 4-bit format's whole table).
+    pub(crate) fn first16(&self) -> [f32; 16] {
+        let mut t = [0f32; 16];
+        t.copy_from_slice(&self.lut[..16]);
+        t
+    }
+
     /// Decodes densely packed codes (`bytes` exactly the packed size of `out`).
     pub(crate) fn decode(
         &self,
