@@ -585,7 +585,7 @@ impl BlockFormat {
     pub fn quantize_dequantize(&self, x: &[f32], out: &mut [f32]) -> Result<(), Error> {
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
         let nv = self.tensor_of(x);
-        self.qdq_core(x, nv.as_ref(), 0, out);
+        self.qdq_core(self.fast_elem().as_ref(), x, nv.as_ref(), 0, out);
         Ok(())
     }
 
@@ -612,7 +612,8 @@ impl BlockFormat {
         out: &mut [f32],
     ) -> Result<(), Error> {
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
-        self.qdq_core(x, self.tensor(tensor_amax).as_ref(), 0, out);
+        let nv = self.tensor(tensor_amax);
+        self.qdq_core(self.fast_elem().as_ref(), x, nv.as_ref(), 0, out);
         Ok(())
     }
 
@@ -639,25 +640,37 @@ impl BlockFormat {
         cols: usize,
         out: &mut [f32],
     ) -> Result<(), Error> {
-        check_rows(x.len(), cols)?;
+        Error::check_rows(x.len(), cols)?;
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
-        let nv = self.tensor_of(x);
+        let (nv, fast) = (self.tensor_of(x), self.fast_elem());
         for (r, (xr, or)) in x
             .chunks(cols.max(1))
             .zip(out.chunks_mut(cols.max(1)))
             .enumerate()
         {
-            self.qdq_core(xr, nv.as_ref(), (r * cols) as u64, or);
+            self.qdq_core(fast.as_ref(), xr, nv.as_ref(), (r * cols) as u64, or);
         }
         Ok(())
     }
 
-    fn qdq_core(&self, x: &[f32], nv: Option<&Nv>, base: u64, out: &mut [f32]) {
-        let n = self.block_len();
-        let fast = match self.rounding {
+    /// The fast element path, for nearest-even rounding of a float element of at most 8
+    /// bits; built once per call and shared by every row.
+    fn fast_elem(&self) -> Option<FastElem> {
+        match self.rounding {
             Rounding::NearestEven => FastElem::new(&self.element),
             _ => None,
-        };
+        }
+    }
+
+    fn qdq_core(
+        &self,
+        fast: Option<&FastElem>,
+        x: &[f32],
+        nv: Option<&Nv>,
+        base: u64,
+        out: &mut [f32],
+    ) {
+        let n = self.block_len();
         let Some(f) = fast else {
             for (b, (xb, ob)) in x.chunks(n).zip(out.chunks_mut(n)).enumerate() {
                 let p = self.plan_for(nv, amax_f32(xb));
@@ -669,7 +682,7 @@ impl BlockFormat {
             }
             return;
         };
-        crate::arch::block_qdq(f.backend, self, &f, nv, x, out);
+        crate::arch::block_qdq(f.backend, self, f, nv, x, out);
     }
 
     /// Fake quantization on the fast path: per block its amax, scale and plan, then one fused
@@ -1085,18 +1098,18 @@ impl BlockFormat {
         codes: &mut [u8],
         scales: &mut [u8],
     ) -> Result<f32, Error> {
-        let rows = check_rows(x.len(), cols)?;
+        let rows = Error::check_rows(x.len(), cols)?;
         let (l, s) = (self.codes_len(cols)?, self.scale_count(cols));
         Error::check_len("block codes", rows * l, codes.len())?;
         Error::check_len("block scales", rows * s, scales.len())?;
-        let nv = self.tensor_of(x);
+        let (nv, fast) = (self.tensor_of(x), self.fast_elem());
         for r in 0..rows {
             let xr = &x[r * cols..(r + 1) * cols];
             let (cr, sr) = (
                 &mut codes[r * l..(r + 1) * l],
                 &mut scales[r * s..(r + 1) * s],
             );
-            self.quantize_core(xr, nv.as_ref(), (r * cols) as u64, cr, sr)?;
+            self.quantize_core(fast.as_ref(), xr, nv.as_ref(), (r * cols) as u64, cr, sr)?;
         }
         Ok(nv.map_or(1.0, |t| t.t))
     }
@@ -1116,21 +1129,21 @@ impl BlockFormat {
             (_, Some(a)) => self.tensor(a),
             (_, None) => self.tensor(amax_real(x)),
         };
-        self.quantize_core(x, nv.as_ref(), 0, codes, scales)?;
+        self.quantize_core(self.fast_elem().as_ref(), x, nv.as_ref(), 0, codes, scales)?;
         Ok(nv.map_or(1.0, |t| t.t))
     }
 
     fn quantize_core<T: Real>(
         &self,
+        fast: Option<&FastElem>,
         x: &[T],
         nv: Option<&Nv>,
         base: u64,
         codes: &mut [u8],
         scales: &mut [u8],
     ) -> Result<(), Error> {
-        if let (Some(xf), Rounding::NearestEven) = (T::as_f32s(x), self.rounding)
-            && let Some(f) = FastElem::new(&self.element)
-            && crate::arch::block_quantize(f.backend, self, &f, nv, xf, codes, scales)
+        if let (Some(xf), Some(f)) = (T::as_f32s(x), fast)
+            && crate::arch::block_quantize(f.backend, self, f, nv, xf, codes, scales)
         {
             return Ok(());
         }
@@ -1139,10 +1152,6 @@ impl BlockFormat {
             *sc = self.scale_code(nv, amax_real(xb));
         }
         let bits = self.element.bits();
-        let fast = match self.rounding {
-            Rounding::NearestEven => FastElem::new(&self.element),
-            _ => None,
-        };
         let mut buf = [0u16; 512];
         let (mut xf, mut y, mut c8) = ([0f32; 512], [0f32; 512], [0u8; 512]);
         let mut cur = (usize::MAX, Plan::NAN);
@@ -1152,7 +1161,7 @@ impl BlockFormat {
             .enumerate()
         {
             let start = ci * 512;
-            if let Some(f) = &fast {
+            if let Some(f) = fast {
                 // The elements' inputs block by block, then one pass of the lane kernel.
                 let len = xc.len();
                 for (d, v) in xf[..len].iter_mut().zip(xc) {
@@ -1202,7 +1211,8 @@ impl BlockFormat {
         tensor_scale: f32,
         out: &mut [f32],
     ) -> Result<(), Error> {
-        self.dequantize_any(codes, scales, tensor_scale, out)
+        let table = crate::bulk::DecodeTable::new(&self.element);
+        self.dequantize_any(&table, codes, scales, tensor_scale, out)
     }
 
     /// [`dequantize`](Self::dequantize) to f16: each f32 result rounded to nearest even (MX
@@ -1225,7 +1235,8 @@ impl BlockFormat {
         tensor_scale: f32,
         out: &mut [f16],
     ) -> Result<(), Error> {
-        self.dequantize_any(codes, scales, tensor_scale, out)
+        let table = crate::bulk::DecodeTable::new(&self.element);
+        self.dequantize_any(&table, codes, scales, tensor_scale, out)
     }
 
     /// [`dequantize`](Self::dequantize) to bf16: each f32 result rounded to nearest even.
@@ -1247,7 +1258,8 @@ impl BlockFormat {
         tensor_scale: f32,
         out: &mut [bf16],
     ) -> Result<(), Error> {
-        self.dequantize_any(codes, scales, tensor_scale, out)
+        let table = crate::bulk::DecodeTable::new(&self.element);
+        self.dequantize_any(&table, codes, scales, tensor_scale, out)
     }
 
     /// Reconstructs a row-major 2-D tensor with `cols` columns from
@@ -1272,19 +1284,21 @@ impl BlockFormat {
         cols: usize,
         out: &mut [f32],
     ) -> Result<(), Error> {
-        let rows = check_rows(out.len(), cols)?;
+        let rows = Error::check_rows(out.len(), cols)?;
         let (l, s) = (self.codes_len(cols)?, self.scale_count(cols));
         Error::check_len("block codes", rows * l, codes.len())?;
         Error::check_len("block scales", rows * s, scales.len())?;
+        let table = crate::bulk::DecodeTable::new(&self.element);
         for (r, or) in out.chunks_mut(cols.max(1)).enumerate() {
             let (cr, sr) = (&codes[r * l..(r + 1) * l], &scales[r * s..(r + 1) * s]);
-            self.dequantize_any(cr, sr, tensor_scale, or)?;
+            self.dequantize_any(&table, cr, sr, tensor_scale, or)?;
         }
         Ok(())
     }
 
     fn dequantize_any<T: Real>(
         &self,
+        table: &crate::bulk::DecodeTable,
         codes: &[u8],
         scales: &[u8],
         tensor_scale: f32,
@@ -1297,51 +1311,36 @@ impl BlockFormat {
             Scheme::Mx(_) => None,
             Scheme::Nvfp4 { profile, .. } => Some(Nv::from_stored(profile, tensor_scale)),
         };
+        let backend = Backend::best();
         if let Some(of) = T::as_f32s_mut(out) {
-            let table = crate::bulk::DecodeTable::new(&self.element);
             return crate::arch::block_dequantize(
-                Backend::best(),
+                backend,
                 self,
-                &table,
+                table,
                 nv.as_ref(),
                 codes,
                 scales,
                 of,
             );
         }
-        let bits = self.element.bits();
-        let bl = self.block_len();
-        let table = crate::bulk::DecodeTable::new(&self.element);
-        let backend = Backend::best();
-        let shift = self.elem_shift();
+        // f16/bf16: f32 values through the table decode and each block's factors, then one
+        // rounding to the output type.
+        let (bits, bl, shift) = (self.element.bits(), self.block_len(), self.elem_shift());
         let mut vals = [0f32; 512];
         for (ci, (cc, oc)) in codes
             .chunks(512 * bits as usize / 8)
             .zip(out.chunks_mut(512))
             .enumerate()
         {
-            // Element values through the format's table decode, then each block's factors.
             let vals = &mut vals[..oc.len()];
             table.decode(backend, cc, vals)?;
             for_blocks(ci * 512, oc.len(), bl, |b, r| {
-                let sc = scales[b];
-                // MX: 2^(k − shift) as an f32 bit pattern when it is a normal number.
-                let e = sc as i32 - shift;
-                let a = if nv.is_none() && sc != 0xFF && (1..255).contains(&e) {
-                    f32::from_bits((e as u32) << 23)
-                } else {
-                    let p = self.plan_of_code(nv.as_ref(), sc);
-                    if p.qb == 1.0 {
-                        p.qa
-                    } else {
-                        for (o, &v) in oc[r.clone()].iter_mut().zip(&vals[r]) {
-                            *o = T::from_f32(p.post(v));
-                        }
-                        return;
-                    }
-                };
+                let post = self.block_factor(nv.as_ref(), scales[b], shift);
                 for (o, &v) in oc[r.clone()].iter_mut().zip(&vals[r]) {
-                    *o = T::from_f32(v * a);
+                    *o = T::from_f32(match &post {
+                        Ok(a) => v * a,
+                        Err(p) => p.post(v),
+                    });
                 }
             });
         }
@@ -1584,28 +1583,6 @@ fn for_blocks(
     }
 }
 
-/// The number of rows of a `len`-element row-major tensor with `cols` columns.
-fn check_rows(len: usize, cols: usize) -> Result<usize, Error> {
-    if cols == 0 {
-        return if len == 0 {
-            Ok(0)
-        } else {
-            Err(Error::Parameter {
-                what: "columns",
-                value: 0,
-            })
-        };
-    }
-    if !len.is_multiple_of(cols) {
-        return Err(Error::Length {
-            what: "tensor (a multiple of the columns)",
-            expected: crate::error::round_up(len, cols),
-            actual: len,
-        });
-    }
-    Ok(len / cols)
-}
-
 /// Input and output element types of block quantization (sealed).
 trait Real: Copy {
     fn f32(self) -> f32;
@@ -1663,9 +1640,11 @@ impl Real for bf16 {
 /// infinity. An integer max reduction, so it vectorizes (a float `max` fold does not: its
 /// NaN rule keeps LLVM from reordering it).
 pub(crate) fn amax_f32(x: &[f32]) -> f32 {
-    f32::from_bits(x.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF)))
+    amax_real(x)
 }
 
+/// [`amax_f32`] of f32, f16 or bf16 values.
+#[inline(always)]
 fn amax_real<T: Real>(x: &[T]) -> f32 {
     f32::from_bits(
         x.iter()
@@ -1956,19 +1935,14 @@ impl Grid {
 
     #[inline(always)]
     fn round(&self, y: f32) -> f32 {
-        let bits = y.to_bits();
         let nan = y.is_nan();
-        let a = f32::from_bits(bits & 0x7FFF_FFFF).min(self.lim);
-        let a = if nan { 0.0 } else { a };
-        let e = ((a.to_bits() >> 23) as i32 - 127).max(self.emin);
-        let magic = f32::from_bits((((e - self.mbits + 23 + 127) as u32) << 23) | 0x0040_0000);
-        let r = ((a + magic) - magic).min(self.max);
-        let keep_sign = self.neg_zero || r != 0.0;
-        let signed = f32::from_bits(r.to_bits() | if keep_sign { bits & 0x8000_0000 } else { 0 });
-        if nan { self.nan_out } else { signed }
+        let r = self.round_finite(if nan { 0.0 } else { y });
+        // Formats without −0 (fnuz) give +0.
+        let r = if !self.neg_zero && r == 0.0 { 0.0 } else { r };
+        if nan { self.nan_out } else { r }
     }
 
-    /// [`Self::round`] for a `y` known not to be NaN, in a format with −0.
+    /// [`Self::round`] for a `y` known not to be NaN, keeping the sign of a zero result.
     #[inline(always)]
     fn round_finite(&self, y: f32) -> f32 {
         let bits = y.to_bits();

@@ -278,7 +278,7 @@ impl GroupFormat {
         scales: &mut [f32],
         zeros: &mut [u8],
     ) -> Result<(), Error> {
-        let rows = rows_of(x.len(), cols)?;
+        let rows = Error::check_rows(x.len(), cols)?;
         let gpr = self.groups_per_row(cols);
         Error::check_len("group codes", x.len(), codes.len())?;
         Error::check_len("group scales", rows * gpr, scales.len())?;
@@ -338,7 +338,7 @@ impl GroupFormat {
         cols: usize,
         out: &mut [f32],
     ) -> Result<(), Error> {
-        let rows = rows_of(out.len(), cols)?;
+        let rows = Error::check_rows(out.len(), cols)?;
         let gpr = self.groups_per_row(cols);
         Error::check_len("group codes", out.len(), codes.len())?;
         Error::check_len("group scales", rows * gpr, scales.len())?;
@@ -378,7 +378,7 @@ impl GroupFormat {
         cols: usize,
         out: &mut [f32],
     ) -> Result<(), Error> {
-        rows_of(x.len(), cols)?;
+        Error::check_rows(x.len(), cols)?;
         Error::check_len("quantize_dequantize output", x.len(), out.len())?;
         crate::arch::group_qdq(crate::Backend::best(), self, x, cols, out);
         Ok(())
@@ -437,27 +437,6 @@ fn round_ne(v: f32) -> f32 {
     } else {
         v
     }
-}
-
-fn rows_of(len: usize, cols: usize) -> Result<usize, Error> {
-    if cols == 0 {
-        return if len == 0 {
-            Ok(0)
-        } else {
-            Err(Error::Parameter {
-                what: "columns",
-                value: 0,
-            })
-        };
-    }
-    if !len.is_multiple_of(cols) {
-        return Err(Error::Length {
-            what: "tensor (a multiple of the columns)",
-            expected: crate::error::round_up(len, cols),
-            actual: len,
-        });
-    }
-    Ok(len / cols)
 }
 
 /// Values per packing unit and u32 words per unit: GPTQ packs each column as a
