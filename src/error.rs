@@ -53,6 +53,15 @@ pub enum Error {
     /// The operation is not defined for this format.
     #[error("unsupported: {0}")]
     Unsupported(&'static str),
+    /// A size computed from the arguments (elements × bytes per element, rows × columns, …)
+    /// does not fit in `usize`: no buffer of that size can exist.
+    #[error("size overflow: {0} does not fit in usize")]
+    SizeOverflow(&'static str),
+}
+
+/// `a · b`, or [`Error::SizeOverflow`] naming `what`.
+pub(crate) fn mul(what: &'static str, a: usize, b: usize) -> Result<usize, Error> {
+    a.checked_mul(b).ok_or(Error::SizeOverflow(what))
 }
 
 /// `n` rounded up to a multiple of `m` for an error report, saturating at `usize::MAX`

@@ -538,7 +538,7 @@ impl fmt::Display for ElementFormat {
             ElementFormat::Float(s) => {
                 let u = if s.is_signed() { "" } else { "u" };
                 write!(f, "{u}e{}m{}", s.exp_bits(), s.man_bits())?;
-                if s.bias() != crate::spec::default_bias(s.exp_bits()) {
+                if Some(s.bias()) != crate::spec::default_bias(s.exp_bits()) {
                     write!(f, "b{}", s.bias())?;
                 }
                 write!(f, "_{}", s.non_finite().suffix())?;
@@ -624,7 +624,10 @@ fn parse_grammar(name: &str) -> Result<Option<ElementFormat>, SpecError> {
         return Err(SpecError::ExponentBits(e as u32));
     }
     let bias = match bias {
-        None => crate::spec::default_bias(e as u32),
+        None => match crate::spec::default_bias(e as u32) {
+            Some(b) => b,
+            None => return Err(SpecError::ExponentBits(e as u32)),
+        },
         Some(b) => match parse_int(b) {
             Some(b) => b,
             None => return Ok(None),

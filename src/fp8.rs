@@ -210,7 +210,7 @@ impl Fp8Scaling {
         let (tr, tc) = self.tile(rows, cols);
         rows.div_ceil(tr)
             .checked_mul(cols.div_ceil(tc))
-            .ok_or(Error::Unsupported("size overflow"))
+            .ok_or(Error::SizeOverflow("FP8 scales"))
     }
 
     /// The scale for a region whose largest magnitude is `amax`.
@@ -247,7 +247,7 @@ impl Fp8Scaling {
     fn check(&self, len: usize, rows: usize, cols: usize, scales: usize) -> Result<(), Error> {
         let n = rows
             .checked_mul(cols)
-            .ok_or(Error::Unsupported("size overflow"))?;
+            .ok_or(Error::SizeOverflow("FP8 tensor (rows × cols)"))?;
         Error::check_len("FP8 tensor (rows × cols)", n, len)?;
         Error::check_len("FP8 scales", self.scale_count(rows, cols)?, scales)
     }

@@ -33,7 +33,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use crate::error::{Error, NameBuf};
+use crate::error::{Error, NameBuf, mul};
 
 /// How a group's scale and zero point come from its values.
 ///
@@ -501,8 +501,9 @@ pub fn pack_gptq(
 ) -> Result<(), Error> {
     let (per, words) = unit(bits)?;
     check_k(k, per)?;
-    Error::check_len("GPTQ codes", k * n, codes.len())?;
-    Error::check_len("GPTQ qweight", k / per * words * n, out.len())?;
+    Error::check_len("GPTQ codes", mul("GPTQ codes", k, n)?, codes.len())?;
+    let qweight = mul("GPTQ qweight", mul("GPTQ qweight", k / per, words)?, n)?;
+    Error::check_len("GPTQ qweight", qweight, out.len())?;
     out.fill(0);
     for (i, &c) in codes.iter().enumerate() {
         put_field(out, i % n, n, i / n, bits, c as u32);
@@ -530,8 +531,9 @@ pub fn unpack_gptq(
 ) -> Result<(), Error> {
     let (per, wpu) = unit(bits)?;
     check_k(k, per)?;
-    Error::check_len("GPTQ codes", k * n, codes.len())?;
-    Error::check_len("GPTQ qweight", k / per * wpu * n, words.len())?;
+    Error::check_len("GPTQ codes", mul("GPTQ codes", k, n)?, codes.len())?;
+    let qweight = mul("GPTQ qweight", mul("GPTQ qweight", k / per, wpu)?, n)?;
+    Error::check_len("GPTQ qweight", qweight, words.len())?;
     for (i, c) in codes.iter_mut().enumerate() {
         *c = field(words, i % n, n, i / n, bits) as u8;
     }
@@ -590,8 +592,9 @@ pub fn pack_zeros(
 ) -> Result<(), Error> {
     let (per, wpu) = unit(bits)?;
     check_k(n, per)?;
-    Error::check_len("GPTQ zeros", groups * n, zeros.len())?;
-    Error::check_len("GPTQ qzeros", groups * n / per * wpu, out.len())?;
+    Error::check_len("GPTQ zeros", mul("GPTQ zeros", groups, n)?, zeros.len())?;
+    let qzeros = mul("GPTQ qzeros", mul("GPTQ qzeros", groups, n / per)?, wpu)?;
+    Error::check_len("GPTQ qzeros", qzeros, out.len())?;
     let off = (version == GptqZeros::V1) as u32;
     out.fill(0);
     // Rows are whole units, so the buffer is one stream.
@@ -669,8 +672,8 @@ pub const AWQ_ORDER: [usize; 8] = [0, 2, 4, 6, 1, 3, 5, 7];
 /// `n` not a multiple of 8, or sizes that disagree.
 pub fn pack_awq(values: &[u8], rows: usize, n: usize, out: &mut [u32]) -> Result<(), Error> {
     check_k(n, 8)?;
-    Error::check_len("AWQ values", rows * n, values.len())?;
-    Error::check_len("AWQ words", rows * n / 8, out.len())?;
+    Error::check_len("AWQ values", mul("AWQ values", rows, n)?, values.len())?;
+    Error::check_len("AWQ words", mul("AWQ words", rows, n / 8)?, out.len())?;
     for (w, o) in out.iter_mut().enumerate() {
         *o = (0..8).fold(0, |acc, i| {
             acc | (values[w * 8 + AWQ_ORDER[i]] as u32 & 15) << (4 * i)
@@ -692,8 +695,8 @@ pub fn pack_awq(values: &[u8], rows: usize, n: usize, out: &mut [u32]) -> Result
 /// ```
 pub fn unpack_awq(words: &[u32], rows: usize, n: usize, values: &mut [u8]) -> Result<(), Error> {
     check_k(n, 8)?;
-    Error::check_len("AWQ values", rows * n, values.len())?;
-    Error::check_len("AWQ words", rows * n / 8, words.len())?;
+    Error::check_len("AWQ values", mul("AWQ values", rows, n)?, values.len())?;
+    Error::check_len("AWQ words", mul("AWQ words", rows, n / 8)?, words.len())?;
     for (w, &word) in words.iter().enumerate() {
         for i in 0..8 {
             values[w * 8 + AWQ_ORDER[i]] = (word >> (4 * i) & 15) as u8;

@@ -91,14 +91,10 @@ impl FloatSpec {
         if exp_bits == 0 || exp_bits > 8 {
             return Err(SpecError::ExponentBits(exp_bits));
         }
-        Self::new(
-            exp_bits,
-            man_bits,
-            default_bias(exp_bits),
-            true,
-            false,
-            non_finite,
-        )
+        let Some(bias) = default_bias(exp_bits) else {
+            return Err(SpecError::ExponentBits(exp_bits));
+        };
+        Self::new(exp_bits, man_bits, bias, true, false, non_finite)
     }
 
     /// Validates a full description.
@@ -127,13 +123,13 @@ impl FloatSpec {
         if exp_bits == 0 || exp_bits > 8 {
             return Err(SpecError::ExponentBits(exp_bits));
         }
+        // exp_bits ≤ 8 here, so the sum cannot overflow once man_bits ≤ 15 is known.
+        if man_bits > 15 {
+            return Err(SpecError::TooWide(man_bits));
+        }
         let total = exp_bits + man_bits + signed as u32;
-        if man_bits > 15 || total > 16 {
-            return Err(SpecError::TooWide(if man_bits > 15 {
-                man_bits
-            } else {
-                total
-            }));
+        if total > 16 {
+            return Err(SpecError::TooWide(total));
         }
         match non_finite {
             NonFinite::Fnuz if !signed => return Err(SpecError::Variant("fnuz (unsigned)")),
@@ -432,7 +428,8 @@ impl FloatSpec {
     }
 
     /// Splits a finite magnitude code into `(exponent, significand)` with
-    /// value = `significand · 2^exponent`, significand an integer < 2^(M+1).
+    /// value = `significand · 2^exponent`, significand an integer < 2^(M+1). Bits of `mag`
+    /// above [`mag_mask`](Self::mag_mask) are ignored.
     ///
     /// ```
     /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
@@ -442,6 +439,8 @@ impl FloatSpec {
     /// ```
     #[must_use]
     pub const fn code_exp_sig(&self, mag: u32) -> (i32, u32) {
+        // Bits above the magnitude (a sign bit, or garbage) are ignored.
+        let mag = mag & self.mag_mask();
         let m = self.man_bits as u32;
         let e_field = mag >> m;
         let frac = mag & ((1u32 << m) - 1);
@@ -456,14 +455,19 @@ impl FloatSpec {
     }
 }
 
-/// The default bias `2^(E−1) − 1` for `E` exponent bits.
+/// The default bias `2^(E−1) − 1` for `E` exponent bits; `None` outside the valid widths
+/// 1..=8.
 ///
 /// ```
-/// assert_eq!(lowbit::spec::default_bias(5), 15);
+/// assert_eq!(lowbit::spec::default_bias(5), Some(15));
+/// assert_eq!(lowbit::spec::default_bias(0), None);
 /// ```
 #[must_use]
-pub const fn default_bias(exp_bits: u32) -> i32 {
-    (1i32 << (exp_bits - 1)) - 1
+pub const fn default_bias(exp_bits: u32) -> Option<i32> {
+    if exp_bits == 0 || exp_bits > 8 {
+        return None;
+    }
+    Some((1i32 << (exp_bits - 1)) - 1)
 }
 
 /// A two's-complement or unsigned integer format of 1..=8 or 16 bits.

@@ -215,6 +215,23 @@ fn names_and_specs() {
     for bits in [0u32, 9, 15, 17, 32, u32::MAX] {
         assert!(IntSpec::new(bits, true, false).is_err());
     }
+    for (e, m) in [
+        (u32::MAX, 0),
+        (8, u32::MAX),
+        (1, u32::MAX - 1),
+        (u32::MAX, u32::MAX),
+    ] {
+        assert!(FloatSpec::new(e, m, 0, true, false, NonFinite::Fn).is_err());
+        assert!(FloatSpec::signed(e, m, NonFinite::Fn).is_err());
+    }
+    for e in [0u32, 9, 33, u32::MAX] {
+        assert_eq!(lowbit::spec::default_bias(e), None);
+    }
+    let e4m3 = ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
+    for code in [u32::MAX, 0x8000_0000, 0x1FF, 0x100] {
+        // Bits above the magnitude are ignored.
+        assert_eq!(e4m3.code_exp_sig(code), e4m3.code_exp_sig(code & 0x7F));
+    }
     assert!(BlockFormat::MXFP4.with_block_len(0).is_err());
     assert!(BlockFormat::MXFP4.with_block_len(usize::MAX).is_err());
     assert!(
@@ -490,6 +507,30 @@ fn blocks_gguf_group_fp8_metrics() {
     assert!(group::pack_awq(&[0u8; 7], 1, 7, &mut [0u32; 1]).is_err());
     assert!(group::unpack_awq(&[0u32; 1], 2, 8, &mut [0u8; 16]).is_err());
     assert!(group::gptq_zeros_v1_to_v2(&mut [0u32; 1], 5).is_err());
+    // Size products that overflow usize are errors, not wrapped lengths that pass a check.
+    let huge = [
+        (1usize << 35, 1usize << 32),
+        (usize::MAX, 8),
+        (1 << 40, 1 << 40),
+    ];
+    for (k, n) in huge {
+        for bits in [2u32, 3, 4, 8] {
+            assert!(
+                group::pack_gptq(&[], k, n, bits, &mut []).is_err(),
+                "{k} {n}"
+            );
+            assert!(
+                group::unpack_gptq(&[], k, n, bits, &mut []).is_err(),
+                "{k} {n}"
+            );
+            assert!(group::pack_zeros(&[], k, n, bits, GptqZeros::V1, &mut []).is_err());
+        }
+        assert!(group::pack_awq(&[], k, n & !7, &mut []).is_err(), "{k} {n}");
+        assert!(
+            group::unpack_awq(&[], k, n & !7, &mut []).is_err(),
+            "{k} {n}"
+        );
+    }
     for sc in [
         Fp8Scaling::per_tensor(),
         Fp8Scaling::per_channel(),
