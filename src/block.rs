@@ -1491,6 +1491,8 @@ pub(crate) struct FloatDecode {
     top: u32,
     mbits: u32,
     exp_add: u32,
+    /// 2^−k for the exponent offset k of `exp_add` (1.0 for every named format).
+    normal_scale: f32,
     sub_scale: f32,
     /// The all-ones exponent field of an IEEE-style format (infinities and NaNs), else a
     /// value no field takes.
@@ -1511,11 +1513,18 @@ impl FloatDecode {
         let top = 1u32 << (spec.bits() - 1);
         let none = u32::MAX;
         let nf = spec.non_finite();
+        // The biased f32 exponent of field value e is e − bias + 127. Where bias > 127 the
+        // lowest binades lie in f32's subnormal range, which no exponent field can express:
+        // build every normal 2^k too high (the top field, at most 2^7 − 1 − bias + 127 + k,
+        // stays below f32's all-ones field) and multiply by 2^−k, exact because every value of
+        // the format is an f32 (`FloatSpec::new` checks it).
+        let bias = 1 - spec.emin();
+        let k = (bias - 127).max(0);
         Some(FloatDecode {
             top,
             mbits,
-            // Biased f32 exponent of field value e: e − bias + 127, with bias = 1 − emin.
-            exp_add: (127 - (1 - spec.emin())) as u32,
+            exp_add: (127 + k - bias) as u32,
+            normal_scale: convert::pow2_f64(-k) as f32,
             sub_scale: convert::pow2_f64(spec.emin() - mbits as i32) as f32,
             ieee_special: if nf == NonFinite::Ieee {
                 (top - 1) >> mbits
@@ -1541,7 +1550,8 @@ impl FloatDecode {
         let sign = if c & self.top != 0 { 0x8000_0000 } else { 0 };
         let mag = c & (self.top - 1);
         let (e, m) = (mag >> self.mbits, mag & ((1 << self.mbits) - 1));
-        let normal = f32::from_bits(((e + self.exp_add) << 23) | (m << (23 - self.mbits)));
+        let normal = f32::from_bits(((e + self.exp_add) << 23) | (m << (23 - self.mbits)))
+            * self.normal_scale;
         let sub = m as f32 * self.sub_scale;
         let v = if e == 0 { sub } else { normal };
         let v = f32::from_bits(v.to_bits() | sign);

@@ -5,6 +5,9 @@ use lowbit::pack::{self, Layout, PackedSlice, PackedVec};
 use lowbit::{Backend, ElementFormat, Format, Overflow, Rounding};
 use proptest::prelude::*;
 
+mod common;
+use common::backends;
+
 /// Inputs that hit every branch: specials, thresholds of common formats, f32 subnormals,
 /// and pseudo-random values over many binades.
 fn inputs(n: usize) -> Vec<f32> {
@@ -76,41 +79,6 @@ fn modes() -> [Rounding; 6] {
         Rounding::TowardNegative,
         Rounding::Stochastic(77),
     ]
-}
-
-/// The backends this CPU runs, checked against what /proc/cpuinfo says it has (skipped when
-/// `LOWBIT_CPUID_ONLY` is set: under valgrind, which emulates a CPU without AVX-512, CPUID and
-/// /proc/cpuinfo disagree).
-fn backends() -> Vec<Backend> {
-    let have: Vec<Backend> = Backend::available().collect();
-    let info = match std::env::var_os("LOWBIT_CPUID_ONLY") {
-        Some(_) => Err(()),
-        None => std::fs::read_to_string("/proc/cpuinfo").map_err(|_| ()),
-    };
-    if let Ok(info) = info {
-        let flag = |f: &str| info.split_whitespace().any(|w| w == f);
-        if cfg!(target_arch = "x86_64") {
-            assert_eq!(
-                flag("avx2") && flag("fma") && flag("f16c"),
-                have.contains(&Backend::Avx2)
-            );
-            let avx512 = flag("avx512f") && flag("avx512bw") && flag("avx512vl");
-            assert_eq!(
-                avx512,
-                have.contains(&Backend::Avx512),
-                "AVX-512 present but not run"
-            );
-        }
-    }
-    if cfg!(target_arch = "aarch64") {
-        assert!(
-            have.contains(&Backend::Neon),
-            "NEON backend not run on aarch64"
-        );
-    }
-    assert!(have.contains(&Backend::Scalar) && have.contains(&Backend::Portable));
-    println!("backends run: {have:?}");
-    have
 }
 
 /// The scalar definition, element by element (with the documented per-element draws).

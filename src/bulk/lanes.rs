@@ -36,8 +36,6 @@ pub(crate) struct LaneParams {
     ov: [u32; 2],
     /// Result for ±0.
     zero: [u32; 2],
-    /// Whether ±∞ encodes like a finite overflow (true under nearest-even for every format).
-    ne_inf_is_overflow: bool,
     /// (127 − bias) << M: moves an f32 exponent field to the format's.
     rebias: u32,
     /// 2^(emin − M + 23): adding it to a value below 2^emin rounds that value (nearest-even,
@@ -45,9 +43,27 @@ pub(crate) struct LaneParams {
     magic: f32,
     /// Bits of 2^emin as f32.
     min_normal_bits: u32,
-    /// Whether [`encode_lane_lean`] applies: every f32 subnormal lies below the format's
-    /// lowest binade (emin > −126) and exponent field 0 holds subnormals.
-    pub(crate) lean: bool,
+    /// 1 when the format has no mantissa bits: the last kept bit of a normal result is then
+    /// the implicit bit, which is odd, so a tie between two normals rounds up (to the even
+    /// significand, as the definition does); else 0.
+    implicit_lsb: u32,
+    /// Which lane kernel runs, chosen once from the spec, the mode and the policy.
+    pub(crate) kernel: LaneKernel,
+}
+
+/// The three forms of the lane encoder, fastest first. Each applies where the assumptions
+/// its derivation needs hold; [`LaneParams::new`] checks them once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LaneKernel {
+    /// [`encode_lane_ne`]: nearest-even, signed, [`LaneKernel::Lean`]'s conditions, ±∞
+    /// encoding like an overflow, and the subnormal magic constant `2^(emin − M + 23)` a
+    /// finite f32 (the smallest step at most 2^104).
+    NearestEven,
+    /// [`encode_lane_lean`]: every f32 subnormal lies below the format's lowest binade
+    /// (emin > −126) and exponent field 0 holds subnormals.
+    Lean,
+    /// [`encode_lane`]: any float spec.
+    General,
 }
 
 impl LaneParams {
@@ -73,6 +89,17 @@ impl LaneParams {
         // overflow result of this mode and policy. (bfloat16 is the one format whose range
         // reaches f32::MAX, and f32::MAX overflows there too.)
         let ov = [enc(f32::MAX), enc(-f32::MAX)];
+        let inf_in = [enc(f32::INFINITY), enc(f32::NEG_INFINITY)];
+        let lean = spec.emin() > -126 && !spec.zero_is_normal();
+        // The magic constant's exponent; it must stay within f32's normal range.
+        let magic_exp = spec.emin() - spec.man_bits() as i32 + 23;
+        let kernel = if lean && mode == NE && !unsigned && inf_in == ov && magic_exp <= 127 {
+            LaneKernel::NearestEven
+        } else if lean {
+            LaneKernel::Lean
+        } else {
+            LaneKernel::General
+        };
         Some((
             LaneParams {
                 m: spec.man_bits(),
@@ -86,18 +113,28 @@ impl LaneParams {
                 unsigned,
                 invalid,
                 nan: [enc(f32::NAN), enc(-f32::NAN)],
-                inf_in: [enc(f32::INFINITY), enc(f32::NEG_INFINITY)],
+                inf_in,
                 ov,
                 zero: [enc(0.0), enc(-0.0)],
-                lean: spec.emin() > -126 && !spec.zero_is_normal(),
-                ne_inf_is_overflow: [enc(f32::INFINITY), enc(f32::NEG_INFINITY)] == ov,
-                rebias: if spec.emin() > -126 {
+                // Only the lean kernels read these; their conditions keep them in range
+                // (emin > −126 means bias < 127; magic_exp ≤ 127 is checked above).
+                rebias: if lean {
                     ((127 - spec.bias()) as u32) << spec.man_bits()
                 } else {
                     0
                 },
-                magic: crate::convert::pow2_f64(spec.emin() - spec.man_bits() as i32 + 23) as f32,
-                min_normal_bits: (crate::convert::pow2_f64(spec.emin()) as f32).to_bits(),
+                magic: if kernel == LaneKernel::NearestEven {
+                    crate::convert::pow2_f64(magic_exp) as f32
+                } else {
+                    0.0
+                },
+                min_normal_bits: if lean {
+                    (crate::convert::pow2_f64(spec.emin()) as f32).to_bits()
+                } else {
+                    0
+                },
+                implicit_lsb: (spec.man_bits() == 0) as u32,
+                kernel,
             },
             mode,
         ))
@@ -226,14 +263,15 @@ pub(crate) fn encode_lane_lean<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
 pub(crate) fn encode_lane_ne(p: &LaneParams, x: u32) -> u32 {
     let a = x & 0x7FFF_FFFF;
     let sh = 23 - p.m;
-    let t = a + ((1u32 << sh) >> 1) - 1 + ((a >> sh) & 1);
+    // The last kept bit: the mantissa's lowest, or the implicit bit when there is none.
+    let t = a + ((1u32 << sh) >> 1) - 1 + (((a >> sh) | p.implicit_lsb) & 1);
     let normal = (t >> sh).wrapping_sub(p.rebias);
     let sub = (f32::from_bits(a) + p.magic)
         .to_bits()
         .wrapping_sub(p.magic.to_bits());
     let code = if a < p.min_normal_bits { sub } else { normal };
-    // Signed formats only (see `encode_chunk_u8`). Under nearest-even, ±∞ gives the same
-    // result as any overflow (checked by `LaneParams::new`'s `ne_inf_is_overflow`), and ±0
+    // Signed formats only (see [`LaneKernel::NearestEven`]). Under nearest-even, ±∞ gives
+    // the same result as any overflow (checked by `LaneParams::new`), and ±0
     // arrives here as code 0, so only the sign, overflow and NaN remain.
     let neg = x >> 31;
     let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
@@ -256,17 +294,21 @@ pub(crate) fn encode_chunk_u8<const MODE: u8>(p: &LaneParams, x: &[f32], out: &m
     let p = *p;
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
-    if p.lean && MODE == NE && !p.unsigned && p.ne_inf_is_overflow {
-        for i in 0..n {
-            out[i] = encode_lane_ne(&p, x[i].to_bits()) as u8;
+    match p.kernel {
+        LaneKernel::NearestEven => {
+            for i in 0..n {
+                out[i] = encode_lane_ne(&p, x[i].to_bits()) as u8;
+            }
         }
-    } else if p.lean {
-        for i in 0..n {
-            out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u8;
+        LaneKernel::Lean => {
+            for i in 0..n {
+                out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u8;
+            }
         }
-    } else {
-        for i in 0..n {
-            out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u8;
+        LaneKernel::General => {
+            for i in 0..n {
+                out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u8;
+            }
         }
     }
 }

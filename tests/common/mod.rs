@@ -8,7 +8,7 @@
 //! because lo = 0. Nothing here rounds.
 #![allow(dead_code)]
 
-use lowbit::{ElementFormat, FloatSpec, NonFinite, Overflow, Rounding};
+use lowbit::{Backend, ElementFormat, FloatSpec, NonFinite, Overflow, Rounding};
 
 /// One float format's value table, built from the spec's fields alone.
 pub struct FloatTable {
@@ -311,3 +311,44 @@ pub fn modes(seed: u32) -> [Rounding; 6] {
 }
 
 pub const OVERFLOWS: [Overflow; 2] = [Overflow::NonFinite, Overflow::Saturate];
+
+/// The backends this CPU runs, checked against what /proc/cpuinfo says it has (skipped when
+/// `LOWBIT_CPUID_ONLY` is set: under valgrind, which emulates a CPU without AVX-512, CPUID and
+/// /proc/cpuinfo disagree).
+pub fn backends() -> Vec<Backend> {
+    let have: Vec<Backend> = Backend::available().collect();
+    let info = match std::env::var_os("LOWBIT_CPUID_ONLY") {
+        Some(_) => Err(()),
+        None => std::fs::read_to_string("/proc/cpuinfo").map_err(|_| ()),
+    };
+    if let Ok(info) = info {
+        let flag = |f: &str| info.split_whitespace().any(|w| w == f);
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(
+                flag("avx2") && flag("fma") && flag("f16c"),
+                have.contains(&Backend::Avx2)
+            );
+            // The AVX-512 kernels also use AVX2, FMA and F16C instructions.
+            let avx512 = flag("avx512f")
+                && flag("avx512bw")
+                && flag("avx512vl")
+                && flag("avx2")
+                && flag("fma")
+                && flag("f16c");
+            assert_eq!(
+                avx512,
+                have.contains(&Backend::Avx512),
+                "AVX-512 present but not run"
+            );
+        }
+    }
+    if cfg!(target_arch = "aarch64") {
+        assert!(
+            have.contains(&Backend::Neon),
+            "NEON backend not run on aarch64"
+        );
+    }
+    assert!(have.contains(&Backend::Scalar) && have.contains(&Backend::Portable));
+    println!("backends run: {have:?}");
+    have
+}
