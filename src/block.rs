@@ -499,7 +499,8 @@ impl BlockFormat {
     /// ```
     #[must_use]
     pub fn tensor_scale(&self, amax: f32) -> f32 {
-        self.tensor(amax).map_or(1.0, |t| t.t)
+        self.tensor(amax)
+            .map_or(1.0, |t| crate::format::stored_f32(t.t))
     }
 
     /// Re-labels an NVFP4 tensor stored by this format's profile as `to`'s stored form,
@@ -1111,7 +1112,7 @@ impl BlockFormat {
             );
             self.quantize_core(fast.as_ref(), xr, nv.as_ref(), (r * cols) as u64, cr, sr)?;
         }
-        Ok(nv.map_or(1.0, |t| t.t))
+        Ok(nv.map_or(1.0, |t| crate::format::stored_f32(t.t)))
     }
 
     fn quantize_any<T: Real>(
@@ -1130,7 +1131,7 @@ impl BlockFormat {
             (_, None) => self.tensor(amax_real(x)),
         };
         self.quantize_core(self.fast_elem().as_ref(), x, nv.as_ref(), 0, codes, scales)?;
-        Ok(nv.map_or(1.0, |t| t.t))
+        Ok(nv.map_or(1.0, |t| crate::format::stored_f32(t.t)))
     }
 
     fn quantize_core<T: Real>(
@@ -1729,7 +1730,10 @@ impl Plan {
     /// compiler vectorizes without the division and the NaN select.
     #[inline(always)]
     fn pre_slice(&self, x: &[f32], y: &mut [f32]) {
-        if self.pd == 1.0 && self.pz.is_sign_negative() && self.nan_to.is_nan() {
+        if self.pm.is_nan() {
+            // A block whose scale is NaN stores element codes 0 (see `encode_elem`).
+            y.fill(0.0);
+        } else if self.pd == 1.0 && self.pz.is_sign_negative() && self.nan_to.is_nan() {
             let m = self.pm;
             for (d, &v) in y.iter_mut().zip(x) {
                 *d = v * m;
@@ -1790,6 +1794,12 @@ impl Nv {
     }
 
     fn scale_code(&self, b: f32) -> u8 {
+        let code = self.scale_code_signed(b);
+        // Every stored NaN scale is the positive one (see `ElementFormat::stored_nan`).
+        if code & 0x7F == 0x7F { 0x7F } else { code }
+    }
+
+    fn scale_code_signed(&self, b: f32) -> u8 {
         let ne = Rounding::NearestEven;
         let code = match self.profile {
             Nvfp4Profile::TransformerEngine => {

@@ -314,6 +314,59 @@ impl ElementFormat {
 
 const TERNARY: IntSpec = must_int(IntSpec::new(2, true, true));
 
+impl ElementFormat {
+    /// The code a scaled format stores for every NaN, whatever produced it (an input NaN of
+    /// either sign, ∞/∞, a NaN scale): the positive canonical NaN where the format has NaN,
+    /// else the code of +0 (ternary: code 1). The sign of a NaN made by arithmetic is the
+    /// CPU's choice, so stored bytes would otherwise differ between machines.
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// assert_eq!(ElementFormat::FLOAT8_E4M3FN.stored_nan(), 0x7F);
+    /// assert_eq!(ElementFormat::FLOAT8_E5M2.stored_nan(), 0x7E);
+    /// assert_eq!(ElementFormat::FLOAT4_E2M1FN.stored_nan(), 0);
+    /// ```
+    #[must_use]
+    pub const fn stored_nan(&self) -> u32 {
+        match self {
+            ElementFormat::Float(s) => match s.nan_code(false) {
+                Some(c) => c,
+                None => 0,
+            },
+            ElementFormat::Int(_) => 0,
+            ElementFormat::Ternary => 1,
+        }
+    }
+
+    /// [`Format::encode`] for a scaled format's stored values: NaN gives
+    /// [`stored_nan`](Self::stored_nan).
+    #[inline]
+    pub(crate) fn encode_stored(&self, x: f32, r: Rounding, o: Overflow) -> u32 {
+        if x.is_nan() {
+            self.stored_nan()
+        } else {
+            self.encode(x, r, o)
+        }
+    }
+
+    /// [`Format::encode_f64`] for a scaled format's stored values (see
+    /// [`encode_stored`](Self::encode_stored)).
+    #[inline]
+    pub(crate) fn encode_stored_f64(&self, x: f64, r: Rounding, o: Overflow) -> u32 {
+        if x.is_nan() {
+            self.stored_nan()
+        } else {
+            self.encode_f64(x, r, o)
+        }
+    }
+}
+
+/// A scale or tensor scale as a scaled format stores it: NaN as the canonical `0x7FC00000`.
+#[inline]
+pub(crate) fn stored_f32(v: f32) -> f32 {
+    if v.is_nan() { f32::NAN } else { v }
+}
+
 mod sealed {
     use crate::convert::Class;
     use crate::round::{Overflow, Rounding, Status};

@@ -289,14 +289,15 @@ impl Fp8Scaling {
                     nan |= v.is_nan();
                 }
             }
-            *s = self.scale_for(if nan { f32::NAN } else { amax });
+            *s = crate::format::stored_f32(self.scale_for(if nan { f32::NAN } else { amax }));
             for r in r0..r1 {
                 let range = r * cols + c0..r * cols + c1;
                 for (c, &v) in codes[range.clone()].iter_mut().zip(&x[range]) {
-                    *c = self
-                        .element
-                        .encode(v / *s, Rounding::NearestEven, Overflow::Saturate)
-                        as u8;
+                    *c = self.element.encode_stored(
+                        v / *s,
+                        Rounding::NearestEven,
+                        Overflow::Saturate,
+                    ) as u8;
                 }
             }
         }

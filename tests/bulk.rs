@@ -211,11 +211,15 @@ fn f64_f16_bf16_and_scaled_slices_match_scalar() {
         let want = reference(f, &xb.iter().map(|v| v.to_f32()).collect::<Vec<_>>(), r, o);
         assert_eq!(got, want, "{f} bf16");
 
-        // Scaled: the encode of the exact quotient x / 4 (in f64; in f32 it could underflow).
+        // Scaled: the encode of the exact quotient x / 4 (in f64; in f32 it could underflow);
+        // every NaN is stored as the format's one stored NaN code.
         f.encode_slice_scaled(&x, 4.0, r, o, &mut got).unwrap();
         let codes: Vec<u16> = x
             .iter()
-            .map(|&v| f.encode_f64(v as f64 / 4.0, r, o) as u16)
+            .map(|&v| match v.is_nan() {
+                true => f.stored_nan() as u16,
+                false => f.encode_f64(v as f64 / 4.0, r, o) as u16,
+            })
             .collect();
         let mut want = vec![0u8; n];
         pack::pack(&codes, f.bits(), Layout::Dense, &mut want).unwrap();

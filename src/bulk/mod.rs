@@ -353,7 +353,8 @@ impl ElementFormat {
     }
 
     /// Encodes `x / scale` (the quotient formed in f64, then rounded once into the format;
-    /// exact for power-of-two scales), the encode half of a scaled format.
+    /// exact for power-of-two scales), the encode half of a scaled format: a NaN quotient is
+    /// stored as [`stored_nan`](Self::stored_nan), as every scaled format stores NaN.
     ///
     /// # Errors
     /// [`Error::Length`] if `out` has the wrong size.
@@ -376,7 +377,10 @@ impl ElementFormat {
         let s = scale as f64;
         self.encode_generic(
             x.len(),
-            |i| self.encode_f64(x[i] as f64 / s, per_element(rounding, i as u64), overflow),
+            |i| {
+                let r = per_element(rounding, i as u64);
+                self.encode_stored_f64(x[i] as f64 / s, r, overflow)
+            },
             out,
         )
     }
