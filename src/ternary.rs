@@ -328,8 +328,9 @@ fn decode_via_table<T: Copy>(
     Ok(())
 }
 
-/// The dot product of packed ternary weights with i8 activations, exactly, in i32:
-/// `Σ (code_i − 1) · a_i`. Engines run this on b1.58 weights.
+/// The dot product of packed ternary weights with i8 activations, exactly, in i64:
+/// `Σ (code_i − 1) · a_i` (at most 3·128 per element in magnitude, so no length that fits
+/// in memory overflows it). Engines run this on b1.58 weights.
 ///
 /// # Errors
 /// A length mismatch.
@@ -347,7 +348,7 @@ fn decode_via_table<T: Copy>(
 /// // Trits [-1, 0, 1, -1] against [10, 20, 30, 40]: -10 + 30 - 40.
 /// assert_eq!(dot_i8(&[0b00_10_01_00], TritLayout::TwoBit, &[10, 20, 30, 40]).unwrap(), -20);
 /// ```
-pub fn dot_i8(bytes: &[u8], layout: TritLayout, a: &[i8]) -> Result<i32, Error> {
+pub fn dot_i8(bytes: &[u8], layout: TritLayout, a: &[i8]) -> Result<i64, Error> {
     dot_i8_with(Backend::best(), bytes, layout, a)
 }
 
@@ -368,7 +369,7 @@ pub fn dot_i8_with(
     bytes: &[u8],
     layout: TritLayout,
     a: &[i8],
-) -> Result<i32, Error> {
+) -> Result<i64, Error> {
     if !backend.is_available() {
         return Err(Error::Unsupported("backend not available on this CPU"));
     }
@@ -376,23 +377,29 @@ pub fn dot_i8_with(
     match layout {
         TritLayout::TwoBit => {
             let full = a.len() / 4;
-            let mut s = if backend == Backend::Scalar {
-                let mut s = 0i32;
+            let mut s = 0i64;
+            if backend == Backend::Scalar {
                 for (i, &x) in a[..full * 4].iter().enumerate() {
-                    s += (((bytes[i / 4] >> (2 * (i % 4))) & 3) as i32 - 1) * x as i32;
+                    s += (((bytes[i / 4] >> (2 * (i % 4))) & 3) as i64 - 1) * x as i64;
                 }
-                s
             } else {
-                crate::arch::dot_twobit(backend, &bytes[..full], &a[..full * 4])
-            };
+                // The kernels accumulate in i32 lanes: each lane adds at most 3·128 per 16
+                // elements, so a call over DOT_BYTES bytes (2^22 elements) stays below 2^27.
+                for (bc, ac) in bytes[..full]
+                    .chunks(DOT_BYTES)
+                    .zip(a[..full * 4].chunks(DOT_BYTES * 4))
+                {
+                    s += crate::arch::dot_twobit(backend, bc, ac) as i64;
+                }
+            }
             for i in full * 4..a.len() {
-                s += (((bytes[i / 4] >> (2 * (i % 4))) & 3) as i32 - 1) * a[i] as i32;
+                s += (((bytes[i / 4] >> (2 * (i % 4))) & 3) as i64 - 1) * a[i] as i64;
             }
             Ok(s)
         }
         _ => {
             let mut q = [0i8; 640];
-            let mut s = 0i32;
+            let mut s = 0i64;
             for (k, ac) in a.chunks(640).enumerate() {
                 let t = &mut q[..ac.len()];
                 let start = k * 640;
@@ -411,13 +418,16 @@ pub fn dot_i8_with(
                 s += t
                     .iter()
                     .zip(ac)
-                    .map(|(&w, &x)| w as i32 * x as i32)
-                    .sum::<i32>();
+                    .map(|(&w, &x)| w as i64 * x as i64)
+                    .sum::<i64>();
             }
             Ok(s)
         }
     }
 }
+
+/// Bytes of 2-bit codes per call into the dot kernel (see [`dot_i8_with`]).
+const DOT_BYTES: usize = 1 << 20;
 
 /// The portable kernels the SIMD backends compile (see `arch`).
 pub(crate) mod kernels {

@@ -161,10 +161,10 @@ fn backends_agree_on_decode_and_dot_for_every_length() {
     for len in 0..=300 {
         let mut bytes = vec![0u8; TritLayout::TwoBit.packed_len(len).unwrap()];
         pack_trits(&q[..len], TritLayout::TwoBit, &mut bytes).unwrap();
-        let naive: i32 = q[..len]
+        let naive: i64 = q[..len]
             .iter()
             .zip(&a[..len])
-            .map(|(&w, &x)| w as i32 * x as i32)
+            .map(|(&w, &x)| w as i64 * x as i64)
             .sum();
         for &b in &backends {
             assert_eq!(
@@ -191,7 +191,18 @@ fn backends_agree_on_decode_and_dot_for_every_length() {
     for &b in &backends {
         assert_eq!(
             dot_i8_with(b, &p, TritLayout::TwoBit, &x).unwrap(),
-            -128 * n as i32
+            -128 * n as i64
+        );
+    }
+    // Beyond what an i32 holds: 2^25 products of -128 sum to -2^32.
+    let n = 1 << 25;
+    let x = vec![-128i8; n];
+    let p = vec![0b10_10_10_10u8; n / 4]; // every trit +1
+    for &b in &backends {
+        assert_eq!(
+            dot_i8_with(b, &p, TritLayout::TwoBit, &x).unwrap(),
+            -(1i64 << 32),
+            "{b:?}"
         );
     }
 }
@@ -256,7 +267,7 @@ proptest! {
         decode_trits_f32(&p, layout, 2.0, &mut f).unwrap();
         prop_assert!(f.iter().zip(&q).all(|(&v, &t)| v == t as f32 * 2.0));
         let a: Vec<i8> = (0..n as u64).map(|i| lowbit::stochastic_bits(seed ^ 1, i) as i8).collect();
-        let naive: i32 = q.iter().zip(&a).map(|(&w, &x)| w as i32 * x as i32).sum();
+        let naive: i64 = q.iter().zip(&a).map(|(&w, &x)| w as i64 * x as i64).sum();
         prop_assert_eq!(dot_i8(&p, layout, &a).unwrap(), naive);
     }
 }
