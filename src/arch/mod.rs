@@ -30,13 +30,15 @@ pub(crate) fn has_avx2() -> bool {
     }
 }
 
-/// Whether the CPU has AVX-512 F + BW + VL.
+/// Whether the CPU has AVX-512 F + BW + VL, and the AVX2, FMA and F16C that the AVX-512
+/// entries also enable.
 pub(crate) fn has_avx512() -> bool {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         std::is_x86_feature_detected!("avx512f")
             && std::is_x86_feature_detected!("avx512bw")
             && std::is_x86_feature_detected!("avx512vl")
+            && has_avx2()
     }
     #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
     {
@@ -44,7 +46,7 @@ pub(crate) fn has_avx512() -> bool {
             target_feature = "avx512f",
             target_feature = "avx512bw",
             target_feature = "avx512vl"
-        ))
+        )) && has_avx2()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

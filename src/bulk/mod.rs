@@ -43,7 +43,7 @@ pub enum Backend {
     Portable,
     /// x86_64 with AVX2, FMA and F16C.
     Avx2,
-    /// x86_64 with AVX-512 F, BW, VL.
+    /// x86_64 with AVX-512 F, BW, VL (and AVX2, FMA, F16C, which its kernels also use).
     Avx512,
     /// aarch64 NEON.
     Neon,
