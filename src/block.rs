@@ -15,11 +15,11 @@ use core::str::FromStr;
 
 use half::{bf16, f16};
 
-use crate::bulk::Backend;
-use crate::bulk::lanes::LaneParams;
-use crate::convert::{self, Class};
+use crate::Backend;
+use crate::element::convert::{self, Class};
+use crate::element::fast::LaneParams;
+use crate::element::{ElementFormat, Format};
 use crate::error::{Error, NameBuf};
-use crate::format::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 use crate::spec::{IntSpec, must_int};
 
@@ -500,7 +500,7 @@ impl BlockFormat {
     #[must_use]
     pub fn tensor_scale(&self, amax: f32) -> f32 {
         self.tensor(amax)
-            .map_or(1.0, |t| crate::format::stored_f32(t.t))
+            .map_or(1.0, |t| crate::element::stored_f32(t.t))
     }
 
     /// Re-labels an NVFP4 tensor stored by this format's profile as `to`'s stored form,
@@ -676,7 +676,7 @@ impl BlockFormat {
             for (b, (xb, ob)) in x.chunks(n).zip(out.chunks_mut(n)).enumerate() {
                 let p = self.plan_for(nv, amax_f32(xb));
                 for (j, (o, &v)) in ob.iter_mut().zip(xb).enumerate() {
-                    let r = crate::bulk::per_element(self.rounding, base + (b * n + j) as u64);
+                    let r = crate::slice::per_element(self.rounding, base + (b * n + j) as u64);
                     let q = self.encode_elem(&p, v, r);
                     *o = p.post(self.elem_value(q));
                 }
@@ -922,7 +922,7 @@ impl BlockFormat {
         match p.shift {
             Some(shift) => {
                 let (neg, c) = convert::split_f32(v);
-                crate::format::encode_class_of(
+                crate::element::encode_class_of(
                     &self.element,
                     neg,
                     c.scale_pow2(shift),
@@ -1112,7 +1112,7 @@ impl BlockFormat {
             );
             self.quantize_core(fast.as_ref(), xr, nv.as_ref(), (r * cols) as u64, cr, sr)?;
         }
-        Ok(nv.map_or(1.0, |t| crate::format::stored_f32(t.t)))
+        Ok(nv.map_or(1.0, |t| crate::element::stored_f32(t.t)))
     }
 
     fn quantize_any<T: Real>(
@@ -1131,7 +1131,7 @@ impl BlockFormat {
             (_, None) => self.tensor(amax_real(x)),
         };
         self.quantize_core(self.fast_elem().as_ref(), x, nv.as_ref(), 0, codes, scales)?;
-        Ok(nv.map_or(1.0, |t| crate::format::stored_f32(t.t)))
+        Ok(nv.map_or(1.0, |t| crate::element::stored_f32(t.t)))
     }
 
     fn quantize_core<T: Real>(
@@ -1183,7 +1183,7 @@ impl BlockFormat {
                 if cur.0 != i / bl {
                     cur = (i / bl, self.plan_of_code(nv, scales[i / bl]));
                 }
-                let r = crate::bulk::per_element(self.rounding, base + i as u64);
+                let r = crate::slice::per_element(self.rounding, base + i as u64);
                 *c = self.encode_elem(&cur.1, v.f32(), r) as u16;
             }
             crate::pack::pack(buf, bits, crate::pack::Layout::Dense, oc)?;
@@ -1212,7 +1212,7 @@ impl BlockFormat {
         tensor_scale: f32,
         out: &mut [f32],
     ) -> Result<(), Error> {
-        let table = crate::bulk::DecodeTable::new(&self.element);
+        let table = crate::slice::DecodeTable::new(&self.element);
         self.dequantize_any(&table, codes, scales, tensor_scale, out)
     }
 
@@ -1236,7 +1236,7 @@ impl BlockFormat {
         tensor_scale: f32,
         out: &mut [f16],
     ) -> Result<(), Error> {
-        let table = crate::bulk::DecodeTable::new(&self.element);
+        let table = crate::slice::DecodeTable::new(&self.element);
         self.dequantize_any(&table, codes, scales, tensor_scale, out)
     }
 
@@ -1259,7 +1259,7 @@ impl BlockFormat {
         tensor_scale: f32,
         out: &mut [bf16],
     ) -> Result<(), Error> {
-        let table = crate::bulk::DecodeTable::new(&self.element);
+        let table = crate::slice::DecodeTable::new(&self.element);
         self.dequantize_any(&table, codes, scales, tensor_scale, out)
     }
 
@@ -1289,7 +1289,7 @@ impl BlockFormat {
         let (l, s) = (self.codes_len(cols)?, self.scale_count(cols));
         Error::check_len("block codes", rows * l, codes.len())?;
         Error::check_len("block scales", rows * s, scales.len())?;
-        let table = crate::bulk::DecodeTable::new(&self.element);
+        let table = crate::slice::DecodeTable::new(&self.element);
         for (r, or) in out.chunks_mut(cols.max(1)).enumerate() {
             let (cr, sr) = (&codes[r * l..(r + 1) * l], &scales[r * s..(r + 1) * s]);
             self.dequantize_any(&table, cr, sr, tensor_scale, or)?;
@@ -1299,7 +1299,7 @@ impl BlockFormat {
 
     fn dequantize_any<T: Real>(
         &self,
-        table: &crate::bulk::DecodeTable,
+        table: &crate::slice::DecodeTable,
         codes: &[u8],
         scales: &[u8],
         tensor_scale: f32,
@@ -1357,7 +1357,7 @@ impl BlockFormat {
     #[inline(always)]
     pub(crate) fn dequantize_kernel(
         &self,
-        table: &crate::bulk::DecodeTable,
+        table: &crate::slice::DecodeTable,
         nv: Option<&Nv>,
         codes: &[u8],
         scales: &[u8],

@@ -10,9 +10,9 @@
 //! and saturated, the order of operations of DeepSeek's `act_quant` and of
 //! `torch.clamp(x / s, -fmax, fmax).to(float8)` — and `x ≈ q · s`.
 
-use crate::convert::{self, Class};
+use crate::element::convert::{self, Class};
+use crate::element::{ElementFormat, Format};
 use crate::error::Error;
-use crate::format::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 
 /// What one scale covers, in a row-major `[rows, cols]` tensor.
@@ -289,7 +289,7 @@ impl Fp8Scaling {
                     nan |= v.is_nan();
                 }
             }
-            *s = crate::format::stored_f32(self.scale_for(if nan { f32::NAN } else { amax }));
+            *s = crate::element::stored_f32(self.scale_for(if nan { f32::NAN } else { amax }));
             for r in r0..r1 {
                 let range = r * cols + c0..r * cols + c1;
                 for (c, &v) in codes[range.clone()].iter_mut().zip(&x[range]) {

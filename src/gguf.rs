@@ -29,8 +29,8 @@
 use half::f16;
 
 use crate::block::BlockFormat;
+use crate::element::{ElementFormat, Format};
 use crate::error::Error;
-use crate::format::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 
 /// A GGUF block type.
@@ -261,7 +261,7 @@ pub fn quantize_with(
             GgufType::Nvfp4 => nvfp4_block(profile, xb, ob),
             GgufType::Mxfp4 if profile == GgufProfile::Ggml => {
                 let e = ggml_mxfp4_scale(xb);
-                let d = crate::convert::pow2_f64(e as i32 - 127) as f32;
+                let d = crate::element::convert::pow2_f64(e as i32 - 127) as f32;
                 for (c, &v) in q.iter_mut().zip(xb) {
                     *c = argmin_e2m1(v, d);
                 }
@@ -337,7 +337,7 @@ pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Erro
             }
             GgufType::Mxfp4 => {
                 // ggml: e8m0_to_fp32_half(e) · (2 · e2m1) = 2^(e−127) · e2m1, 0xFF included.
-                let scale = crate::convert::pow2_f64(b[0] as i32 - 127);
+                let scale = crate::element::convert::pow2_f64(b[0] as i32 - 127);
                 for (i, o) in ob.iter_mut().enumerate() {
                     *o = (e2m1.decode_f64(nibble(&b[1..], i) as u32) * scale) as f32;
                 }
@@ -440,8 +440,8 @@ fn ggml_mxfp4_scale(xb: &[f32]) -> u8 {
     if amax <= 0.0 || !amax.is_finite() {
         return if amax > 0.0 { 254 } else { 0 };
     }
-    let (_, class) = crate::convert::split_f32(amax);
-    let crate::convert::Class::Finite(m) = class else {
+    let (_, class) = crate::element::convert::split_f32(amax);
+    let crate::element::convert::Class::Finite(m) = class else {
         return 0;
     };
     let e = m.exp;
@@ -474,7 +474,7 @@ fn ggml_ue4m3_to_f32(b: u8) -> f32 {
     if e == 0 {
         m * (1.0 / 512.0)
     } else {
-        (1.0 + m / 8.0) * crate::convert::pow2_f64(e as i32 - 7) as f32
+        (1.0 + m / 8.0) * crate::element::convert::pow2_f64(e as i32 - 7) as f32
     }
 }
 

@@ -11,10 +11,8 @@ extern crate std;
 
 mod arch;
 mod block;
-pub mod bulk;
-mod convert;
+mod element;
 mod error;
-mod format;
 pub mod fp8;
 pub mod gguf;
 pub mod group;
@@ -22,17 +20,17 @@ pub mod group;
 pub mod metrics;
 pub mod pack;
 mod round;
-mod scalar;
+mod slice;
 pub mod spec;
 pub mod ternary;
 
+pub use arch::Backend;
 pub use block::{BlockFormat, MxScaleRule, Nvfp4Profile, Scheme};
-pub use bulk::Backend;
-pub use error::{Error, NameBuf, SpecError};
-pub use format::{ElementFormat, Format};
-pub use round::{Overflow, Rounding, Status, stochastic_bits};
-pub use scalar::{
+pub use element::typed::{
     Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E3M4, Float8E4M3, Float8E4M3B11FNUZ,
     Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU,
 };
+pub use element::{ElementFormat, Format};
+pub use error::{Error, NameBuf, SpecError};
+pub use round::{Overflow, Rounding, Status, stochastic_bits};
 pub use spec::{FloatSpec, IntSpec, NonFinite};

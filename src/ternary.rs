@@ -20,9 +20,9 @@
 
 use half::f16;
 
-use crate::bulk::Backend;
+use crate::Backend;
+use crate::element::{ElementFormat, Format};
 use crate::error::Error;
-use crate::format::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 
 /// A ternary packing (see the module docs for the bit orders).

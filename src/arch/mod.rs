@@ -1,9 +1,104 @@
 //! ISA-specific entry points. All of the crate's `unsafe` lives here: each backend's entry is
 //! a thin `#[target_feature]` function around the same `#[inline(always)]` kernel from
-//! `bulk::lanes`, called only after the feature was detected.
+//! `element::fast`, called only after the feature was detected.
 
-use crate::bulk::Backend;
-use crate::bulk::lanes::{self, LaneParams};
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use crate::element::fast::{self as lanes, LaneParams};
+use crate::error::Error;
+
+/// A code path for the bulk kernels.
+///
+/// ```
+/// use lowbit::{Backend, ElementFormat, Overflow, Rounding};
+/// // Every available backend gives the same bits.
+/// let x = [0.3f32, -1.7, 448.0, 1e-3];
+/// let f = ElementFormat::FLOAT8_E4M3FN;
+/// let mut want = [0u8; 4];
+/// f.encode_slice_with(Backend::Scalar, &x, Rounding::NearestEven, Overflow::Saturate, &mut want).unwrap();
+/// for b in Backend::available() {
+///     let mut got = [0u8; 4];
+///     f.encode_slice_with(b, &x, Rounding::NearestEven, Overflow::Saturate, &mut got).unwrap();
+///     assert_eq!(got, want);
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// One element at a time through the scalar definition.
+    Scalar,
+    /// The branch-free lane kernels, vectorized for the baseline target.
+    Portable,
+    /// x86_64 with AVX2, FMA and F16C.
+    Avx2,
+    /// x86_64 with AVX-512 F, BW, VL (and AVX2, FMA, F16C, which its kernels also use).
+    Avx512,
+    /// aarch64 NEON.
+    Neon,
+}
+
+impl Backend {
+    /// Every backend, fastest last.
+    pub const ALL: [Backend; 5] = [
+        Backend::Scalar,
+        Backend::Portable,
+        Backend::Avx2,
+        Backend::Avx512,
+        Backend::Neon,
+    ];
+
+    /// Whether this CPU can run the backend.
+    ///
+    /// ```
+    /// use lowbit::Backend;
+    /// assert!(Backend::Scalar.is_available() && Backend::Portable.is_available());
+    /// ```
+    #[must_use]
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Scalar | Backend::Portable => true,
+            Backend::Avx2 => crate::arch::has_avx2(),
+            Backend::Avx512 => crate::arch::has_avx512(),
+            Backend::Neon => crate::arch::has_neon(),
+        }
+    }
+
+    /// The backends this CPU can run.
+    ///
+    /// ```
+    /// use lowbit::Backend;
+    /// assert!(lowbit::Backend::available().any(|b| b == Backend::best()));
+    /// ```
+    pub fn available() -> impl Iterator<Item = Backend> {
+        Self::ALL.into_iter().filter(|b| b.is_available())
+    }
+
+    /// The fastest available backend, detected once and cached.
+    ///
+    /// ```
+    /// let b = lowbit::Backend::best();
+    /// assert!(b.is_available());
+    /// ```
+    pub fn best() -> Backend {
+        static BEST: AtomicU8 = AtomicU8::new(u8::MAX);
+        let i = BEST.load(Ordering::Relaxed);
+        if let Some(b) = Self::ALL.get(i as usize) {
+            return *b;
+        }
+        let best = Self::available().last().unwrap_or(Backend::Scalar);
+        let idx = Self::ALL.iter().position(|b| *b == best).unwrap_or(0);
+        BEST.store(idx as u8, Ordering::Relaxed);
+        best
+    }
+
+    pub(crate) fn check(self) -> Result<(), Error> {
+        if self.is_available() {
+            Ok(())
+        } else {
+            Err(Error::Unsupported("backend not available on this CPU"))
+        }
+    }
+}
 
 #[cfg(target_arch = "x86_64")]
 mod x86;
@@ -101,7 +196,7 @@ pub(crate) fn lanes_encode_bytes(
     out: &mut [u8],
 ) {
     if nibbles {
-        let mut codes = [0u8; crate::bulk::CHUNK];
+        let mut codes = [0u8; crate::slice::CHUNK];
         let codes = &mut codes[..x.len()];
         lanes::encode_chunk_u8_any(p, mode, x, codes);
         lanes::pack_nibbles(codes, out);
@@ -131,7 +226,7 @@ pub(crate) fn encode_chunk_sixes(
 /// The shared body of [`encode_chunk_sixes`].
 #[inline(always)]
 pub(crate) fn lanes_encode_sixes(p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]) {
-    let mut codes = [0u8; crate::bulk::CHUNK];
+    let mut codes = [0u8; crate::slice::CHUNK];
     let codes = &mut codes[..x.len()];
     lanes::encode_chunk_u8_any(p, mode, x, codes);
     lanes::pack_sixes(codes, out);
@@ -215,7 +310,7 @@ pub(crate) fn group_quantize(
 pub(crate) fn block_dequantize(
     backend: Backend,
     bf: &crate::block::BlockFormat,
-    table: &crate::bulk::DecodeTable,
+    table: &crate::slice::DecodeTable,
     nv: Option<&crate::block::Nv>,
     codes: &[u8],
     scales: &[u8],

@@ -2,7 +2,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::bulk::lanes::{self, LaneParams};
+use crate::element::fast::{self as lanes, LaneParams};
 
 macro_rules! entry {
     ($safe:ident, $inner:ident, $features:literal, $has:path, ($($arg:ident: $ty:ty),*), $body:expr) => {
@@ -80,10 +80,10 @@ entry!(group_quantize_avx512, group_quantize_avx512_tf, "avx512f,avx512bw,avx512
     (g: &crate::group::GroupFormat, x: &[f32], cols: usize, codes: &mut [u8], scales: &mut [f32], zeros: &mut [u8]),
     g.quantize_rows_kernel(x, cols, codes, scales, zeros));
 entry!(block_dequantize_avx2, block_dequantize_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (bf: &crate::block::BlockFormat, table: &crate::bulk::DecodeTable, nv: Option<&crate::block::Nv>, codes: &[u8], scales: &[u8], out: &mut [f32]) -> Result<(), crate::Error>,
+    (bf: &crate::block::BlockFormat, table: &crate::slice::DecodeTable, nv: Option<&crate::block::Nv>, codes: &[u8], scales: &[u8], out: &mut [f32]) -> Result<(), crate::Error>,
     bf.dequantize_kernel(table, nv, codes, scales, out));
 entry!(block_dequantize_avx512, block_dequantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (bf: &crate::block::BlockFormat, table: &crate::bulk::DecodeTable, nv: Option<&crate::block::Nv>, codes: &[u8], scales: &[u8], out: &mut [f32]) -> Result<(), crate::Error>,
+    (bf: &crate::block::BlockFormat, table: &crate::slice::DecodeTable, nv: Option<&crate::block::Nv>, codes: &[u8], scales: &[u8], out: &mut [f32]) -> Result<(), crate::Error>,
     bf.dequantize_kernel(table, nv, codes, scales, out));
 entry!(decode_float8_avx512, decode_float8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
     (d: &crate::block::FloatDecode, codes: &[u8], out: &mut [f32]),

@@ -1,14 +1,18 @@
 //! [`ElementFormat`], the table of named formats, the name grammar, and the [`Format`] trait.
 
+pub(crate) mod convert;
+pub(crate) mod fast;
+pub(crate) mod typed;
+
 use core::fmt;
 use core::str::FromStr;
 
 use half::{bf16, f16};
 
-use crate::convert::{self, Class};
 use crate::error::{Error, NameBuf, SpecError};
 use crate::round::{Overflow, Rounding, Status};
 use crate::spec::{FloatSpec, IntSpec, NonFinite, must, must_int};
+use convert::Class;
 
 /// A runtime description of one element format: any float spec, any integer, or ternary.
 ///
@@ -368,7 +372,7 @@ pub(crate) fn stored_f32(v: f32) -> f32 {
 }
 
 mod sealed {
-    use crate::convert::Class;
+    use crate::element::convert::Class;
     use crate::round::{Overflow, Rounding, Status};
 
     /// The crate-internal half of [`Format`](super::Format): the conversion on split inputs.

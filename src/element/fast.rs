@@ -79,8 +79,8 @@ impl LaneParams {
         };
         // The special-value results come from the scalar definition itself.
         let enc = |x: f32| {
-            let (n, c) = crate::convert::split_f32(x);
-            crate::convert::encode_float(spec, n, c, r, o).0
+            let (n, c) = crate::element::convert::split_f32(x);
+            crate::element::convert::encode_float(spec, n, c, r, o).0
         };
         let sign_bit = spec.sign_bit();
         let unsigned = !spec.is_signed();
@@ -124,12 +124,12 @@ impl LaneParams {
                     0
                 },
                 magic: if kernel == LaneKernel::NearestEven {
-                    crate::convert::pow2_f64(magic_exp) as f32
+                    crate::element::convert::pow2_f64(magic_exp) as f32
                 } else {
                     0.0
                 },
                 min_normal_bits: if lean {
-                    (crate::convert::pow2_f64(spec.emin()) as f32).to_bits()
+                    (crate::element::convert::pow2_f64(spec.emin()) as f32).to_bits()
                 } else {
                     0
                 },

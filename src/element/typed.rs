@@ -9,8 +9,8 @@ use core::num::FpCategory;
 
 use half::{bf16, f16};
 
-use crate::convert;
-use crate::format::ElementFormat;
+use crate::element::ElementFormat;
+use crate::element::convert;
 use crate::round::{Overflow, Rounding};
 use crate::spec::FloatSpec;
 
