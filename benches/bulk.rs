@@ -9,7 +9,6 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use half::slice::HalfFloatSliceExt;
-use lowbit::group::GroupFormat;
 use lowbit::{Backend, BlockFormat, ElementFormat, Overflow, Rounding};
 use std::time::Duration;
 
@@ -283,13 +282,17 @@ fn block_benches(c: &mut Criterion) {
                 bch.iter(|| bf.quantize_dequantize(black_box(&x), &mut y).unwrap())
             });
         }
-        let w = GroupFormat::INT4_G128;
-        g.bench_function("int4_g128", |bch| {
-            bch.iter(|| {
-                w.quantize_dequantize_rows(black_box(&x), 4096, &mut y)
-                    .unwrap()
-            })
-        });
+        for (name, bf) in [
+            ("int4_g128", BlockFormat::INT4_G128),
+            ("fp8_e4m3_row", BlockFormat::FP8_E4M3_CHANNEL),
+        ] {
+            g.bench_function(name, |bch| {
+                bch.iter(|| {
+                    bf.quantize_dequantize_rows(black_box(&x), 4096, &mut y)
+                        .unwrap()
+                })
+            });
+        }
         g.bench_function("copy-f32", |bch| {
             bch.iter(|| y.copy_from_slice(black_box(&x)))
         });
@@ -307,10 +310,11 @@ fn block_store_benches(c: &mut Criterion) {
             ("mxfp4", BlockFormat::MXFP4),
             ("mxfp8_e4m3", BlockFormat::MXFP8_E4M3),
             ("nvfp4", BlockFormat::NVFP4),
+            ("int4_g128", BlockFormat::INT4_G128),
         ] {
             let (mut codes, mut scales) = (
                 vec![0u8; bf.codes_len(n).unwrap()],
-                vec![0u8; bf.scale_count(n)],
+                vec![0u8; bf.scales_len(n).unwrap()],
             );
             let mut packed = vec![0u8; codes.len() + scales.len()];
             let mut g = group(c, "block_quantize", size, n);
@@ -336,17 +340,6 @@ fn block_store_benches(c: &mut Criterion) {
             });
             g.finish();
         }
-        let w = GroupFormat::INT4_G128;
-        let gpr = n / 4096 * w.groups_per_row(4096);
-        let (mut codes, mut scales, mut zeros) = (vec![0u8; n], vec![0f32; gpr], vec![0u8; gpr]);
-        let mut g = group(c, "block_quantize", size, n);
-        g.bench_function("int4_g128 (unpacked codes)", |bch| {
-            bch.iter(|| {
-                w.quantize_rows(black_box(&x), 4096, &mut codes, &mut scales, &mut zeros)
-                    .unwrap()
-            })
-        });
-        g.finish();
     }
 }
 
@@ -374,7 +367,7 @@ fn ternary_benches(c: &mut Criterion) {
         let mut out = vec![0f32; n];
         g.bench_function("lowbit", |bch| {
             bch.iter(|| {
-                ternary::decode_trits_f32(black_box(&packed), TritLayout::TwoBit, 0.5, &mut out)
+                ternary::decode_trits(black_box(&packed), TritLayout::TwoBit, 0.5, &mut out)
                     .unwrap()
             })
         });

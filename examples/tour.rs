@@ -9,8 +9,6 @@
 #[path = "common/svg.rs"]
 mod svg;
 
-use lowbit::fp8::Fp8Scaling;
-use lowbit::group::GroupFormat;
 use lowbit::metrics::ErrorStats;
 use lowbit::ternary::{self, TritLayout};
 use lowbit::{Backend, BlockFormat, ElementFormat, Format, Overflow, Rounding};
@@ -89,18 +87,6 @@ fn element_roundtrip(f: &ElementFormat, x: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// BitNet b1.58: W_q = clamp(round(W / mean|W|), -1, 1), dequantized with mean|W|.
-fn ternary_roundtrip(x: &[f32]) -> Vec<f32> {
-    let t = ElementFormat::Ternary;
-    let mean = (x.iter().map(|v| v.abs() as f64).sum::<f64>() / x.len() as f64).max(1e-5);
-    x.iter()
-        .map(|&v| {
-            let c = t.encode_f64(v as f64 / mean, Rounding::NearestEven, Overflow::Saturate);
-            (t.decode_f64(c) * mean) as f32
-        })
-        .collect()
-}
-
 fn main() {
     println!("lowbit tour — every named element format\n");
     println!(
@@ -152,46 +138,47 @@ fn main() {
             &element_roundtrip(f, &w),
         );
     }
-    row("ternary (b1.58 absmean)", 2.0, &ternary_roundtrip(&w));
-    for (name, bf) in BlockFormat::NAMED {
-        let mut y = vec![0f32; w.len()];
-        bf.quantize_dequantize(&w, &mut y).unwrap();
-        // One 8-bit scale per block (E8M0 for MX, E4M3 for NVFP4).
-        let bits = bf.element().bits() as f64 + 8.0 / bf.block_len() as f64;
-        row(name, bits, &y);
-    }
-    // Blocks along the input dimension of the [256, 1024] weight: rows.
+    // Every scaled format on the [256, 1024] weight, blocks along its rows. Bits per
+    // element: codes, scales and zero points as stored (plus NVFP4's f32 tensor scale).
     let cols = 1024;
-    let single = BlockFormat::NVFP4.with_tensor_scale(false).unwrap();
-    let mut y = vec![0f32; w.len()];
-    single.quantize_dequantize_rows(&w, cols, &mut y).unwrap();
-    row(&single.to_string(), 4.5, &y);
+    let rows = w.len() / cols;
+    let mut scaled: Vec<BlockFormat> = BlockFormat::NAMED.iter().map(|(_, b)| *b).collect();
+    scaled.insert(
+        scaled.len() - 2,
+        BlockFormat::NVFP4.with_tensor_scale(false).unwrap(),
+    );
     for name in [
         "int4_g128",
         "int4_g128_awq",
         "int4_g32_sym",
         "int8_g128_sym",
+        "fp8_e4m3_tensor",
+        "fp8_e4m3_row",
+        "fp8_e4m3_t128x128",
     ] {
-        let g: GroupFormat = name.parse().unwrap();
-        let mut y = vec![0f32; w.len()];
-        g.quantize_dequantize_rows(&w, cols, &mut y).unwrap();
-        // An f16 scale and a zero point (GPTQ stores it packed in `bits`) per group.
-        let bits = g.bits() as f64 + (16.0 + g.bits() as f64) / g.group() as f64;
-        row(name, bits, &y);
+        scaled.push(name.parse().unwrap());
     }
-    for (name, sc) in [
-        ("fp8 e4m3 per-tensor", Fp8Scaling::per_tensor()),
-        ("fp8 e4m3 per-channel", Fp8Scaling::per_channel()),
-        (
-            "fp8 e4m3 128x128 (DeepSeek-V3)",
-            Fp8Scaling::deepseek_weights(),
-        ),
-    ] {
+    for bf in scaled {
         let mut y = vec![0f32; w.len()];
-        sc.quantize_dequantize(&w, w.len() / cols, cols, &mut y)
-            .unwrap();
-        let scales = sc.scale_count(w.len() / cols, cols).unwrap();
-        row(name, 8.0 + 32.0 * scales as f64 / w.len() as f64, &y);
+        bf.quantize_dequantize_rows(&w, cols, &mut y).unwrap();
+        let bytes =
+            bf.codes_len_rows(rows, cols).unwrap() + bf.scales_len_rows(rows, cols).unwrap();
+        let tensor = if matches!(
+            bf.scheme(),
+            lowbit::Scheme::Nvfp4 {
+                two_level: true,
+                ..
+            }
+        ) {
+            32.0
+        } else {
+            0.0
+        };
+        row(
+            &bf.to_string(),
+            (8.0 * bytes as f64 + tensor) / w.len() as f64,
+            &y,
+        );
     }
 
     throughput();

@@ -71,30 +71,6 @@ pub(crate) fn round_up(n: usize, m: usize) -> usize {
 }
 
 impl Error {
-    /// The number of rows of a `len`-element row-major tensor with `cols` columns:
-    /// [`Error::Parameter`] for 0 columns of a non-empty tensor, [`Error::Length`] when `len`
-    /// is not a multiple of `cols`.
-    pub(crate) fn check_rows(len: usize, cols: usize) -> Result<usize, Error> {
-        if cols == 0 {
-            return if len == 0 {
-                Ok(0)
-            } else {
-                Err(Error::Parameter {
-                    what: "columns",
-                    value: 0,
-                })
-            };
-        }
-        if !len.is_multiple_of(cols) {
-            return Err(Error::Length {
-                what: "tensor (a multiple of the columns)",
-                expected: round_up(len, cols),
-                actual: len,
-            });
-        }
-        Ok(len / cols)
-    }
-
     /// `Ok` if `actual == expected`, else [`Error::Length`] naming `what`.
     pub(crate) fn check_len(
         what: &'static str,

@@ -10,27 +10,30 @@ extern crate alloc;
 extern crate std;
 
 mod arch;
-mod block;
 mod element;
 mod error;
-pub mod fp8;
 pub mod gguf;
-pub mod group;
+mod kernels;
 #[cfg(feature = "std")]
 pub mod metrics;
 pub mod pack;
+mod real;
 mod round;
+mod scaled;
 mod slice;
 pub mod spec;
 pub mod ternary;
 
 pub use arch::Backend;
-pub use block::{BlockFormat, MxScaleRule, Nvfp4Profile, Scheme};
 pub use element::typed::{
     Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E3M4, Float8E4M3, Float8E4M3B11FNUZ,
     Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU,
 };
 pub use element::{ElementFormat, Format};
 pub use error::{Error, NameBuf, SpecError};
+pub use real::{Real, Real32};
 pub use round::{Overflow, Rounding, Status, stochastic_bits};
+pub use scaled::{
+    AbsmaxProfile, AffineRule, BlockFormat, MxScaleRule, Nvfp4Profile, Region, ScaleType, Scheme,
+};
 pub use spec::{FloatSpec, IntSpec, NonFinite};

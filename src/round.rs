@@ -230,3 +230,12 @@ impl fmt::Debug for Status {
         f.write_str(")")
     }
 }
+
+/// The rounding for element `i` of a slice: a stochastic seed becomes that element's draw.
+#[inline(always)]
+pub(crate) fn per_element(r: Rounding, i: u64) -> Rounding {
+    match r {
+        Rounding::Stochastic(seed) => Rounding::Stochastic(stochastic_bits(seed, i)),
+        r => r,
+    }
+}

@@ -1,6 +1,6 @@
 //! GGUF blocks against the `gguf` 0.19.0 package (scripts/gen_gguf_vectors.py).
 
-use lowbit::gguf::{GgufProfile, GgufType, dequantize, quantize, quantize_with};
+use lowbit::gguf::{GgufProfile, GgufType, dequantize, quantize, quantize_profile};
 use lowbit::{ElementFormat, Format};
 
 fn f32s(cells: &[&str]) -> Vec<f32> {
@@ -53,7 +53,7 @@ fn gguf_blocks_match_the_gguf_package() {
         }
         // The ggml profile reproduces ggml's quantizer byte for byte, for every type.
         let mut q = vec![0u8; want_q.len()];
-        quantize_with(t, GgufProfile::Ggml, &x, &mut q).unwrap();
+        quantize_profile(t, GgufProfile::Ggml, &x, &mut q).unwrap();
         assert_eq!(q, want_q, "{} ggml profile", c[0]);
         quantize(t, &x, &mut q).unwrap();
         if t == GgufType::Nvfp4 {

@@ -3,12 +3,78 @@
 //! operands), with `round_ties_even` for torch.round.
 
 use half::f16;
-use lowbit::fp8::{Fp8Scaling, Granularity};
-use lowbit::group::{
-    AWQ_ORDER, GptqZeros, GroupFormat, GroupKind, ScaleType, gptq_zeros_v1_to_v2,
-    gptq_zeros_v2_to_v1, pack_awq, pack_gptq, pack_zeros, unpack_awq, unpack_gptq,
+use lowbit::pack::{
+    self, AWQ_ORDER, GptqZeros, Layout, gptq_zeros_v1_to_v2, gptq_zeros_v2_to_v1, pack_awq,
+    pack_gptq, pack_zeros, unpack_awq, unpack_gptq,
 };
-use lowbit::{ElementFormat, Format};
+use lowbit::{AffineRule, BlockFormat, ElementFormat, Format, Region, ScaleType, Scheme};
+
+/// A stored tensor with its codes unpacked (one per element) and its scales as values.
+struct Stored {
+    codes: Vec<u8>,
+    scales: Vec<f32>,
+    zeros: Vec<u8>,
+}
+
+/// `bf.quantize_rows`, its stored form read back as codes, scale values and zero points.
+fn quantize(bf: &BlockFormat, x: &[f32], cols: usize) -> Stored {
+    let rows = x.len().checked_div(cols).unwrap_or(0);
+    let mut codes = vec![0u8; bf.codes_len_rows(rows, cols).unwrap()];
+    let mut scales = vec![0u8; bf.scales_len_rows(rows, cols).unwrap()];
+    bf.quantize_rows(x, cols, &mut codes, &mut scales).unwrap();
+    let bits = bf.element().bits();
+    let per = bf.codes_len(cols).unwrap();
+    let mut unpacked = vec![0u8; x.len()];
+    for (u, c) in unpacked
+        .chunks_mut(cols.max(1))
+        .zip(codes.chunks(per.max(1)))
+    {
+        pack::unpack(c, bits, Layout::Dense, u).unwrap();
+    }
+    let n = bf.scale_count_rows(rows, cols).unwrap();
+    let sb = bf.scale_bytes();
+    let t = bf.scale_type().unwrap();
+    let value = |b: &[u8]| match t {
+        ScaleType::F16 => f16::from_le_bytes([b[0], b[1]]).to_f32(),
+        ScaleType::Bf16 => half::bf16::from_le_bytes([b[0], b[1]]).to_f32(),
+        _ => f32::from_le_bytes(b.try_into().unwrap()),
+    };
+    Stored {
+        codes: unpacked,
+        scales: scales[..n * sb].chunks_exact(sb).map(value).collect(),
+        zeros: scales[n * sb..].to_vec(),
+    }
+}
+
+/// The stored form of `s` in `bf`'s layout.
+fn pack_stored(bf: &BlockFormat, s: &Stored, cols: usize) -> (Vec<u8>, Vec<u8>) {
+    let rows = s.codes.len().checked_div(cols).unwrap_or(0);
+    let per = bf.codes_len(cols).unwrap();
+    let mut codes = vec![0u8; rows * per];
+    for (c, u) in codes
+        .chunks_mut(per.max(1))
+        .zip(s.codes.chunks(cols.max(1)))
+    {
+        pack::pack(u, bf.element().bits(), Layout::Dense, c).unwrap();
+    }
+    let mut scales = Vec::new();
+    for &v in &s.scales {
+        match bf.scale_type().unwrap() {
+            ScaleType::F16 => scales.extend(f16::from_f32(v).to_le_bytes()),
+            ScaleType::Bf16 => scales.extend(half::bf16::from_f32(v).to_le_bytes()),
+            _ => scales.extend(v.to_le_bytes()),
+        }
+    }
+    scales.extend(&s.zeros);
+    (codes, scales)
+}
+
+fn rule(g: &BlockFormat) -> AffineRule {
+    match g.scheme() {
+        Scheme::Affine { rule, .. } => rule,
+        _ => unreachable!(),
+    }
+}
 
 fn tensor(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed;
@@ -33,17 +99,18 @@ fn q(a: f64) -> f32 {
 }
 
 /// The group recipes, transcribed from the module table.
-fn reference_group(g: &GroupFormat, xg: &[f32]) -> (f32, u8, Vec<u8>) {
-    let maxq = ((1u32 << g.bits()) - 1) as f64;
+fn reference_group(g: &BlockFormat, xg: &[f32]) -> (f32, u8, Vec<u8>) {
+    let bits = g.element().bits();
+    let maxq = ((1u32 << bits) - 1) as f64;
     let lo = xg.iter().cloned().fold(f32::INFINITY, f32::min) as f64;
     let hi = xg.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
-    let round_scale = |v: f32| match g.scale_type() {
+    let round_scale = |v: f32| match g.scale_type().unwrap() {
         ScaleType::F16 => f16::from_f32(v).to_f32(),
         ScaleType::Bf16 => half::bf16::from_f32(v).to_f32(),
         _ => v,
     };
-    let (s, z) = match g.kind() {
-        GroupKind::Gptq => {
+    let (s, z) = match rule(g) {
+        AffineRule::Gptq => {
             let (mut l, mut h) = (lo.min(0.0), hi.max(0.0));
             if l == 0.0 && h == 0.0 {
                 (l, h) = (-1.0, 1.0);
@@ -52,7 +119,7 @@ fn reference_group(g: &GroupFormat, xg: &[f32]) -> (f32, u8, Vec<u8>) {
             let z = (q(-l / s as f64) as f64).round_ties_even().clamp(0.0, maxq);
             (s, z as u8)
         }
-        GroupKind::Awq => {
+        AffineRule::Awq => {
             let r = q(hi - lo).max(1e-5) as f64;
             let s = round_scale(q(r / maxq));
             let z = (-(q(lo / s as f64) as f64).round_ties_even()).clamp(0.0, maxq);
@@ -64,7 +131,7 @@ fn reference_group(g: &GroupFormat, xg: &[f32]) -> (f32, u8, Vec<u8>) {
                 a = 1.0;
             }
             let s = round_scale(q(q(2.0 * a) as f64 / maxq));
-            (s, 1u8 << (g.bits() - 1))
+            (s, 1u8 << (bits - 1))
         }
     };
     let codes = xg
@@ -89,21 +156,17 @@ fn group_formats_match_the_reference() {
         "int8_g7",
         "int5_g100_awq",
     ] {
-        let g: GroupFormat = name.parse().unwrap();
+        let g: BlockFormat = name.parse().unwrap();
         assert_eq!(g.to_string(), name);
+        let group = g.block_len().unwrap();
         for cols in [128usize, 300, 7] {
             let rows = 6;
-            let x = tensor(rows * cols, cols as u64 + g.bits() as u64);
-            let gpr = g.groups_per_row(cols);
-            let (mut codes, mut scales, mut zeros) = (
-                vec![0u8; x.len()],
-                vec![0f32; rows * gpr],
-                vec![0u8; rows * gpr],
-            );
-            g.quantize_rows(&x, cols, &mut codes, &mut scales, &mut zeros)
-                .unwrap();
+            let x = tensor(rows * cols, cols as u64 + g.element().bits() as u64);
+            let gpr = g.scale_count_rows(1, cols).unwrap();
+            let st = quantize(&g, &x, cols);
+            let (codes, scales, zeros) = (&st.codes, &st.scales, &st.zeros);
             for r in 0..rows {
-                for (j, xg) in x[r * cols..(r + 1) * cols].chunks(g.group()).enumerate() {
+                for (j, xg) in x[r * cols..(r + 1) * cols].chunks(group).enumerate() {
                     let (s, z, c) = reference_group(&g, xg);
                     let k = r * gpr + j;
                     assert_eq!(
@@ -111,7 +174,7 @@ fn group_formats_match_the_reference() {
                         (s.to_bits(), z),
                         "{name} {cols} {r}.{j}"
                     );
-                    let start = r * cols + j * g.group();
+                    let start = r * cols + j * group;
                     assert_eq!(
                         &codes[start..start + xg.len()],
                         &c[..],
@@ -119,9 +182,9 @@ fn group_formats_match_the_reference() {
                     );
                 }
             }
+            let (pc, ps) = pack_stored(&g, &st, cols);
             let (mut y, mut yq) = (vec![0f32; x.len()], vec![0f32; x.len()]);
-            g.dequantize_rows(&codes, &scales, &zeros, cols, &mut y)
-                .unwrap();
+            g.dequantize_rows(&pc, &ps, 1.0, cols, &mut y).unwrap();
             g.quantize_dequantize_rows(&x, cols, &mut yq).unwrap();
             assert_eq!(
                 y, yq,
@@ -129,36 +192,33 @@ fn group_formats_match_the_reference() {
             );
             for (k, &v) in y.iter().enumerate() {
                 let (s, z) = (
-                    scales[k / cols * gpr + k % cols / g.group()],
-                    zeros[k / cols * gpr + k % cols / g.group()],
+                    scales[k / cols * gpr + k % cols / group],
+                    zeros[k / cols * gpr + k % cols / group],
                 );
                 assert_eq!(v, s * (codes[k] as i32 - z as i32) as f32);
             }
         }
     }
-    assert!("int9_g32".parse::<GroupFormat>().is_err());
-    assert!("int4_g0".parse::<GroupFormat>().is_err());
-    assert!("int4_g32_f32_sym".parse::<GroupFormat>().is_err());
-    let g = GroupFormat::INT4_G128;
+    assert!("int9_g32".parse::<BlockFormat>().is_err());
+    assert!("int4_g0".parse::<BlockFormat>().is_err());
+    assert!("int4_g32_f32_sym".parse::<BlockFormat>().is_err());
+    let g = BlockFormat::INT4_G128;
     assert!(
-        g.quantize_rows(&[0.0; 10], 3, &mut [0; 10], &mut [0.0; 4], &mut [0; 4])
+        g.quantize_rows(&[0.0f32; 10], 3, &mut [0; 5], &mut [0; 12])
             .is_err()
     );
     assert!(
-        g.quantize_rows(&[0.0; 10], 0, &mut [0; 10], &mut [0.0; 4], &mut [0; 4])
+        g.quantize_rows(&[0.0f32; 10], 0, &mut [0; 10], &mut [0; 12])
             .is_err()
     );
     assert!(
-        g.quantize_rows(&[0.0; 10], 5, &mut [0; 9], &mut [0.0; 2], &mut [0; 2])
+        g.quantize_rows(&[0.0f32; 10], 5, &mut [0; 5], &mut [0; 6])
             .is_err()
     );
-    assert!(g.quantize_dequantize_rows(&[], 0, &mut []).is_ok());
+    assert!(g.quantize_dequantize_rows(&[0f32; 0], 0, &mut []).is_ok());
     // NaN inputs code as the zero point.
-    let mut c = [0u8; 4];
-    let (mut s, mut z) = ([0f32; 1], [0u8; 1]);
-    g.quantize_rows(&[1.0, f32::NAN, -1.0, 0.5], 4, &mut c, &mut s, &mut z)
-        .unwrap();
-    assert_eq!(c[1], z[0]);
+    let st = quantize(&g, &[1.0, f32::NAN, -1.0, 0.5], 4);
+    assert_eq!(st.codes[1], st.zeros[0]);
 }
 
 /// The packers against literal transcriptions of AutoGPTQ's and AutoAWQ's packing loops,
@@ -277,14 +337,21 @@ fn gptq_and_awq_layouts() {
 fn fp8_scaling_matches_the_reference() {
     let e4m3 = ElementFormat::FLOAT8_E4M3FN;
     let e5m2 = ElementFormat::FLOAT8_E5M2;
+    let absmax = BlockFormat::FP8_E4M3_TENSOR.scheme();
+    let act_pow2 = BlockFormat::FP8_E4M3_DEEPSEEK_ACTIVATIONS
+        .with_pow2_scales(true)
+        .unwrap();
     let schemes = [
-        Fp8Scaling::per_tensor(),
-        Fp8Scaling::per_channel(),
-        Fp8Scaling::deepseek_weights(),
-        Fp8Scaling::deepseek_activations(),
-        Fp8Scaling::deepseek_activations().with_pow2_scales(true),
-        Fp8Scaling::new(e5m2, Granularity::Tile { rows: 3, cols: 5 }, false).unwrap(),
-        Fp8Scaling::new(e5m2, Granularity::Row, true).unwrap(),
+        BlockFormat::FP8_E4M3_TENSOR,
+        BlockFormat::FP8_E4M3_CHANNEL,
+        BlockFormat::FP8_E4M3_DEEPSEEK_WEIGHTS,
+        BlockFormat::FP8_E4M3_DEEPSEEK_ACTIVATIONS,
+        act_pow2,
+        BlockFormat::new(e5m2, Region::Tile { rows: 3, cols: 5 }, absmax).unwrap(),
+        BlockFormat::new(e5m2, Region::Row, absmax)
+            .unwrap()
+            .with_pow2_scales(true)
+            .unwrap(),
     ];
     for sc in schemes {
         for (rows, cols) in [(130, 200), (1, 128), (7, 3), (0, 5)] {
@@ -292,14 +359,13 @@ fn fp8_scaling_matches_the_reference() {
             if rows > 2 {
                 x[..cols].iter_mut().for_each(|v| *v = 0.0); // an all-zero row
             }
-            let ns = sc.scale_count(rows, cols).unwrap();
-            let (mut codes, mut scales) = (vec![0u8; x.len()], vec![0f32; ns]);
-            sc.quantize(&x, rows, cols, &mut codes, &mut scales)
-                .unwrap();
-            let (tr, tc) = match sc.granularity() {
-                Granularity::Tensor => (rows.max(1), cols.max(1)),
-                Granularity::Row => (1, cols),
-                Granularity::Tile { rows, cols } => (rows, cols),
+            let st = quantize(&sc, &x, cols);
+            let (codes, scales) = (&st.codes, &st.scales);
+            assert_eq!(scales.len(), sc.scale_count_rows(rows, cols).unwrap());
+            let (tr, tc) = match sc.region() {
+                Region::Tensor => (rows.max(1), cols.max(1)),
+                Region::Row => (1, cols),
+                Region::Tile { rows, cols } => (rows, cols),
                 _ => unreachable!(),
             };
             let fmax = sc.element().max_value();
@@ -313,8 +379,7 @@ fn fp8_scaling_matches_the_reference() {
                     }
                 }
                 let a = q(amax).max(1e-4) as f64;
-                let want = if sc == Fp8Scaling::deepseek_activations().with_pow2_scales(true)
-                    || (sc.element() == e5m2 && sc.granularity() == Granularity::Row)
+                let want = if sc == act_pow2 || (sc.element() == e5m2 && sc.region() == Region::Row)
                 {
                     let mut p = 2f64.powi(-149);
                     while p * fmax < a {
@@ -345,30 +410,28 @@ fn fp8_scaling_matches_the_reference() {
                     }
                 }
             }
+            let (pc, ps) = pack_stored(&sc, &st, cols);
             let mut y = vec![0f32; x.len()];
-            sc.dequantize(&codes, &scales, rows, cols, &mut y).unwrap();
+            sc.dequantize_rows(&pc, &ps, 1.0, cols, &mut y).unwrap();
             for i in 0..x.len() {
                 let s = scales[i / cols / tr * tcols + i % cols / tc];
                 assert_eq!(y[i], sc.element().decode(codes[i] as u32) * s);
             }
             let mut z = vec![0f32; x.len()];
-            sc.quantize_dequantize(&x, rows, cols, &mut z).unwrap();
+            sc.quantize_dequantize_rows(&x, cols, &mut z).unwrap();
             assert_eq!(y, z);
         }
     }
-    assert!(Fp8Scaling::new(ElementFormat::FLOAT4_E2M1FN, Granularity::Row, false).is_err());
-    assert!(Fp8Scaling::new(e4m3, Granularity::Tile { rows: 0, cols: 1 }, false).is_err());
-    let sc = Fp8Scaling::per_channel();
+    assert!(BlockFormat::new(ElementFormat::FLOAT4_E2M1FN, Region::Row, absmax).is_err());
+    assert!(BlockFormat::new(e4m3, Region::Tile { rows: 0, cols: 1 }, absmax).is_err());
+    let sc = BlockFormat::FP8_E4M3_CHANNEL;
     assert!(
-        sc.quantize(&[0.0; 6], 2, 4, &mut [0; 6], &mut [0.0; 2])
+        sc.quantize_rows(&[0.0f32; 6], 4, &mut [0; 6], &mut [0; 8])
             .is_err()
     );
     assert!(
-        sc.quantize(&[0.0; 8], 2, 4, &mut [0; 8], &mut [0.0; 1])
+        sc.quantize_rows(&[0.0f32; 8], 4, &mut [0; 8], &mut [0; 4])
             .is_err()
     );
-    assert!(
-        sc.quantize(&[0.0; 8], usize::MAX, 4, &mut [0; 8], &mut [0.0; 1])
-            .is_err()
-    );
+    assert!(sc.scale_count_rows(usize::MAX, 4).is_err());
 }

@@ -6,8 +6,7 @@
 //! aarch64 and s390x (under qemu in `.ci/run`) shows the bytes equal x86's.
 
 use half::{bf16, f16};
-use lowbit::fp8::{Fp8Scaling, Granularity};
-use lowbit::{Backend, BlockFormat, ElementFormat, Nvfp4Profile, Overflow, Rounding};
+use lowbit::{Backend, BlockFormat, ElementFormat, Nvfp4Profile, Overflow, Region, Rounding};
 
 const E4M3_NAN: u8 = 0x7F;
 const E5M2_NAN: u8 = 0x7E;
@@ -33,22 +32,24 @@ fn fp8_scaling_stores_one_nan_code() {
         (ElementFormat::FLOAT8_E5M2, E5M2_NAN),
     ] {
         for g in [
-            Granularity::Tensor,
-            Granularity::Row,
-            Granularity::Tile { rows: 1, cols: 2 },
+            Region::Tensor,
+            Region::Row,
+            Region::Tile { rows: 1, cols: 2 },
         ] {
-            let sc = Fp8Scaling::new(elem, g, false).unwrap();
+            let sc =
+                lowbit::BlockFormat::new(elem, g, BlockFormat::FP8_E4M3_TENSOR.scheme()).unwrap();
             for x in nan_inputs() {
                 let mut codes = [0u8; 4];
-                let mut scales = vec![0f32; sc.scale_count(1, 4).unwrap()];
-                sc.quantize(&x, 1, 4, &mut codes, &mut scales).unwrap();
+                let mut scales = vec![0u8; sc.scales_len_rows(1, 4).unwrap()];
+                sc.quantize_rows(&x, 4, &mut codes, &mut scales).unwrap();
                 for (c, v) in codes.iter().zip(&x) {
                     // NaN inputs, and ∞ elements divided by an ∞ scale.
                     if v.is_nan() || v.is_infinite() {
                         assert_eq!(*c, nan, "{elem} {g:?} {x:?} -> {codes:x?}");
                     }
                 }
-                for s in &scales {
+                for s in scales.chunks_exact(4) {
+                    let s = f32::from_le_bytes(s.try_into().unwrap());
                     if s.is_nan() {
                         assert_eq!(s.to_bits(), F32_NAN, "{elem} {g:?} {x:?}");
                     }
@@ -75,10 +76,10 @@ fn block_formats_store_one_nan_code_for_every_input_type() {
             bf.quantize(&x, &mut codes, &mut scales).unwrap();
             assert_eq!((scales[0], &codes), (0xFF, &want_codes), "{bf} {x:?}");
             let h: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
-            bf.quantize_f16(&h, &mut codes, &mut scales).unwrap();
+            bf.quantize(&h, &mut codes, &mut scales).unwrap();
             assert_eq!((scales[0], &codes), (0xFF, &want_codes), "{bf} f16 {x:?}");
             let b: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
-            bf.quantize_bf16(&b, &mut codes, &mut scales).unwrap();
+            bf.quantize(&b, &mut codes, &mut scales).unwrap();
             assert_eq!((scales[0], &codes), (0xFF, &want_codes), "{bf} bf16 {x:?}");
         }
     }
@@ -96,7 +97,7 @@ fn block_formats_store_one_nan_code_for_every_input_type() {
                 let t32 = bf.quantize(&x, &mut c32, &mut s32).unwrap();
                 let h: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
                 let (mut c16, mut s16) = ([0u8; 8], [0u8; 1]);
-                let t16 = bf.quantize_f16(&h, &mut c16, &mut s16).unwrap();
+                let t16 = bf.quantize(&h, &mut c16, &mut s16).unwrap();
                 assert_eq!((c32, s32), (c16, s16), "{bf} f32 vs f16 {x:?}");
                 assert_eq!(t32.to_bits(), t16.to_bits(), "{bf} {x:?}");
                 if s32[0] & 0x7F == 0x7F {

@@ -1,11 +1,9 @@
 //! Ternary: GGUF TQ1_0/TQ2_0 against the `gguf` package's vectors, I2_S against a reference
 //! written from BitNet's `quantize_i2_s` loops, exhaustive packings, backend equality.
 
-use lowbit::{Backend, Error};
-
-type Quant = fn(&[f32], &mut [u8]) -> Result<(), Error>;
-type Dequant = fn(&[u8], &mut [f32]) -> Result<(), Error>;
+use lowbit::gguf::{self, GgufType};
 use lowbit::ternary::*;
+use lowbit::{Backend, BlockFormat, Region};
 use proptest::prelude::*;
 
 const LAYOUTS: [TritLayout; 4] = [
@@ -38,15 +36,12 @@ fn tq1_0_and_tq2_0_match_the_gguf_package() {
             .map(|i| u8::from_str_radix(&c[2 + n][2 * i..2 * i + 2], 16).unwrap())
             .collect();
         let want_y = f32s(&c[3 + n..3 + 2 * n]);
-        let (per, quant, dequant): (usize, Quant, Dequant) = match c[0] {
-            "tq1_0" => (TQ1_0_BLOCK_BYTES, quantize_tq1_0, dequantize_tq1_0),
-            _ => (TQ2_0_BLOCK_BYTES, quantize_tq2_0, dequantize_tq2_0),
-        };
-        let mut q = vec![0u8; n / 256 * per];
-        quant(&x, &mut q).unwrap();
+        let t: GgufType = c[0].parse().unwrap();
+        let mut q = vec![0u8; n / 256 * t.block_bytes()];
+        gguf::quantize(t, &x, &mut q).unwrap();
         assert_eq!(q, want_q, "{} quantize", c[0]);
         let mut y = vec![0f32; n];
-        dequant(&want_q, &mut y).unwrap();
+        gguf::dequantize(t, &want_q, &mut y).unwrap();
         for i in 0..n {
             assert!(
                 y[i] == want_y[i] || (y[i].is_nan() && want_y[i].is_nan()),
@@ -114,7 +109,7 @@ fn every_byte_of_every_packing_decodes_and_every_trit_combination_round_trips() 
                 let mut q = vec![0i8; n];
                 unpack_trits(&bytes, layout, &mut q).unwrap();
                 let mut f = vec![0f32; n];
-                decode_trits_f32(&bytes, layout, 0.5, &mut f).unwrap();
+                decode_trits(&bytes, layout, 0.5, &mut f).unwrap();
                 for i in 0..n {
                     assert_eq!(f[i], q[i] as f32 * 0.5);
                 }
@@ -207,13 +202,30 @@ fn backends_agree_on_decode_and_dot_for_every_length() {
     }
 }
 
+/// BitNet b1.58 quantization of a `[rows, cols]` tensor over `region`: the trits and scales.
+fn b158(w: &[f32], region: Region, cols: usize) -> Result<(Vec<i8>, Vec<f32>), lowbit::Error> {
+    let bf = BlockFormat::BITNET_B158.with_region(region)?;
+    let rows = w.len() / cols;
+    let mut codes = vec![0u8; bf.codes_len_rows(rows, cols)?];
+    let mut s = vec![0u8; bf.scales_len_rows(rows, cols)?];
+    bf.quantize_rows(w, cols, &mut codes, &mut s)?;
+    let mut q = vec![0i8; w.len()];
+    let per = TritLayout::TwoBit.packed_len(cols)?;
+    for (qr, cr) in q.chunks_mut(cols).zip(codes.chunks(per)) {
+        unpack_trits(cr, TritLayout::TwoBit, qr)?;
+    }
+    let s = s
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    Ok((q, s))
+}
+
 #[test]
 fn b158_quantization_follows_bitnet() {
     let w = [0.5f32, -0.2, 0.05, 1.5, -0.9, 0.0, 0.3, -0.31];
     let mean = w.iter().map(|v| v.abs() as f64).sum::<f64>() as f32 / 8.0;
-    let mut q = [0i8; 8];
-    let mut s = [0f32; 1];
-    quantize_b158(&w, ScaleScope::Tensor, &mut q, &mut s).unwrap();
+    let (q, s) = b158(&w, Region::Tensor, 8).unwrap();
     assert!((s[0] - mean).abs() <= f32::EPSILON * mean);
     for i in 0..8 {
         let want = (w[i] / s[0]).round_ties_even().clamp(-1.0, 1.0) as i8;
@@ -221,16 +233,21 @@ fn b158_quantization_follows_bitnet() {
     }
     // Per row: two scales; an all-zero row gets the 1e-5 floor.
     let w2 = [1.0f32, -1.0, 0.0, 0.0];
-    let mut s2 = [0f32; 2];
-    quantize_b158(&w2, ScaleScope::Row(2), &mut [0i8; 4], &mut s2).unwrap();
+    let (_, s2) = b158(&w2, Region::Row, 2).unwrap();
     assert_eq!(s2, [1.0, 1e-5]);
-    assert!(quantize_b158(&w2, ScaleScope::Group(0), &mut [0i8; 4], &mut s2).is_err());
-    assert!(quantize_b158(&w2, ScaleScope::Group(3), &mut [0i8; 4], &mut s2).is_ok());
+    assert!(b158(&w2, Region::Block(0), 4).is_err());
+    assert!(b158(&w2, Region::Block(3), 4).is_ok());
     // Activations: per-token absmax to int8.
     let x = [1.0f32, -2.0, 0.5, 4.0, 0.0, 0.0];
-    let mut qa = [0i8; 6];
-    let mut sa = [0f32; 2];
-    quantize_activations_i8(&x, 3, &mut qa, &mut sa).unwrap();
+    let (mut qa, mut sa) = ([0u8; 6], [0u8; 8]);
+    BlockFormat::BITNET_A8
+        .quantize_rows(&x, 3, &mut qa, &mut sa)
+        .unwrap();
+    let sa: Vec<f32> = sa
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    let qa: Vec<i8> = qa.iter().map(|&b| b as i8).collect();
     assert_eq!(sa[0], 63.5);
     assert_eq!(&qa[..3], &[64, -127, 32]); // 63.5 ties to even 64; 31.75 -> 32
     assert_eq!(sa[1], 127.0 / 4.0);
@@ -243,9 +260,9 @@ fn bad_inputs_are_errors() {
     assert!(pack_trits(&[0; 100], TritLayout::I2sX86, &mut [0u8; 25]).is_err());
     assert!(unpack_trits(&[0u8; 3], TritLayout::Base3, &mut [0i8; 20]).is_err());
     assert!(dot_i8(&[0u8; 1], TritLayout::TwoBit, &[0i8; 5]).is_err());
-    assert!(quantize_tq2_0(&[0.0; 100], &mut [0u8; 66]).is_err());
-    assert!(dequantize_tq1_0(&[0u8; 53], &mut [0f32; 256]).is_err());
-    assert!(decode_trits_f32(&[0u8; 2], TritLayout::TwoBit, 1.0, &mut [0f32; 9]).is_err());
+    assert!(gguf::quantize(GgufType::Tq2_0, &[0.0; 100], &mut [0u8; 66]).is_err());
+    assert!(gguf::dequantize(GgufType::Tq1_0, &[0u8; 53], &mut [0f32; 256]).is_err());
+    assert!(decode_trits(&[0u8; 2], TritLayout::TwoBit, 1.0, &mut [0f32; 9]).is_err());
 }
 
 proptest! {
@@ -264,7 +281,7 @@ proptest! {
         unpack_trits(&p, layout, &mut back).unwrap();
         prop_assert_eq!(&back, &q);
         let mut f = vec![0f32; n];
-        decode_trits_f32(&p, layout, 2.0, &mut f).unwrap();
+        decode_trits(&p, layout, 2.0, &mut f).unwrap();
         prop_assert!(f.iter().zip(&q).all(|(&v, &t)| v == t as f32 * 2.0));
         let a: Vec<i8> = (0..n as u64).map(|i| lowbit::stochastic_bits(seed ^ 1, i) as i8).collect();
         let naive: i64 = q.iter().zip(&a).map(|(&w, &x)| w as i64 * x as i64).sum();
@@ -280,14 +297,14 @@ fn f16_and_bf16_decode_round_the_scaled_value_once() {
         pack_trits(&q, layout, &mut p).unwrap();
         let scale = 0.1f32; // not exact in f16/bf16
         let mut h = vec![half::f16::ZERO; q.len()];
-        decode_trits_f16(&p, layout, scale, &mut h).unwrap();
+        decode_trits(&p, layout, scale, &mut h).unwrap();
         let mut b = vec![half::bf16::ZERO; q.len()];
-        decode_trits_bf16(&p, layout, scale, &mut b).unwrap();
+        decode_trits(&p, layout, scale, &mut b).unwrap();
         for i in 0..q.len() {
             let v = q[i] as f32 * scale;
             assert_eq!(h[i].to_bits(), half::f16::from_f32(v).to_bits());
             assert_eq!(b[i].to_bits(), half::bf16::from_f32(v).to_bits());
         }
-        assert!(decode_trits_f16(&p[1..], layout, scale, &mut h).is_err());
+        assert!(decode_trits(&p[1..], layout, scale, &mut h).is_err());
     }
 }

@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
         let mut q = vec![0i8; n];
         let _ = ternary::unpack_trits(body, tl, &mut q);
         let mut v = vec![0f32; n];
-        let _ = ternary::decode_trits_f32(body, tl, 1.5, &mut v);
+        let _ = ternary::decode_trits(body, tl, 1.5, &mut v);
         let a: Vec<i8> = body.iter().map(|&b| b as i8).cycle().take(n).collect();
         if let (Ok(len), true) = (tl.packed_len(n), !body.is_empty()) {
             if len <= body.len() {
@@ -70,6 +70,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let mut y = vec![0f32; n / 256 * 256];
-    let _ = ternary::dequantize_tq1_0(body, &mut y);
-    let _ = ternary::dequantize_tq2_0(body, &mut y);
+    let _ = lowbit::gguf::dequantize(lowbit::gguf::GgufType::Tq1_0, body, &mut y);
+    let _ = lowbit::gguf::dequantize(lowbit::gguf::GgufType::Tq2_0, body, &mut y);
 });

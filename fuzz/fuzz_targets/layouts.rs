@@ -1,15 +1,14 @@
-//! Checkpoint layouts and the scaled integer / FP8 schemes on arbitrary bytes: GGUF blocks
-//! (both profiles), GPTQ / AWQ packings, group-wise INT and FP8 scaling never panic, wrong
-//! sizes are errors, decoding GGUF MXFP4 bytes and re-quantizing the result reproduces
-//! those values, group-wise INT's stored form equals its fake quantization, and packings
-//! round-trip.
+//! Checkpoint layouts and the scaled integer / FP8 / ternary schemes on arbitrary bytes:
+//! GGUF blocks (both profiles), GPTQ / AWQ packings, group-wise INT, FP8 and BitNet scaling
+//! never panic, wrong sizes are errors, decoding GGUF MXFP4 bytes and re-quantizing the
+//! result reproduces those values, each scheme's stored form equals its fake quantization
+//! on every backend, and packings round-trip.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lowbit::fp8::{Fp8Scaling, Granularity};
 use lowbit::gguf::{self, GgufProfile, GgufType};
-use lowbit::group::{self, GroupFormat, GroupKind, ScaleType};
-use lowbit::ElementFormat;
+use lowbit::pack as group;
+use lowbit::{AbsmaxProfile, AffineRule, Backend, BlockFormat, ElementFormat, Region, ScaleType, Scheme};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 6 {
@@ -19,8 +18,7 @@ fuzz_target!(|data: &[u8]| {
     // GGUF: arbitrary bytes decode; decoded MXFP4 values re-quantize (exact profile) to
     // blocks that decode to the same values (power-of-two scales make MXFP4 values a fixed
     // point; NVFP4's E4M3 scales do not: a block without a ±6 code gets a finer scale).
-    let t = [GgufType::Q4_0, GgufType::Q4_1, GgufType::Q8_0, GgufType::Mxfp4, GgufType::Nvfp4]
-        [head[0] as usize % 5];
+    let t = GgufType::ALL[head[0] as usize % GgufType::ALL.len()];
     let nb = body.len() / t.block_bytes();
     let n = nb * t.block_len();
     let mut y = vec![0f32; n];
@@ -28,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(gguf::dequantize(t, body, &mut y).is_err() || body.len() % t.block_bytes() == 0);
     for profile in [GgufProfile::Exact, GgufProfile::Ggml] {
         let mut q = vec![0u8; nb * t.block_bytes()];
-        gguf::quantize_with(t, profile, &y, &mut q).unwrap();
+        gguf::quantize_profile(t, profile, &y, &mut q).unwrap();
         let mut z = vec![0f32; n];
         gguf::dequantize(t, &q, &mut z).unwrap();
         if profile == GgufProfile::Exact
@@ -58,28 +56,52 @@ fuzz_target!(|data: &[u8]| {
     let mut back = vec![0u32; words.len()];
     group::pack_awq(&vals, words.len(), 8, &mut back).unwrap();
     assert_eq!(back, words);
-    // Group-wise INT and FP8 scaling on arbitrary f32 values.
+    // Group-wise INT, FP8 and BitNet scaling on arbitrary f32 values.
     let x: Vec<f32> = words.iter().map(|&w| f32::from_bits(w)).collect();
-    let kind = [GroupKind::Gptq, GroupKind::Awq, GroupKind::Symmetric][head[3] as usize % 3];
+    let rule = [AffineRule::Gptq, AffineRule::Awq, AffineRule::Symmetric][head[3] as usize % 3];
     let st = [ScaleType::F16, ScaleType::Bf16, ScaleType::F32][head[4] as usize % 3];
-    let g = GroupFormat::new(2 + head[3] as u32 % 7, 1 + head[4] as usize % 70, kind, st).unwrap();
+    let region = [
+        Region::Tensor,
+        Region::Row,
+        Region::Block(1 + head[4] as usize % 70),
+        Region::Tile { rows: 1 + head[1] as usize % 5, cols: 1 + head[2] as usize % 9 },
+    ][head[5] as usize % 4];
+    let elem = [ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT8_E5M2][head[0] as usize & 1];
+    let absmax = Scheme::Absmax { profile: AbsmaxProfile::DeepSeek, scale: st, pow2: head[4] & 1 == 1 };
+    let formats = [
+        BlockFormat::int_groups(2 + head[3] as u32 % 7, 1 + head[4] as usize % 70, rule, st).unwrap(),
+        BlockFormat::new(elem, region, absmax).unwrap(),
+        BlockFormat::BITNET_B158.with_region(region).unwrap(),
+        BlockFormat::BITNET_A8.with_region(region).unwrap(),
+    ];
+    let bf = formats[head[2] as usize % formats.len()];
     let cols = 1 + head[5] as usize % 50;
     let mut out = vec![0f32; x.len()];
     if x.len() % cols == 0 {
         let rows = x.len() / cols;
-        let gpr = g.groups_per_row(cols);
-        let (mut c, mut s, mut z) = (vec![0u8; x.len()], vec![0f32; rows * gpr], vec![0u8; rows * gpr]);
-        g.quantize_rows(&x, cols, &mut c, &mut s, &mut z).unwrap();
-        assert!(c.iter().all(|&v| (v as u32) < 1 << g.bits()));
-        g.dequantize_rows(&c, &s, &z, cols, &mut out).unwrap();
-        let mut fq = vec![0f32; x.len()];
-        g.quantize_dequantize_rows(&x, cols, &mut fq).unwrap();
-        assert!(out.iter().zip(&fq).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())));
-        let elem = [ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT8_E5M2][head[0] as usize & 1];
-        let gran = [Granularity::Tensor, Granularity::Row, Granularity::Tile { rows: 1 + head[1] as usize % 5, cols: 1 + head[2] as usize % 9 }][head[5] as usize % 3];
-        let sc = Fp8Scaling::new(elem, gran, head[4] & 1 == 1).unwrap();
-        sc.quantize_dequantize(&x, rows, cols, &mut out).unwrap();
+        let (mut c, mut s) = (
+            vec![0u8; bf.codes_len_rows(rows, cols).unwrap()],
+            vec![0u8; bf.scales_len_rows(rows, cols).unwrap()],
+        );
+        let mut want = None;
+        for b in Backend::available() {
+            let t = bf.quantize_rows_with(b, &x, cols, &mut c, &mut s).unwrap();
+            bf.dequantize_rows_with(b, &c, &s, t, cols, &mut out).unwrap();
+            let mut fq = vec![0f32; x.len()];
+            bf.quantize_dequantize_rows_with(b, &x, cols, &mut fq).unwrap();
+            let same = |p: &[f32], q: &[f32]| {
+                p.iter().zip(q).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+            };
+            assert!(same(&out, &fq), "{bf} {b:?}: stored form differs from fake quantization");
+            match &want {
+                None => want = Some((c.clone(), s.clone(), fq)),
+                Some((wc, ws, wf)) => {
+                    assert_eq!((wc, ws), (&c, &s), "{bf} {b:?}: stored bytes differ from Scalar");
+                    assert!(same(wf, &fq), "{bf} {b:?}: values differ from Scalar");
+                }
+            }
+        }
     } else {
-        assert!(g.quantize_dequantize_rows(&x, cols, &mut out).is_err());
+        assert!(bf.quantize_dequantize_rows(&x, cols, &mut out).is_err());
     }
 });

@@ -1,11 +1,19 @@
-//! ISA-specific entry points. All of the crate's `unsafe` lives here: each backend's entry is
-//! a thin `#[target_feature]` function around the same `#[inline(always)]` kernel from
-//! `element::fast`, called only after the feature was detected.
+//! Backends and their kernel tables. All of the crate's `unsafe` lives here.
+//!
+//! Each backend is one `static` table of [`Kernels`]: every body from `crate::kernels`
+//! (`#[inline(always)]`, free of target features) stamped into an entry compiled with that
+//! backend's target features (`x86.rs`), or as it is for the portable table. A table is
+//! handed out only by [`Backend::path`], after detection, so holding one proves that the
+//! CPU has its features. Callers pick the table once per call and run every kernel of the
+//! call from it; no kernel dispatches again.
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
-use crate::element::fast::{self as lanes, LaneParams};
+use crate::element::fast::{Grid, LaneParams};
 use crate::error::Error;
+use crate::kernels::element::{self, DecodeTable};
+use crate::kernels::scaled::{self, Affine, AffineParams, Plan};
+use crate::kernels::trits;
 
 /// A code path for the bulk kernels.
 ///
@@ -57,9 +65,13 @@ impl Backend {
     pub fn is_available(self) -> bool {
         match self {
             Backend::Scalar | Backend::Portable => true,
-            Backend::Avx2 => crate::arch::has_avx2(),
-            Backend::Avx512 => crate::arch::has_avx512(),
-            Backend::Neon => crate::arch::has_neon(),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => x86::has_avx2(),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => x86::has_avx512(),
+            Backend::Neon => cfg!(target_arch = "aarch64"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Avx2 | Backend::Avx512 => false,
         }
     }
 
@@ -91,370 +103,128 @@ impl Backend {
         best
     }
 
-    pub(crate) fn check(self) -> Result<(), Error> {
-        if self.is_available() {
-            Ok(())
-        } else {
-            Err(Error::Unsupported("backend not available on this CPU"))
+    /// What runs on this backend: the definition for [`Backend::Scalar`], else its table of
+    /// kernels. The tables are reachable only through here, after the CPU was found to have
+    /// the backend's features, which is what makes calling their entries sound.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] if the CPU lacks the backend.
+    pub(crate) fn path(self) -> Result<Path, Error> {
+        if !self.is_available() {
+            return Err(Error::Unsupported("backend not available on this CPU"));
         }
+        Ok(match self {
+            Backend::Scalar => Path::Definition,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => Path::Kernels(&x86::AVX2),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => Path::Kernels(&x86::AVX512),
+            // Portable, and Neon: NEON is part of the aarch64 baseline, so the portable
+            // build of every kernel is the NEON build there.
+            _ => Path::Kernels(&PORTABLE),
+        })
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-/// Whether the CPU has AVX2 + FMA + F16C (run-time detection with `std`, else compile-time).
-pub(crate) fn has_avx2() -> bool {
-    #[cfg(all(target_arch = "x86_64", feature = "std"))]
-    {
-        std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("fma")
-            && std::is_x86_feature_detected!("f16c")
-    }
-    #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-    {
-        cfg!(all(
-            target_feature = "avx2",
-            target_feature = "fma",
-            target_feature = "f16c"
-        ))
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// What a call runs on the backend it was given.
+pub(crate) enum Path {
+    /// The scalar definition, element by element ([`Backend::Scalar`]).
+    Definition,
+    /// A backend's kernels.
+    Kernels(&'static Kernels),
 }
 
-/// Whether the CPU has AVX-512 F + BW + VL, and the AVX2, FMA and F16C that the AVX-512
-/// entries also enable.
-pub(crate) fn has_avx512() -> bool {
-    #[cfg(all(target_arch = "x86_64", feature = "std"))]
-    {
-        std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx512vl")
-            && has_avx2()
-    }
-    #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-    {
-        cfg!(all(
-            target_feature = "avx512f",
-            target_feature = "avx512bw",
-            target_feature = "avx512vl"
-        )) && has_avx2()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// The list of kernels, each with its signature and its body on the portable, AVX2 and
+/// AVX-512 backends (one place to add a kernel). `$m` receives the list.
+macro_rules! for_each_kernel {
+    ($m:ident!($($pre:tt)*)) => { $m! { $($pre)*
+        /// f32 → one code per byte through the lane encoder.
+        encode_u8(p: &LaneParams, x: &[f32], out: &mut [u8])
+            = [element::encode_u8, element::encode_u8, element::encode_u8];
+        /// f32 → codes of up to 16 bits.
+        encode_u16(p: &LaneParams, x: &[f32], out: &mut [u16])
+            = [element::encode_u16, element::encode_u16, element::encode_u16];
+        /// f32 → packed 4-bit codes (at most a chunk, an even count).
+        encode_nibbles(p: &LaneParams, x: &[f32], out: &mut [u8])
+            = [element::encode_nibbles, element::encode_nibbles, element::encode_nibbles];
+        /// f32 → packed 6-bit codes (at most a chunk, a multiple of 4).
+        encode_sixes(p: &LaneParams, x: &[f32], out: &mut [u8])
+            = [element::encode_sixes, element::encode_sixes, element::encode_sixes];
+        /// One-byte codes → f32 (AVX-512: arithmetic for 8-bit floats, else the 256-bit
+        /// table kernel, whose gathers beat 16-lane ones on Zen 4: docs/benchmarks.md).
+        decode_u8(t: &DecodeTable, codes: &[u8], out: &mut [f32])
+            = [element::decode_lut8, element::decode_lut8, super::x86::decode_u8_avx512];
+        /// Dense 4-bit codes → f32 (`out.len()` even; AVX-512: a register table).
+        decode_nibbles(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
+            = [element::decode_pairs4, element::decode_pairs4, super::x86::decode_nibbles_avx512];
+        /// f32 → float16 codes in hardware over the longest whole-vector prefix; returns
+        /// its length (0 where the backend has no conversion).
+        f32_to_f16(x: &[f32], out: &mut [u16]) -> usize
+            = [element::none_f32_to_u16, super::x86::f32_to_f16_avx2, super::x86::f32_to_f16_avx512];
+        /// float16 codes → f32, as `f32_to_f16`.
+        f16_to_f32(h: &[u16], out: &mut [f32]) -> usize
+            = [element::none_u16_to_f32, super::x86::f16_to_f32_avx2, super::x86::f16_to_f32_avx512];
+        /// Per-block largest magnitude.
+        amax_blocks(x: &[f32], n: usize, out: &mut [f32])
+            = [scaled::amax_blocks, scaled::amax_blocks, scaled::amax_blocks];
+        /// Per-block smallest and largest values.
+        min_max_blocks(x: &[f32], n: usize, lo: &mut [f32], hi: &mut [f32])
+            = [scaled::min_max_blocks, scaled::min_max_blocks, scaled::min_max_blocks];
+        /// Fake quantization onto a float grid, nearest even.
+        qdq_grid(g: &Grid, x: &[f32], n: usize, plans: &[Plan], out: &mut [f32])
+            = [scaled::qdq_grid, scaled::qdq_grid, scaled::qdq_grid];
+        /// Fake quantization through codes (any lane mode).
+        qdq_lane(p: &LaneParams, t: &DecodeTable, x: &[f32], n: usize, plans: &[Plan], out: &mut [f32])
+            = [scaled::qdq_lane, scaled::qdq_lane, scaled::qdq_lane];
+        /// Per-block element inputs.
+        pre_blocks(x: &[f32], n: usize, plans: &[Plan], y: &mut [f32])
+            = [scaled::pre_blocks, scaled::pre_blocks, scaled::pre_blocks];
+        /// Per-block dequantization factors applied to decoded values.
+        post_blocks(v: &[f32], n: usize, factors: &[(f32, f32)], out: &mut [f32])
+            = [scaled::post_blocks, scaled::post_blocks, scaled::post_blocks];
+        /// One-byte codes decoded and scaled per block.
+        decode_post_u8(t: &DecodeTable, codes: &[u8], n: usize, factors: &[(f32, f32)], out: &mut [f32])
+            = [scaled::decode_post_u8, scaled::decode_post_u8, scaled::decode_post_u8];
+        /// Dense 4-bit codes in blocks of 16 or 32, decoded and scaled in one pass where the
+        /// backend has it (AVX-512); returns the elements written.
+        dequant_nibble_blocks(t16: &[f32; 16], bytes: &[u8], factors: &[(f32, f32)], n: usize, out: &mut [f32]) -> usize
+            = [scaled::none_nibble_blocks, scaled::none_nibble_blocks, super::x86::dequant_nibble_blocks_avx512];
+        /// Integer codes with zero points.
+        affine_codes(c: &Affine, x: &[f32], n: usize, params: &[AffineParams], out: &mut [u8])
+            = [scaled::affine_codes, scaled::affine_codes, scaled::affine_codes];
+        /// Fake quantization with integer codes and zero points.
+        affine_qdq(c: &Affine, x: &[f32], n: usize, params: &[AffineParams], out: &mut [f32])
+            = [scaled::affine_qdq, scaled::affine_qdq, scaled::affine_qdq];
+        /// Values of integer codes with zero points.
+        affine_dequant(c: &Affine, signed: bool, codes: &[u8], n: usize, params: &[AffineParams], out: &mut [f32])
+            = [scaled::affine_dequant, scaled::affine_dequant, scaled::affine_dequant];
+        /// Dense 2-bit ternary codes → i8.
+        trits_to_i8(bytes: &[u8], out: &mut [i8])
+            = [trits::trits_to_i8, trits::trits_to_i8, trits::trits_to_i8];
+        /// Dense 2-bit ternary × i8 dot product over at most `DOT_BYTES` bytes.
+        dot_twobit(bytes: &[u8], a: &[i8]) -> i32
+            = [trits::dot_twobit, trits::dot_twobit, trits::dot_twobit];
+    } };
 }
+#[cfg(target_arch = "x86_64")]
+pub(crate) use for_each_kernel;
 
-/// Whether the CPU has NEON (always on aarch64).
-pub(crate) fn has_neon() -> bool {
-    cfg!(target_arch = "aarch64")
-}
-
-/// Encodes a chunk with the lane kernel on `backend` (already checked to be available).
-pub(crate) fn encode_chunk(backend: Backend, p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::encode_chunk_avx2(p, mode, x, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::encode_chunk_avx512(p, mode, x, out),
-        // Portable, and Neon (NEON is part of the aarch64 baseline, so the portable build of
-        // the kernel is the NEON build there).
-        _ => lanes::encode_chunk_any(p, mode, x, out),
-    }
-}
-
-/// Encodes a chunk into one code per byte, then (for 4-bit formats) packs nibbles, on
-/// `backend`. `out` holds `x.len()` bytes, or `x.len() / 2` when `nibbles` (x.len() even).
-pub(crate) fn encode_chunk_bytes(
-    backend: Backend,
-    p: &LaneParams,
-    mode: u8,
-    x: &[f32],
-    nibbles: bool,
-    out: &mut [u8],
-) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::encode_bytes_avx2(p, mode, x, nibbles, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::encode_bytes_avx512(p, mode, x, nibbles, out),
-        _ => lanes_encode_bytes(p, mode, x, nibbles, out),
-    }
-}
-
-/// The shared body of [`encode_chunk_bytes`], inlined into every backend.
-#[inline(always)]
-pub(crate) fn lanes_encode_bytes(
-    p: &LaneParams,
-    mode: u8,
-    x: &[f32],
-    nibbles: bool,
-    out: &mut [u8],
-) {
-    if nibbles {
-        let mut codes = [0u8; crate::slice::CHUNK];
-        let codes = &mut codes[..x.len()];
-        lanes::encode_chunk_u8_any(p, mode, x, codes);
-        lanes::pack_nibbles(codes, out);
-    } else {
-        lanes::encode_chunk_u8_any(p, mode, x, out);
-    }
-}
-
-/// Encodes a chunk (at most `CHUNK` elements, a multiple of 4) into packed 6-bit codes on
-/// `backend`.
-pub(crate) fn encode_chunk_sixes(
-    backend: Backend,
-    p: &LaneParams,
-    mode: u8,
-    x: &[f32],
-    out: &mut [u8],
-) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::encode_sixes_avx2(p, mode, x, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::encode_sixes_avx512(p, mode, x, out),
-        _ => lanes_encode_sixes(p, mode, x, out),
-    }
-}
-
-/// The shared body of [`encode_chunk_sixes`].
-#[inline(always)]
-pub(crate) fn lanes_encode_sixes(p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]) {
-    let mut codes = [0u8; crate::slice::CHUNK];
-    let codes = &mut codes[..x.len()];
-    lanes::encode_chunk_u8_any(p, mode, x, codes);
-    lanes::pack_sixes(codes, out);
-}
-
-/// Block fake quantization on `backend` (the same code, compiled with its features).
-pub(crate) fn block_qdq(
-    backend: Backend,
-    bf: &crate::block::BlockFormat,
-    f: &crate::block::FastElem,
-    nv: Option<&crate::block::Nv>,
-    x: &[f32],
-    out: &mut [f32],
-) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::block_qdq_avx2(bf, f, nv, x, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::block_qdq_avx512(bf, f, nv, x, out),
-        _ => bf.qdq_fast(f, nv, x, out),
-    }
-}
-
-/// Block quantization to stored form on `backend`; false where the fast path does not
-/// apply (see `BlockFormat::quantize_fast`).
-pub(crate) fn block_quantize(
-    backend: Backend,
-    bf: &crate::block::BlockFormat,
-    f: &crate::block::FastElem,
-    nv: Option<&crate::block::Nv>,
-    x: &[f32],
-    codes: &mut [u8],
-    scales: &mut [u8],
-) -> bool {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::block_quantize_avx2(bf, f, nv, x, codes, scales),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::block_quantize_avx512(bf, f, nv, x, codes, scales),
-        _ => bf.quantize_fast(f, nv, x, codes, scales),
-    }
-}
-
-/// Group-wise INT fake quantization on `backend`.
-pub(crate) fn group_qdq(
-    backend: Backend,
-    g: &crate::group::GroupFormat,
-    x: &[f32],
-    cols: usize,
-    out: &mut [f32],
-) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::group_qdq_avx2(g, x, cols, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::group_qdq_avx512(g, x, cols, out),
-        _ => g.qdq_rows_kernel(x, cols, out),
-    }
-}
-
-/// Group-wise INT quantization on `backend`.
-pub(crate) fn group_quantize(
-    backend: Backend,
-    g: &crate::group::GroupFormat,
-    x: &[f32],
-    cols: usize,
-    codes: &mut [u8],
-    scales: &mut [f32],
-    zeros: &mut [u8],
-) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::group_quantize_avx2(g, x, cols, codes, scales, zeros),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::group_quantize_avx512(g, x, cols, codes, scales, zeros),
-        _ => g.quantize_rows_kernel(x, cols, codes, scales, zeros),
-    }
-}
-
-/// Block dequantization to f32 on `backend`.
-pub(crate) fn block_dequantize(
-    backend: Backend,
-    bf: &crate::block::BlockFormat,
-    table: &crate::slice::DecodeTable,
-    nv: Option<&crate::block::Nv>,
-    codes: &[u8],
-    scales: &[u8],
-    out: &mut [f32],
-) -> Result<(), crate::Error> {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::block_dequantize_avx2(bf, table, nv, codes, scales, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::block_dequantize_avx512(bf, table, nv, codes, scales, out),
-        _ => bf.dequantize_kernel(table, nv, codes, scales, out),
-    }
-}
-
-/// float16 codes from f32 (nearest-even, infinities on overflow, canonical NaNs) with the
-/// hardware conversion; returns how many leading elements were converted (0 where the
-/// backend has none).
-pub(crate) fn f32_to_f16(backend: Backend, x: &[f32], out: &mut [u16]) -> usize {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::f32_to_f16_avx2(x, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::f32_to_f16_avx512(x, out),
-        _ => {
-            let _ = (x, out);
-            0
+/// Defines [`Kernels`] and the portable table from the list.
+macro_rules! define_kernels {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = [$p:path, $a2:path, $a5:path];
+    )*) => {
+        /// One backend's kernels: every bulk operation's body compiled for it.
+        pub(crate) struct Kernels {
+            $( $(#[$doc])* pub(crate) $name: fn($($ty),*) $(-> $ret)?, )*
         }
-    }
-}
 
-/// f32 from float16 codes (exact, canonical NaNs) with the hardware conversion; returns how
-/// many leading elements were converted (0 where the backend has none).
-pub(crate) fn f16_to_f32(backend: Backend, h: &[u16], out: &mut [f32]) -> usize {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::f16_to_f32_avx2(h, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::f16_to_f32_avx512(h, out),
-        _ => {
-            let _ = (h, out);
-            0
-        }
-    }
+        /// The portable build of every kernel (NEON's too, on aarch64).
+        static PORTABLE: Kernels = Kernels { $( $name: $p, )* };
+    };
 }
-
-/// Decodes one-byte float codes arithmetically on `backend`.
-pub(crate) fn decode_float8(
-    backend: Backend,
-    d: &crate::block::FloatDecode,
-    codes: &[u8],
-    out: &mut [f32],
-) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::decode_float8_avx512(d, codes, out),
-        _ => d.decode_slice(codes, out),
-    }
-}
-
-/// Decodes 8-bit codes through a table on `backend`.
-///
-/// The AVX-512 tier runs the 256-bit table kernel: measured on Zen 4, 16-lane gathers decode
-/// E4M3 at 1.9 G elem/s against 3.5 for 8-lane ones (docs/benchmarks.md). Every AVX-512 CPU
-/// has AVX2.
-pub(crate) fn decode_u8(backend: Backend, lut: &[f32; 256], codes: &[u8], out: &mut [f32]) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 | Backend::Avx512 => x86::decode_u8_avx2(lut, codes, out),
-        _ => lanes::decode_u8_lut(lut, codes, out),
-    }
-}
-
-/// Decodes dense 4-bit codes through a table of pairs on `backend` (the AVX-512 tier uses the
-/// 256-bit kernel, as for [`decode_u8`]).
-pub(crate) fn decode_nibbles(
-    backend: Backend,
-    pairs: &[[f32; 2]; 256],
-    bytes: &[u8],
-    out: &mut [f32],
-) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 | Backend::Avx512 => x86::decode_nibbles_avx2(pairs, bytes, out),
-        _ => lanes::decode_nibbles_lut(pairs, bytes, out),
-    }
-}
-
-/// Decodes 4-bit codes through a 16-entry register table where the backend has one
-/// (AVX-512 `vpermps`); returns the bytes consumed (0 elsewhere).
-pub(crate) fn decode_nibbles_perm(
-    backend: Backend,
-    table: &[f32; 16],
-    bytes: &[u8],
-    out: &mut [f32],
-) -> usize {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::decode_nibbles_perm_avx512(table, bytes, out),
-        _ => {
-            let _ = (table, bytes, out);
-            0
-        }
-    }
-}
-
-/// 4-bit codes in blocks of `bl` (16 or 32) to `(table[q] · a[k]) · b[k]` where the backend
-/// has a fused kernel (AVX-512); returns the elements written (0 elsewhere).
-pub(crate) fn dequant_nibble_blocks(
-    backend: Backend,
-    table: &[f32; 16],
-    bytes: &[u8],
-    a: &[f32],
-    b: &[f32],
-    bl: usize,
-    out: &mut [f32],
-) -> usize {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::dequant_nibble_blocks_avx512(table, bytes, a, b, bl, out),
-        _ => {
-            let _ = (table, bytes, a, b, bl, out);
-            0
-        }
-    }
-}
-
-/// Dense 2-bit ternary codes to i8 on `backend`.
-pub(crate) fn trits_to_i8(backend: Backend, bytes: &[u8], out: &mut [i8]) {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::trits_to_i8_avx2(bytes, out),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::trits_to_i8_avx512(bytes, out),
-        _ => crate::ternary::kernels::trits_to_i8(bytes, out),
-    }
-}
-
-/// Dense 2-bit ternary × i8 dot product on `backend`.
-pub(crate) fn dot_twobit(backend: Backend, bytes: &[u8], a: &[i8]) -> i32 {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => x86::dot_twobit_avx2(bytes, a),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => x86::dot_twobit_avx512(bytes, a),
-        _ => crate::ternary::kernels::dot_twobit(bytes, a),
-    }
-}
+for_each_kernel!(define_kernels!());

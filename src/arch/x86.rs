@@ -1,109 +1,96 @@
-//! x86_64 entries: the shared kernels compiled with AVX2 or AVX-512 enabled.
+//! x86_64: the AVX2 and AVX-512 kernel tables, and the kernels that need intrinsics (the
+//! float16 hardware conversions and the register-table 4-bit decodes).
 
 use core::arch::x86_64::*;
 
-use crate::element::fast::{self as lanes, LaneParams};
+use super::{Kernels, for_each_kernel};
+use crate::element::fast::{Grid, LaneParams};
+use crate::kernels::element::{self, DecodeTable};
+use crate::kernels::scaled::{self, Affine, AffineParams, Plan};
+use crate::kernels::trits;
 
-macro_rules! entry {
-    ($safe:ident, $inner:ident, $features:literal, $has:path, ($($arg:ident: $ty:ty),*), $body:expr) => {
-        entry!($safe, $inner, $features, $has, ($($arg: $ty),*) -> (), $body);
-    };
-    ($safe:ident, $inner:ident, $features:literal, $has:path, ($($arg:ident: $ty:ty),*) -> $ret:ty, $body:expr) => {
-        /// # Safety
-        /// - The CPU must support every feature in the `target_feature` list.
-        #[target_feature(enable = $features)]
-        unsafe fn $inner($($arg: $ty),*) -> $ret {
-            $body
+/// Stamps one table: each body wrapped in a `#[target_feature]` function with exactly the
+/// listed features, and a detection function for the same list.
+macro_rules! x86_table {
+    ($which:ident, $table:ident, $detect:ident, $feats:tt, $(
+        $(#[$doc:meta])*
+        $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = [$p:path, $a2:path, $a5:path];
+    )*) => {
+        /// Whether the CPU has every feature this backend's entries are compiled with
+        /// (run-time detection with `std`, else the compile-time target features).
+        pub(super) fn $detect() -> bool {
+            x86_table!(@detect $feats)
         }
 
-        pub(super) fn $safe($($arg: $ty),*) -> $ret {
-            debug_assert!($has());
-            // SAFETY: callers reach this only through a `Backend` whose `is_available()`
-            // returned true, i.e. after run-time detection of exactly these features.
-            unsafe { $inner($($arg),*) }
-        }
+        pub(super) static $table: Kernels = Kernels { $( $name: {
+            x86_table!(@tf $feats,
+                fn tf($($arg: $ty),*) $(-> $ret)? {
+                    x86_table!(@body $which, $p, $a2, $a5)($($arg),*)
+                }
+            );
+            fn entry($($arg: $ty),*) $(-> $ret)? {
+                debug_assert!($detect());
+                // SAFETY: this table is reachable only through `Backend::path`, which hands
+                // it out after the detection function found every feature `tf` is compiled
+                // with.
+                unsafe { tf($($arg),*) }
+            }
+            entry
+        }, )* };
     };
+    (@body avx2, $p:path, $a2:path, $a5:path) => { $a2 };
+    (@body avx512, $p:path, $a2:path, $a5:path) => { $a5 };
+    (@tf [$($feat:tt),*], $item:item) => {
+        #[target_feature($(enable = $feat),*)]
+        $item
+    };
+    (@detect [$($feat:tt),*]) => {{
+        #[cfg(feature = "std")]
+        {
+            true $(&& std::is_x86_feature_detected!($feat))*
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            true $(&& cfg!(target_feature = $feat))*
+        }
+    }};
 }
 
-entry!(encode_chunk_avx2, encode_chunk_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]),
-    lanes::encode_chunk_any(p, mode, x, out));
-entry!(encode_chunk_avx512, encode_chunk_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]),
-    lanes::encode_chunk_any(p, mode, x, out));
-entry!(encode_bytes_avx2, encode_bytes_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (p: &LaneParams, mode: u8, x: &[f32], nibbles: bool, out: &mut [u8]),
-    super::lanes_encode_bytes(p, mode, x, nibbles, out));
-entry!(encode_bytes_avx512, encode_bytes_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (p: &LaneParams, mode: u8, x: &[f32], nibbles: bool, out: &mut [u8]),
-    super::lanes_encode_bytes(p, mode, x, nibbles, out));
-entry!(decode_u8_avx2, decode_u8_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (lut: &[f32; 256], codes: &[u8], out: &mut [f32]),
-    lanes::decode_u8_lut(lut, codes, out));
-entry!(decode_nibbles_avx2, decode_nibbles_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]),
-    lanes::decode_nibbles_lut(pairs, bytes, out));
-entry!(trits_to_i8_avx2, trits_to_i8_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (bytes: &[u8], out: &mut [i8]),
-    crate::ternary::kernels::trits_to_i8(bytes, out));
-entry!(trits_to_i8_avx512, trits_to_i8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (bytes: &[u8], out: &mut [i8]),
-    crate::ternary::kernels::trits_to_i8(bytes, out));
-entry!(dot_twobit_avx2, dot_twobit_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (bytes: &[u8], a: &[i8]) -> i32,
-    crate::ternary::kernels::dot_twobit(bytes, a));
-entry!(dot_twobit_avx512, dot_twobit_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (bytes: &[u8], a: &[i8]) -> i32,
-    crate::ternary::kernels::dot_twobit(bytes, a));
-entry!(block_qdq_avx2, block_qdq_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], out: &mut [f32]),
-    bf.qdq_fast(f, nv, x, out));
-entry!(block_qdq_avx512, block_qdq_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], out: &mut [f32]),
-    bf.qdq_fast(f, nv, x, out));
-entry!(block_quantize_avx2, block_quantize_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], codes: &mut [u8], scales: &mut [u8]) -> bool,
-    bf.quantize_fast(f, nv, x, codes, scales));
-entry!(block_quantize_avx512, block_quantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (bf: &crate::block::BlockFormat, f: &crate::block::FastElem, nv: Option<&crate::block::Nv>, x: &[f32], codes: &mut [u8], scales: &mut [u8]) -> bool,
-    bf.quantize_fast(f, nv, x, codes, scales));
-entry!(group_qdq_avx2, group_qdq_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, out: &mut [f32]),
-    g.qdq_rows_kernel(x, cols, out));
-entry!(group_qdq_avx512, group_qdq_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, out: &mut [f32]),
-    g.qdq_rows_kernel(x, cols, out));
-entry!(group_quantize_avx2, group_quantize_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, codes: &mut [u8], scales: &mut [f32], zeros: &mut [u8]),
-    g.quantize_rows_kernel(x, cols, codes, scales, zeros));
-entry!(group_quantize_avx512, group_quantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (g: &crate::group::GroupFormat, x: &[f32], cols: usize, codes: &mut [u8], scales: &mut [f32], zeros: &mut [u8]),
-    g.quantize_rows_kernel(x, cols, codes, scales, zeros));
-entry!(block_dequantize_avx2, block_dequantize_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (bf: &crate::block::BlockFormat, table: &crate::slice::DecodeTable, nv: Option<&crate::block::Nv>, codes: &[u8], scales: &[u8], out: &mut [f32]) -> Result<(), crate::Error>,
-    bf.dequantize_kernel(table, nv, codes, scales, out));
-entry!(block_dequantize_avx512, block_dequantize_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (bf: &crate::block::BlockFormat, table: &crate::slice::DecodeTable, nv: Option<&crate::block::Nv>, codes: &[u8], scales: &[u8], out: &mut [f32]) -> Result<(), crate::Error>,
-    bf.dequantize_kernel(table, nv, codes, scales, out));
-entry!(decode_float8_avx512, decode_float8_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (d: &crate::block::FloatDecode, codes: &[u8], out: &mut [f32]),
-    d.decode_slice(codes, out));
-entry!(encode_sixes_avx2, encode_sixes_avx2_tf, "avx2,fma,f16c", super::has_avx2,
-    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]),
-    super::lanes_encode_sixes(p, mode, x, out));
-entry!(encode_sixes_avx512, encode_sixes_avx512_tf, "avx512f,avx512bw,avx512vl,avx2,fma,f16c", super::has_avx512,
-    (p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]),
-    super::lanes_encode_sixes(p, mode, x, out));
+for_each_kernel!(x86_table!(avx2, AVX2, has_avx2, ["avx2", "fma", "f16c"],));
+for_each_kernel!(x86_table!(
+    avx512,
+    AVX512,
+    has_avx512,
+    ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "f16c"],
+));
+
+/// AVX-512's one-byte decode: arithmetic for 8-bit float formats (it beats gathers here),
+/// else the AVX2 table kernel (8-lane gathers measured faster than 16-lane ones on Zen 4).
+#[inline(always)]
+pub(super) fn decode_u8_avx512(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
+    if t.float8.is_some() {
+        element::decode_float8(t, codes, out);
+    } else {
+        (AVX2.decode_u8)(t, codes, out);
+    }
+}
+
+/// AVX-512's 4-bit decode: whole 16-byte groups through the register table, the rest with
+/// the AVX2 kernel.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn decode_nibbles_avx512(t: &DecodeTable, bytes: &[u8], out: &mut [f32]) {
+    let done = decode_nibbles_perm(&t.first16(), bytes, out);
+    (AVX2.decode_nibbles)(t, &bytes[done..], &mut out[2 * done..]);
+}
 
 // f32 <-> float16 with the hardware conversions (F16C, AVX-512), NaNs made canonical in the
 // same pass: the crate's float16 NaN is 0x7E00 with the input's sign, its f32 NaN 0x7FC00000
 // with the code's sign. Each converts the longest prefix that is a multiple of the vector
 // width and returns its length; the caller finishes the tail.
 
-/// # Safety
-/// The CPU must support AVX-512 F/BW/VL.
+/// float16 codes from f32 with AVX-512; returns how many were converted.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
-unsafe fn f32_to_f16_avx512_tf(x: &[f32], out: &mut [u16]) -> usize {
+pub(super) fn f32_to_f16_avx512(x: &[f32], out: &mut [u16]) -> usize {
     let n = x.len().min(out.len()) / 16 * 16;
     let sign = _mm256_set1_epi16(0x8000u16 as i16);
     let qnan = _mm256_set1_epi16(0x7E00);
@@ -124,10 +111,9 @@ unsafe fn f32_to_f16_avx512_tf(x: &[f32], out: &mut [u16]) -> usize {
     n
 }
 
-/// # Safety
-/// The CPU must support AVX-512 F/BW/VL.
+/// f32 from float16 codes with AVX-512; returns how many were converted.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
-unsafe fn f16_to_f32_avx512_tf(h: &[u16], out: &mut [f32]) -> usize {
+pub(super) fn f16_to_f32_avx512(h: &[u16], out: &mut [f32]) -> usize {
     let n = h.len().min(out.len()) / 16 * 16;
     let sign = _mm512_set1_epi32(0x8000_0000u32 as i32);
     let qnan = _mm512_set1_epi32(0x7FC0_0000);
@@ -149,10 +135,9 @@ unsafe fn f16_to_f32_avx512_tf(h: &[u16], out: &mut [f32]) -> usize {
     n
 }
 
-/// # Safety
-/// The CPU must support AVX2 and F16C.
+/// float16 codes from f32 with F16C; returns how many were converted.
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn f32_to_f16_avx2_tf(x: &[f32], out: &mut [u16]) -> usize {
+pub(super) fn f32_to_f16_avx2(x: &[f32], out: &mut [u16]) -> usize {
     let n = x.len().min(out.len()) / 8 * 8;
     let sign = _mm_set1_epi16(0x8000u16 as i16);
     let qnan = _mm_set1_epi16(0x7E00);
@@ -174,10 +159,9 @@ unsafe fn f32_to_f16_avx2_tf(x: &[f32], out: &mut [u16]) -> usize {
     n
 }
 
-/// # Safety
-/// The CPU must support AVX2 and F16C.
+/// f32 from float16 codes with F16C; returns how many were converted.
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn f16_to_f32_avx2_tf(h: &[u16], out: &mut [f32]) -> usize {
+pub(super) fn f16_to_f32_avx2(h: &[u16], out: &mut [f32]) -> usize {
     let n = h.len().min(out.len()) / 8 * 8;
     let sign = _mm256_set1_epi32(0x8000_0000u32 as i32);
     let qnan = _mm256_set1_epi32(0x7FC0_0000);
@@ -199,37 +183,10 @@ unsafe fn f16_to_f32_avx2_tf(h: &[u16], out: &mut [f32]) -> usize {
     n
 }
 
-/// float16 codes from f32 with AVX-512 (see above); returns how many were converted.
-pub(super) fn f32_to_f16_avx512(x: &[f32], out: &mut [u16]) -> usize {
-    debug_assert!(super::has_avx512());
-    // SAFETY: reached only through Backend::Avx512, whose availability was detected at run
-    // time, so the CPU has AVX-512 F/BW/VL.
-    unsafe { f32_to_f16_avx512_tf(x, out) }
-}
-/// f32 from float16 codes with AVX-512; returns how many were converted.
-pub(super) fn f16_to_f32_avx512(h: &[u16], out: &mut [f32]) -> usize {
-    debug_assert!(super::has_avx512());
-    // SAFETY: as for f32_to_f16_avx512.
-    unsafe { f16_to_f32_avx512_tf(h, out) }
-}
-/// float16 codes from f32 with F16C; returns how many were converted.
-pub(super) fn f32_to_f16_avx2(x: &[f32], out: &mut [u16]) -> usize {
-    debug_assert!(super::has_avx2());
-    // SAFETY: reached only through Backend::Avx2 (or Avx512, which implies it), whose
-    // availability was detected at run time (AVX2, FMA and F16C).
-    unsafe { f32_to_f16_avx2_tf(x, out) }
-}
-/// f32 from float16 codes with F16C; returns how many were converted.
-pub(super) fn f16_to_f32_avx2(h: &[u16], out: &mut [f32]) -> usize {
-    debug_assert!(super::has_avx2());
-    // SAFETY: as for f32_to_f16_avx2.
-    unsafe { f16_to_f32_avx2_tf(h, out) }
-}
-
-/// # Safety
-/// The CPU must support AVX-512 F/BW/VL.
+/// Decodes 4-bit codes (two per byte) through a 16-entry table held in a register; returns
+/// how many bytes were consumed (whole 16-byte groups; the caller finishes the tail).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
-unsafe fn decode_nibbles_perm_tf(table: &[f32; 16], bytes: &[u8], out: &mut [f32]) -> usize {
+fn decode_nibbles_perm(table: &[f32; 16], bytes: &[u8], out: &mut [f32]) -> usize {
     // 16 bytes -> 32 values: low nibble of byte j is element 2j, high nibble 2j + 1; the
     // 16-entry table lives in one register and `vpermps` looks the values up.
     let n = (bytes.len() / 16).min(out.len() / 32);
@@ -253,26 +210,14 @@ unsafe fn decode_nibbles_perm_tf(table: &[f32; 16], bytes: &[u8], out: &mut [f32
     16 * n
 }
 
-/// Decodes 4-bit codes (two per byte) through a 16-entry table held in a register, with
-/// AVX-512; returns how many bytes were consumed (the caller finishes the tail).
-pub(super) fn decode_nibbles_perm_avx512(
-    table: &[f32; 16],
-    bytes: &[u8],
-    out: &mut [f32],
-) -> usize {
-    debug_assert!(super::has_avx512());
-    // SAFETY: reached only through Backend::Avx512, detected at run time.
-    unsafe { decode_nibbles_perm_tf(table, bytes, out) }
-}
-
-/// # Safety
-/// The CPU must support AVX-512 F/BW/VL.
+/// Block-scaled 4-bit decode for blocks of 16 or 32: block k's values are
+/// `(table[q] · a) · b` with `factors[k] = (a, b)`; returns the number of elements written
+/// (whole blocks; the caller finishes the rest, and other block lengths).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
-unsafe fn dequant_nibble_blocks_tf(
+pub(super) fn dequant_nibble_blocks_avx512(
     table: &[f32; 16],
     bytes: &[u8],
-    a: &[f32],
-    b: &[f32],
+    factors: &[(f32, f32)],
     bl: usize,
     out: &mut [f32],
 ) -> usize {
@@ -281,12 +226,12 @@ unsafe fn dequant_nibble_blocks_tf(
     // SAFETY: `table` holds exactly 16 f32, the width of one unaligned 512-bit load.
     let t = unsafe { _mm512_loadu_ps(table.as_ptr()) };
     let low = _mm_set1_epi8(0x0F);
-    let blocks = a.len().min(b.len());
+    let blocks = factors.len();
     match bl {
         32 => {
             let n = blocks.min(bytes.len() / 16).min(out.len() / 32);
-            for k in 0..n {
-                let (ta, vb) = (_mm512_mul_ps(t, _mm512_set1_ps(a[k])), _mm512_set1_ps(b[k]));
+            for (k, &(a, b)) in factors.iter().enumerate().take(n) {
+                let (ta, vb) = (_mm512_mul_ps(t, _mm512_set1_ps(a)), _mm512_set1_ps(b));
                 // SAFETY: k < n: bytes[16k..16k + 16] and out[32k..32k + 32] are in bounds;
                 // unaligned loads and stores.
                 unsafe {
@@ -306,8 +251,8 @@ unsafe fn dequant_nibble_blocks_tf(
         }
         16 => {
             let n = blocks.min(bytes.len() / 8).min(out.len() / 16);
-            for k in 0..n {
-                let (ta, vb) = (_mm512_mul_ps(t, _mm512_set1_ps(a[k])), _mm512_set1_ps(b[k]));
+            for (k, &(a, b)) in factors.iter().enumerate().take(n) {
+                let (ta, vb) = (_mm512_mul_ps(t, _mm512_set1_ps(a)), _mm512_set1_ps(b));
                 // SAFETY: k < n: bytes[8k..8k + 8] and out[16k..16k + 16] are in bounds;
                 // an unaligned 64-bit load and 512-bit store.
                 unsafe {
@@ -325,19 +270,4 @@ unsafe fn dequant_nibble_blocks_tf(
         }
         _ => 0,
     }
-}
-
-/// Block-scaled 4-bit decode with AVX-512 for blocks of 16 or 32 (see above); returns the
-/// number of elements written (whole blocks; the caller finishes the rest).
-pub(super) fn dequant_nibble_blocks_avx512(
-    table: &[f32; 16],
-    bytes: &[u8],
-    a: &[f32],
-    b: &[f32],
-    bl: usize,
-    out: &mut [f32],
-) -> usize {
-    debug_assert!(super::has_avx512());
-    // SAFETY: reached only through Backend::Avx512, detected at run time.
-    unsafe { dequant_nibble_blocks_tf(table, bytes, a, b, bl, out) }
 }

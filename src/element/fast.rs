@@ -1,12 +1,20 @@
-//! The branch-free f32 → float-code encoder that the SIMD backends run.
+//! The fast forms of the one conversion routine, each equal to it bit for bit:
 //!
-//! It makes exactly the decisions of `convert::encode_float` (the semantic definition), but
-//! on one `u32` lane with selects instead of branches, so that a loop over it compiles to
-//! vector code (variable shifts, compares, blends) under each backend's `target_feature`.
-//! The backend-equality tests compare it with the scalar definition bit for bit.
+//! - [`LaneParams`] and the lane encoders: `convert::encode_float`'s decisions on one `u32`
+//!   lane with selects instead of branches, so a loop over them compiles to vector code
+//!   under each backend's `target_feature`;
+//! - [`FloatDecode`]: the arithmetic decode of one-byte float codes (no table gathers);
+//! - [`Grid`]: nearest-even, saturating rounding onto a format's value grid in f32 (fake
+//!   quantization without going through codes).
+//!
+//! The tests at the bottom check each against the definition: every code, every f32
+//! exponent, every midpoint. The backend-equality tests (`tests/bulk.rs`,
+//! `tests/spec_space.rs`) check the kernels built on them.
 
+use crate::element::ElementFormat;
+use crate::element::convert;
 use crate::round::{Overflow, Rounding};
-use crate::spec::FloatSpec;
+use crate::spec::{FloatSpec, NonFinite};
 
 /// Rounding modes the lane kernel implements, as a const generic parameter.
 pub(crate) const NE: u8 = 0;
@@ -49,6 +57,8 @@ pub(crate) struct LaneParams {
     implicit_lsb: u32,
     /// Which lane kernel runs, chosen once from the spec, the mode and the policy.
     pub(crate) kernel: LaneKernel,
+    /// The rounding mode, one of [`NE`], [`NA`], [`TZ`], [`TP`], [`TN`].
+    pub(crate) mode: u8,
 }
 
 /// The three forms of the lane encoder, fastest first. Each applies where the assumptions
@@ -68,7 +78,7 @@ pub(crate) enum LaneKernel {
 
 impl LaneParams {
     /// `None` for the stochastic mode, which the scalar tier handles.
-    pub(crate) fn new(spec: &FloatSpec, r: Rounding, o: Overflow) -> Option<(Self, u8)> {
+    pub(crate) fn new(spec: &FloatSpec, r: Rounding, o: Overflow) -> Option<Self> {
         let mode = match r {
             Rounding::NearestEven => NE,
             Rounding::NearestAway => NA,
@@ -79,8 +89,8 @@ impl LaneParams {
         };
         // The special-value results come from the scalar definition itself.
         let enc = |x: f32| {
-            let (n, c) = crate::element::convert::split_f32(x);
-            crate::element::convert::encode_float(spec, n, c, r, o).0
+            let (n, c) = convert::split_f32(x);
+            convert::encode_float(spec, n, c, r, o).0
         };
         let sign_bit = spec.sign_bit();
         let unsigned = !spec.is_signed();
@@ -100,44 +110,51 @@ impl LaneParams {
         } else {
             LaneKernel::General
         };
-        Some((
-            LaneParams {
-                m: spec.man_bits(),
-                emin: spec.emin(),
-                bias: spec.bias(),
-                max_code: spec.max_code(),
-                sign_bit,
-                neg_zero: spec.has_neg_zero(),
-                has_zero: spec.has_zero(),
-                zero_is_normal: spec.zero_is_normal(),
-                unsigned,
-                invalid,
-                nan: [enc(f32::NAN), enc(-f32::NAN)],
-                inf_in,
-                ov,
-                zero: [enc(0.0), enc(-0.0)],
-                // Only the lean kernels read these; their conditions keep them in range
-                // (emin > −126 means bias < 127; magic_exp ≤ 127 is checked above).
-                rebias: if lean {
-                    ((127 - spec.bias()) as u32) << spec.man_bits()
-                } else {
-                    0
-                },
-                magic: if kernel == LaneKernel::NearestEven {
-                    crate::element::convert::pow2_f64(magic_exp) as f32
-                } else {
-                    0.0
-                },
-                min_normal_bits: if lean {
-                    (crate::element::convert::pow2_f64(spec.emin()) as f32).to_bits()
-                } else {
-                    0
-                },
-                implicit_lsb: (spec.man_bits() == 0) as u32,
-                kernel,
+        Some(LaneParams {
+            m: spec.man_bits(),
+            emin: spec.emin(),
+            bias: spec.bias(),
+            max_code: spec.max_code(),
+            sign_bit,
+            neg_zero: spec.has_neg_zero(),
+            has_zero: spec.has_zero(),
+            zero_is_normal: spec.zero_is_normal(),
+            unsigned,
+            invalid,
+            nan: [enc(f32::NAN), enc(-f32::NAN)],
+            inf_in,
+            ov,
+            zero: [enc(0.0), enc(-0.0)],
+            // Only the lean kernels read these; their conditions keep them in range
+            // (emin > −126 means bias < 127; magic_exp ≤ 127 is checked above).
+            rebias: if lean {
+                ((127 - spec.bias()) as u32) << spec.man_bits()
+            } else {
+                0
             },
+            magic: if kernel == LaneKernel::NearestEven {
+                convert::pow2_f64(magic_exp) as f32
+            } else {
+                0.0
+            },
+            min_normal_bits: if lean {
+                (convert::pow2_f64(spec.emin()) as f32).to_bits()
+            } else {
+                0
+            },
+            implicit_lsb: (spec.man_bits() == 0) as u32,
+            kernel,
             mode,
-        ))
+        })
+    }
+
+    /// [`LaneParams::new`] for a scaled format's stored codes: a NaN of either sign encodes
+    /// as [`ElementFormat::stored_nan`].
+    pub(crate) fn new_stored(spec: &FloatSpec, r: Rounding, o: Overflow) -> Option<Self> {
+        let mut p = Self::new(spec, r, o)?;
+        let nan = ElementFormat::Float(*spec).stored_nan();
+        p.nan = [nan, nan];
+        Some(p)
     }
 }
 
@@ -288,100 +305,217 @@ pub(crate) fn encode_lane_ne(p: &LaneParams, x: u32) -> u32 {
     if a > 0x7F80_0000 { pick(p.nan) } else { r }
 }
 
-/// Encodes a chunk of f32 into one code per byte (formats of at most 8 bits).
-#[inline(always)]
-pub(crate) fn encode_chunk_u8<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u8]) {
-    let p = *p;
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    match p.kernel {
-        LaneKernel::NearestEven => {
-            for i in 0..n {
-                out[i] = encode_lane_ne(&p, x[i].to_bits()) as u8;
+/// Arithmetic decode of a signed float format of at most 8 bits (not E8M0-like): the code's
+/// fields moved into an f32 bit pattern for normals, `m · 2^(emin − mbits)` for subnormals,
+/// then the format's infinities and NaNs. Branch-free, so decode loops vectorize; checked
+/// against [`Format::decode`] on every code of every such named format in the tests below.
+#[derive(Clone, Copy)]
+pub(crate) struct FloatDecode {
+    top: u32,
+    mbits: u32,
+    exp_add: u32,
+    /// 2^−k for the exponent offset k of `exp_add` (1.0 for every named format).
+    normal_scale: f32,
+    sub_scale: f32,
+    /// The all-ones exponent field of an IEEE-style format (infinities and NaNs), else a
+    /// value no field takes.
+    ieee_special: u32,
+    /// The magnitude that is NaN (fn formats), else a value no magnitude takes.
+    nan_mag: u32,
+    /// The code that is NaN (fnuz formats: the negative zero), else a value no code takes.
+    nan_code: u32,
+}
+
+impl FloatDecode {
+    pub(crate) fn new(spec: &FloatSpec) -> Option<Self> {
+        if !spec.is_signed() || spec.zero_is_normal() || spec.bits() > 8 {
+            return None;
+        }
+        let mbits = spec.man_bits();
+        let top = 1u32 << (spec.bits() - 1);
+        let none = u32::MAX;
+        let nf = spec.non_finite();
+        // The biased f32 exponent of field value e is e − bias + 127. Where bias > 127 the
+        // lowest binades lie in f32's subnormal range, which no exponent field can express:
+        // build every normal 2^k too high (the top field, at most 2^7 − 1 − bias + 127 + k,
+        // stays below f32's all-ones field) and multiply by 2^−k, exact because every value of
+        // the format is an f32 (`FloatSpec::new` checks it).
+        let bias = 1 - spec.emin();
+        let k = (bias - 127).max(0);
+        Some(FloatDecode {
+            top,
+            mbits,
+            exp_add: (127 + k - bias) as u32,
+            normal_scale: convert::pow2_f64(-k) as f32,
+            sub_scale: convert::pow2_f64(spec.emin() - mbits as i32) as f32,
+            ieee_special: if nf == NonFinite::Ieee {
+                (top - 1) >> mbits
+            } else {
+                none
+            },
+            nan_mag: if nf == NonFinite::Fn { top - 1 } else { none },
+            nan_code: if nf == NonFinite::Fnuz { top } else { none },
+        })
+    }
+
+    #[inline(always)]
+    pub(crate) fn decode(&self, c: u8) -> f32 {
+        let c = c as u32;
+        let sign = if c & self.top != 0 { 0x8000_0000 } else { 0 };
+        let mag = c & (self.top - 1);
+        let (e, m) = (mag >> self.mbits, mag & ((1 << self.mbits) - 1));
+        let normal = f32::from_bits(((e + self.exp_add) << 23) | (m << (23 - self.mbits)))
+            * self.normal_scale;
+        let sub = m as f32 * self.sub_scale;
+        let v = if e == 0 { sub } else { normal };
+        let v = f32::from_bits(v.to_bits() | sign);
+        // NaNs carry the code's sign, as `Format::decode` gives them.
+        let nan = f32::from_bits(0x7FC0_0000 | sign);
+        let inf_or_nan = if m == 0 {
+            f32::from_bits(0x7F80_0000 | sign)
+        } else {
+            nan
+        };
+        let v = if e == self.ieee_special {
+            inf_or_nan
+        } else {
+            v
+        };
+        if mag == self.nan_mag || c == self.nan_code {
+            nan
+        } else {
+            v
+        }
+    }
+}
+
+/// Nearest-even, saturating rounding of an f32 onto a signed float format's value grid, in
+/// f32 arithmetic: within the binade of `|y|` (or the lowest normal binade, for subnormals)
+/// the grid step is `2^(e − mbits)`, and `(|y| + 1.5·2^(e − mbits + 23)) − 1.5·2^(e − mbits + 23)`
+/// rounds `|y|` to a multiple of it with the FPU's ties-to-even — the even multiple is the
+/// even mantissa, also where a carry reaches the next binade. Values beyond the largest
+/// finite value become it (inputs are first clamped to twice the maximum, so the magic
+/// constant never overflows). NaN gives NaN in formats with NaN and +0 in the others, −0
+/// gives +0 in formats without −0 (fnuz), as the encoders do. Equal to
+/// `decode(encode(y, NearestEven, Saturate))` for every `y`;
+/// `grid_round_matches_encode_decode` checks it on every f32 exponent.
+#[derive(Clone, Copy)]
+pub(crate) struct Grid {
+    emin: i32,
+    mbits: i32,
+    max: f32,
+    lim: f32,
+    nan_out: f32,
+    /// Whether the format has −0 (not fnuz): [`Grid::round_finite`] keeps a zero's sign.
+    pub(crate) neg_zero: bool,
+}
+
+impl Grid {
+    pub(crate) fn new(spec: &FloatSpec) -> Option<Self> {
+        if !spec.is_signed() || spec.zero_is_normal() || spec.man_bits() > 20 {
+            return None;
+        }
+        let f = ElementFormat::Float(*spec);
+        let max = f.max_value() as f32;
+        Some(Grid {
+            emin: spec.emin(),
+            mbits: spec.man_bits() as i32,
+            max,
+            lim: 2.0 * max,
+            nan_out: if spec.has_nan() { f32::NAN } else { 0.0 },
+            neg_zero: spec.non_finite() != NonFinite::Fnuz,
+        })
+    }
+
+    #[inline(always)]
+    pub(crate) fn round(&self, y: f32) -> f32 {
+        let nan = y.is_nan();
+        let r = self.round_finite(if nan { 0.0 } else { y });
+        // Formats without −0 (fnuz) give +0.
+        let r = if !self.neg_zero && r == 0.0 { 0.0 } else { r };
+        if nan { self.nan_out } else { r }
+    }
+
+    /// [`Self::round`] for a `y` known not to be NaN, keeping the sign of a zero result.
+    #[inline(always)]
+    pub(crate) fn round_finite(&self, y: f32) -> f32 {
+        let bits = y.to_bits();
+        // `if a < b { a } else { b }` rather than `f32::min`: one `minps`, without `min`'s
+        // NaN handling, which this input does not need.
+        let a = f32::from_bits(bits & 0x7FFF_FFFF);
+        let a = if a < self.lim { a } else { self.lim };
+        let e = ((a.to_bits() >> 23) as i32 - 127).max(self.emin);
+        let magic = f32::from_bits((((e - self.mbits + 23 + 127) as u32) << 23) | 0x0040_0000);
+        let r = (a + magic) - magic;
+        let r = if r < self.max { r } else { self.max };
+        f32::from_bits(r.to_bits() | (bits & 0x8000_0000))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::element::Format;
+
+    /// Grid rounding equals decode(encode(y)) (nearest-even, saturating) for every element
+    /// format on the fast path, on f32 inputs covering every exponent with many mantissas,
+    /// every tie and neighbour of a tie, and the specials.
+    #[test]
+    fn grid_round_matches_encode_decode() {
+        for f in [
+            ElementFormat::FLOAT4_E2M1FN,
+            ElementFormat::FLOAT6_E2M3FN,
+            ElementFormat::FLOAT6_E3M2FN,
+            ElementFormat::FLOAT8_E4M3FN,
+            ElementFormat::FLOAT8_E5M2,
+            ElementFormat::FLOAT8_E4M3FNUZ,
+            ElementFormat::FLOAT8_E5M2FNUZ,
+            ElementFormat::FLOAT8_E3M4,
+        ] {
+            let ElementFormat::Float(spec) = f else {
+                unreachable!()
+            };
+            let g = Grid::new(&spec).unwrap();
+            let check = |y: f32| {
+                let want = f.decode(f.encode(y, Rounding::NearestEven, Overflow::Saturate));
+                let got = g.round(y);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{f}: {y:e} ({:#x}) -> {got:e}, want {want:e}",
+                    y.to_bits()
+                );
+            };
+            for e in 0..=255u32 {
+                for m in (0..1u32 << 23).step_by(4093).chain([0, 1, (1 << 23) - 1]) {
+                    for sign in [0, 1u32 << 31] {
+                        check(f32::from_bits(sign | e << 23 | m));
+                    }
+                }
+            }
+            // The arithmetic decode of every code (8-bit formats and the narrower ones).
+            let d = FloatDecode::new(&spec).unwrap();
+            for c in 0..1u32 << f.bits() {
+                let (got, want) = (d.decode(c as u8), f.decode(c));
+                assert_eq!(got.to_bits(), want.to_bits(), "{f} code {c}");
+            }
+            // Every code value, every midpoint between neighbours, and one ulp either side.
+            let mut vals: std::vec::Vec<f32> = (0..1u32 << f.bits())
+                .map(|c| f.decode(c))
+                .filter(|v| v.is_finite())
+                .collect();
+            vals.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            for w in vals.windows(2) {
+                let mid = (w[0] + w[1]) / 2.0;
+                for v in [
+                    w[0],
+                    mid,
+                    f32::from_bits(mid.to_bits() + 1),
+                    f32::from_bits(mid.to_bits().wrapping_sub(1)),
+                ] {
+                    check(v);
+                    check(-v);
+                }
             }
         }
-        LaneKernel::Lean => {
-            for i in 0..n {
-                out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u8;
-            }
-        }
-        LaneKernel::General => {
-            for i in 0..n {
-                out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u8;
-            }
-        }
-    }
-}
-
-/// Dispatches the mode for [`encode_chunk_u8`].
-#[inline(always)]
-pub(crate) fn encode_chunk_u8_any(p: &LaneParams, mode: u8, x: &[f32], out: &mut [u8]) {
-    match mode {
-        NE => encode_chunk_u8::<NE>(p, x, out),
-        NA => encode_chunk_u8::<NA>(p, x, out),
-        TZ => encode_chunk_u8::<TZ>(p, x, out),
-        TP => encode_chunk_u8::<TP>(p, x, out),
-        _ => encode_chunk_u8::<TN>(p, x, out),
-    }
-}
-
-/// Packs one-per-byte 4-bit codes two per byte (element 2j in the low nibble).
-#[inline(always)]
-pub(crate) fn pack_nibbles(codes: &[u8], out: &mut [u8]) {
-    for (o, pair) in out.iter_mut().zip(codes.chunks_exact(2)) {
-        *o = pair[0] | pair[1] << 4;
-    }
-}
-
-/// Packs one-per-byte 6-bit codes four per three bytes (`codes.len()` a multiple of 4; the
-/// little-endian bit stream of [`crate::pack`]'s 6-bit layout).
-#[inline(always)]
-pub(crate) fn pack_sixes(codes: &[u8], out: &mut [u8]) {
-    for (o, q) in out.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
-        let v = q[0] as u32 | (q[1] as u32) << 6 | (q[2] as u32) << 12 | (q[3] as u32) << 18;
-        o[0] = v as u8;
-        o[1] = (v >> 8) as u8;
-        o[2] = (v >> 16) as u8;
-    }
-}
-
-/// Encodes a chunk of f32 into codes. Inlined into each backend's `target_feature` entry.
-#[inline(always)]
-pub(crate) fn encode_chunk<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
-    // A local copy keeps every parameter in a register (broadcast once) for the whole loop.
-    let p = *p;
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    for i in 0..n {
-        out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u16;
-    }
-}
-
-/// Dispatches the mode to a monomorphized chunk loop.
-#[inline(always)]
-pub(crate) fn encode_chunk_any(p: &LaneParams, mode: u8, x: &[f32], out: &mut [u16]) {
-    match mode {
-        NE => encode_chunk::<NE>(p, x, out),
-        NA => encode_chunk::<NA>(p, x, out),
-        TZ => encode_chunk::<TZ>(p, x, out),
-        TP => encode_chunk::<TP>(p, x, out),
-        _ => encode_chunk::<TN>(p, x, out),
-    }
-}
-
-/// Table lookup decode of 8-bit codes.
-#[inline(always)]
-pub(crate) fn decode_u8_lut(lut: &[f32; 256], codes: &[u8], out: &mut [f32]) {
-    for (o, &c) in out.iter_mut().zip(codes) {
-        *o = lut[c as usize];
-    }
-}
-
-/// Table lookup decode of dense 4-bit codes (element 2j low nibble): one lookup per byte in
-/// a table of pairs.
-#[inline(always)]
-pub(crate) fn decode_nibbles_lut(pairs: &[[f32; 2]; 256], bytes: &[u8], out: &mut [f32]) {
-    for (o, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        o.copy_from_slice(&pairs[b as usize]);
     }
 }

@@ -18,6 +18,13 @@
 //! Dense, 6-bit:      bytes 0..3 = e0[0..6] e1[0..2] | e1[2..6] e2[0..4] | e2[4..6] e3[0..6]
 //! ```
 
+mod words;
+
+pub use words::{
+    AWQ_ORDER, GptqZeros, gptq_zeros_v1_to_v2, gptq_zeros_v2_to_v1, pack_awq, pack_gptq,
+    pack_zeros, unpack_awq, unpack_gptq,
+};
+
 use crate::error::Error;
 
 /// How codes are laid out in bytes.
@@ -534,5 +541,86 @@ impl PackedVec {
     #[must_use]
     pub fn into_bytes(self) -> alloc::vec::Vec<u8> {
         self.bytes
+    }
+}
+
+/// Writes one-per-byte `codes` (each below `2^bits`, `bits` in 1..=8) into the little-endian
+/// bit stream `out` from bit `first_bit` on: the bits of `out` below `first_bit` in its first
+/// byte are kept, the bits after the last code in its last byte become 0. For spans of a row
+/// whose start is not on a byte boundary (blocks of odd length).
+pub(crate) fn pack_u8_at(codes: &[u8], bits: u32, first_bit: usize, out: &mut [u8]) {
+    let mut pos = first_bit / 8;
+    let keep = (first_bit % 8) as u32;
+    let (mut acc, mut nacc) = if keep == 0 {
+        (0u64, 0u32)
+    } else {
+        ((out[pos] & ((1u8 << keep) - 1)) as u64, keep)
+    };
+    for &c in codes {
+        acc |= (c as u64) << nacc;
+        nacc += bits;
+        while nacc >= 8 {
+            out[pos] = acc as u8;
+            pos += 1;
+            acc >>= 8;
+            nacc -= 8;
+        }
+    }
+    if nacc > 0 {
+        out[pos] = acc as u8;
+    }
+}
+
+/// Reads `out.len()` codes of `bits` bits (1..=8) from the bit stream `bytes` from bit
+/// `first_bit` on (the inverse of [`pack_u8_at`]).
+pub(crate) fn unpack_u8_at(bytes: &[u8], bits: u32, first_bit: usize, out: &mut [u8]) {
+    let mask = (1u64 << bits) - 1;
+    let mut pos = first_bit / 8;
+    let skip = (first_bit % 8) as u32;
+    let (mut acc, mut nacc) = (0u64, 0u32);
+    if skip != 0 {
+        acc = (bytes[pos] >> skip) as u64;
+        nacc = 8 - skip;
+        pos += 1;
+    }
+    for o in out.iter_mut() {
+        while nacc < bits {
+            acc |= (bytes[pos] as u64) << nacc;
+            pos += 1;
+            nacc += 8;
+        }
+        *o = (acc & mask) as u8;
+        acc >>= bits;
+        nacc -= bits;
+    }
+}
+
+#[cfg(test)]
+mod at_tests {
+    use super::*;
+
+    /// Packing in pieces at arbitrary bit offsets equals packing the whole stream at once.
+    #[test]
+    fn pieces_at_bit_offsets_equal_the_whole() {
+        for bits in 1..=8u32 {
+            let codes: std::vec::Vec<u8> = (0..203u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 7) as u8 & ((1u16 << bits) - 1) as u8)
+                .collect();
+            let n = packed_len(bits, Layout::Dense, codes.len()).unwrap();
+            let mut whole = std::vec![0u8; n];
+            pack(&codes, bits, Layout::Dense, &mut whole).unwrap();
+            for cut in [1usize, 3, 7, 13, 64, 101] {
+                let mut pieces = std::vec![0xA5u8; n];
+                for (k, piece) in codes.chunks(cut).enumerate() {
+                    pack_u8_at(piece, bits, k * cut * bits as usize, &mut pieces);
+                }
+                assert_eq!(pieces, whole, "bits {bits} cut {cut}");
+                let mut back = std::vec![0u8; codes.len()];
+                for (k, piece) in back.chunks_mut(cut).enumerate() {
+                    unpack_u8_at(&whole, bits, k * cut * bits as usize, piece);
+                }
+                assert_eq!(back, codes, "bits {bits} cut {cut}");
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! GGUF (ggml) block layouts: Q4_0, Q4_1, Q8_0 and MXFP4 (32 elements per block) and NVFP4
-//! (64 elements per block).
+//! GGUF (ggml) block types: Q4_0, Q4_1, Q8_0 and MXFP4 (32 elements per block), NVFP4 (64),
+//! TQ1_0 and TQ2_0 (256). Each is a scaled format (its element, its scale and the region it
+//! covers) in ggml's block layout, with ggml's own arithmetic.
 //!
 //! ```text
 //! Q4_0   18 bytes: f16 d | 16 bytes, byte j = q[j] | q[j+16] << 4      x = d · (q − 8)
@@ -8,6 +9,10 @@
 //! MXFP4  17 bytes: E8M0 e | 16 bytes, same nibble order, E2M1 codes     x = 2^(e−127) · e2m1(q)
 //! NVFP4  36 bytes: 4 × UE4M3 d[s] | 4 × 8 bytes; sub-block s of 16 elements: byte 8s + j =
 //!        q[16s + j] | q[16s + j + 8] << 4                              x = ue4m3(d[s]) · e2m1(q)
+//! TQ2_0  66 bytes: 64 bytes of 2-bit codes (byte m of each 32-byte group: elements m + 32n at
+//!        bits 2n) | f16 d                                               x = d · (q − 1)
+//! TQ1_0  54 bytes: 48 bytes of five trits, 4 bytes of four trits (base 3 scaled to a byte)
+//!        | f16 d                                                        x = d · (q − 1)
 //! ```
 //!
 //! NVFP4 here is ggml's single-level variant (no tensor scale). Its UE4M3 decode follows ggml
@@ -24,14 +29,18 @@
 //! (2^128 · e2m1, not NaN).
 //!
 //! [`GgufProfile::Ggml`] reproduces ggml's own MXFP4 and NVFP4 quantizers byte for byte
-//! instead, quirks included (see [`quantize_with`]).
+//! instead, quirks included (see [`quantize_profile`]).
+
+mod fp4;
+mod tq;
 
 use half::f16;
 
-use crate::block::BlockFormat;
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
+use crate::pack::{self, Layout};
 use crate::round::{Overflow, Rounding};
+use crate::scaled::BlockFormat;
 
 /// A GGUF block type.
 ///
@@ -39,6 +48,8 @@ use crate::round::{Overflow, Rounding};
 /// use lowbit::gguf::GgufType;
 /// assert_eq!((GgufType::Q4_0.block_bytes(), GgufType::Q4_0.block_len()), (18, 32));
 /// assert_eq!((GgufType::Nvfp4.block_bytes(), GgufType::Nvfp4.block_len()), (36, 64));
+/// assert_eq!(GgufType::from_id(GgufType::Tq2_0.id()), Some(GgufType::Tq2_0));
+/// assert_eq!("mxfp4".parse::<GgufType>().unwrap(), GgufType::Mxfp4);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -49,27 +60,92 @@ pub enum GgufType {
     Q4_1,
     /// 8-bit symmetric, f16 scale.
     Q8_0,
+    /// Ternary in 2 bits per weight, f16 scale.
+    Tq2_0,
+    /// Ternary in 1.6875 bits per weight (base 3), f16 scale.
+    Tq1_0,
     /// OCP MXFP4 in ggml's block layout.
     Mxfp4,
     /// NVFP4 in ggml's block layout: 64 elements, four UE4M3 scales of 16.
     Nvfp4,
 }
 
-/// Elements per block of the 32-element types (all but [`GgufType::Nvfp4`]; see
-/// [`GgufType::block_len`]).
+/// One row of the type table: ggml's name and `enum ggml_type` number, elements and bytes
+/// per block (ggml-common.h).
+struct Info {
+    t: GgufType,
+    name: &'static str,
+    id: u32,
+    block_len: usize,
+    block_bytes: usize,
+}
+
+const TYPES: &[Info] = &[
+    Info {
+        t: GgufType::Q4_0,
+        name: "q4_0",
+        id: 2,
+        block_len: 32,
+        block_bytes: 18,
+    },
+    Info {
+        t: GgufType::Q4_1,
+        name: "q4_1",
+        id: 3,
+        block_len: 32,
+        block_bytes: 20,
+    },
+    Info {
+        t: GgufType::Q8_0,
+        name: "q8_0",
+        id: 8,
+        block_len: 32,
+        block_bytes: 34,
+    },
+    Info {
+        t: GgufType::Tq1_0,
+        name: "tq1_0",
+        id: 34,
+        block_len: 256,
+        block_bytes: 54,
+    },
+    Info {
+        t: GgufType::Tq2_0,
+        name: "tq2_0",
+        id: 35,
+        block_len: 256,
+        block_bytes: 66,
+    },
+    Info {
+        t: GgufType::Mxfp4,
+        name: "mxfp4",
+        id: 39,
+        block_len: 32,
+        block_bytes: 17,
+    },
+    Info {
+        t: GgufType::Nvfp4,
+        name: "nvfp4",
+        id: 40,
+        block_len: 64,
+        block_bytes: 36,
+    },
+];
+
+/// Elements per block of the 32-element types (see [`GgufType::block_len`]).
 pub const BLOCK: usize = 32;
 
-/// Whose quantizer [`quantize_with`] follows. Dequantization is the same for both.
+/// Whose quantizer [`quantize_profile`] follows. Dequantization is the same for both.
 ///
 /// ```
-/// use lowbit::gguf::{quantize_with, GgufProfile, GgufType};
+/// use lowbit::gguf::{quantize_profile, GgufProfile, GgufType};
 /// // 2.5 in a block whose scale is 1 is a tie of 2 and 3: nearest-even picks 2, ggml's argmin
 /// // picks the lower index, also 2; -0.2 rounds to -0 exactly and to +0 in ggml.
 /// let mut x = [0f32; 32];
 /// (x[0], x[1], x[2]) = (4.0, 2.5, -0.2);
 /// let (mut a, mut b) = ([0u8; 17], [0u8; 17]);
-/// quantize_with(GgufType::Mxfp4, GgufProfile::Exact, &x, &mut a).unwrap();
-/// quantize_with(GgufType::Mxfp4, GgufProfile::Ggml, &x, &mut b).unwrap();
+/// quantize_profile(GgufType::Mxfp4, GgufProfile::Exact, &x, &mut a).unwrap();
+/// quantize_profile(GgufType::Mxfp4, GgufProfile::Ggml, &x, &mut b).unwrap();
 /// assert_eq!((a[3] & 15, b[3] & 15), (8, 0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -93,36 +169,69 @@ pub enum GgufProfile {
 }
 
 impl GgufType {
+    /// Every type, in ggml's id order.
+    pub const ALL: [GgufType; 7] = [
+        GgufType::Q4_0,
+        GgufType::Q4_1,
+        GgufType::Q8_0,
+        GgufType::Tq1_0,
+        GgufType::Tq2_0,
+        GgufType::Mxfp4,
+        GgufType::Nvfp4,
+    ];
+
+    fn info(self) -> &'static Info {
+        match TYPES.iter().find(|i| i.t == self) {
+            Some(i) => i,
+            None => unreachable!("every type has a table row"),
+        }
+    }
+
     /// Bytes per block.
     ///
     /// ```
     /// assert_eq!(lowbit::gguf::GgufType::Q8_0.block_bytes(), 34);
     /// ```
     #[must_use]
-    pub const fn block_bytes(self) -> usize {
-        match self {
-            GgufType::Q4_0 => 18,
-            GgufType::Q4_1 => 20,
-            GgufType::Q8_0 => 34,
-            GgufType::Mxfp4 => 17,
-            GgufType::Nvfp4 => 36,
-        }
+    pub fn block_bytes(self) -> usize {
+        self.info().block_bytes
     }
 
-    /// Elements per block: 64 for NVFP4, 32 for the others.
+    /// Elements per block.
     ///
     /// ```
     /// assert_eq!(lowbit::gguf::GgufType::Mxfp4.block_len(), 32);
+    /// assert_eq!(lowbit::gguf::GgufType::Tq1_0.block_len(), 256);
     /// ```
     #[must_use]
-    pub const fn block_len(self) -> usize {
-        match self {
-            GgufType::Nvfp4 => 64,
-            _ => BLOCK,
-        }
+    pub fn block_len(self) -> usize {
+        self.info().block_len
     }
 
-    fn check(self, n: usize, bytes: usize) -> Result<(), Error> {
+    /// ggml's `enum ggml_type` number, as GGUF files store it.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::gguf::GgufType::Q8_0.id(), 8);
+    /// ```
+    #[must_use]
+    pub fn id(self) -> u32 {
+        self.info().id
+    }
+
+    /// The type with ggml's number `id`, if this crate has it.
+    ///
+    /// ```
+    /// use lowbit::gguf::GgufType;
+    /// assert_eq!(GgufType::from_id(39), Some(GgufType::Mxfp4));
+    /// assert_eq!(GgufType::from_id(1000), None);
+    /// ```
+    #[must_use]
+    pub fn from_id(id: u32) -> Option<GgufType> {
+        TYPES.iter().find(|i| i.id == id).map(|i| i.t)
+    }
+
+    /// `n` elements in whole blocks, and `bytes` the size of those blocks.
+    fn check(self, n: usize, bytes: usize) -> Result<usize, Error> {
         let bl = self.block_len();
         if !n.is_multiple_of(bl) {
             return Err(Error::Length {
@@ -131,22 +240,29 @@ impl GgufType {
                 actual: n,
             });
         }
-        Error::check_len("GGUF bytes", n / bl * self.block_bytes(), bytes)
+        let want = crate::error::mul("GGUF bytes", n / bl, self.block_bytes())?;
+        Error::check_len("GGUF bytes", want, bytes)?;
+        Ok(n / bl)
     }
 }
 
-/// 4-bit codes of a block into ggml's split-half nibble order.
-fn put_nibbles(q: &[u8; BLOCK], out: &mut [u8]) {
-    for j in 0..16 {
-        out[j] = q[j] | q[j + 16] << 4;
+impl core::fmt::Display for GgufType {
+    /// ggml's type name (`ggml_type_name`).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.info().name)
     }
 }
 
-fn nibble(bytes: &[u8], i: usize) -> u8 {
-    if i < 16 {
-        bytes[i] & 15
-    } else {
-        bytes[i - 16] >> 4
+impl core::str::FromStr for GgufType {
+    type Err = Error;
+
+    /// ggml's type names (`q4_0`, `mxfp4`, `tq2_0`, …).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        TYPES
+            .iter()
+            .find(|i| i.name == s)
+            .map(|i| i.t)
+            .ok_or_else(|| Error::UnknownName(crate::error::NameBuf::new(s)))
     }
 }
 
@@ -163,8 +279,32 @@ fn inv(d: f32) -> f32 {
     if d == 0.0 { 0.0 } else { 1.0f32 / d }
 }
 
+/// A block's largest magnitude as ggml's reference quantizers take it: `fmaxf` of the
+/// magnitudes, which skips NaN.
+fn ggml_amax(x: &[f32]) -> f32 {
+    x.iter()
+        .fold(0f32, |m, v| if v.abs() > m { v.abs() } else { m })
+}
+
+/// Writes 32 codes (one per byte, below 16) in GGUF's split-half order.
+fn split_half(q: &[u8; BLOCK], out: &mut [u8]) {
+    if pack::pack(q, 4, Layout::SplitHalf, &mut out[..16]).is_err() {
+        unreachable!("32 four-bit codes fill 16 bytes");
+    }
+}
+
+/// Reads 32 codes in GGUF's split-half order.
+fn unsplit_half(bytes: &[u8]) -> [u8; BLOCK] {
+    let mut q = [0u8; BLOCK];
+    if pack::unpack(&bytes[..16], 4, Layout::SplitHalf, &mut q).is_err() {
+        unreachable!("16 bytes hold 32 four-bit codes");
+    }
+    q
+}
+
 /// Quantizes `x` (a multiple of [`GgufType::block_len`] long) into GGUF blocks with the
-/// default, correctly rounding profile ([`GgufProfile::Exact`]).
+/// default profile ([`GgufProfile::Exact`]: ggml's quantizers, except MXFP4 and NVFP4,
+/// which round correctly).
 ///
 /// ```
 /// use lowbit::gguf::{quantize, dequantize, GgufType};
@@ -179,31 +319,36 @@ fn inv(d: f32) -> f32 {
 /// # Errors
 /// A length that is not a multiple of 32, or a wrong output size.
 pub fn quantize(t: GgufType, x: &[f32], out: &mut [u8]) -> Result<(), Error> {
-    quantize_with(t, GgufProfile::Exact, x, out)
+    quantize_profile(t, GgufProfile::Exact, x, out)
 }
 
 /// Quantizes `x` into GGUF blocks following `profile`.
 ///
 /// ```
-/// use lowbit::gguf::{quantize_with, GgufProfile, GgufType};
+/// use lowbit::gguf::{quantize_profile, GgufProfile, GgufType};
 /// // amax one ulp below 8: log2f rounds up to 3, so ggml's scale is twice OCP's.
 /// let mut x = [0.0f32; 32];
 /// x[0] = f32::from_bits(8.0f32.to_bits() - 1);
 /// let (mut a, mut b) = ([0u8; 17], [0u8; 17]);
-/// quantize_with(GgufType::Mxfp4, GgufProfile::Exact, &x, &mut a).unwrap();
-/// quantize_with(GgufType::Mxfp4, GgufProfile::Ggml, &x, &mut b).unwrap();
+/// quantize_profile(GgufType::Mxfp4, GgufProfile::Exact, &x, &mut a).unwrap();
+/// quantize_profile(GgufType::Mxfp4, GgufProfile::Ggml, &x, &mut b).unwrap();
 /// assert_eq!((a[0], b[0]), (127, 128));
 /// ```
 ///
 /// # Errors
 /// A length that is not a multiple of the block length, or a wrong output size.
-pub fn quantize_with(
+pub fn quantize_profile(
     t: GgufType,
     profile: GgufProfile,
     x: &[f32],
     out: &mut [u8],
 ) -> Result<(), Error> {
     t.check(x.len(), out.len())?;
+    match t {
+        GgufType::Tq1_0 => return tq::quantize_tq1_0(x, out),
+        GgufType::Tq2_0 => return tq::quantize_tq2_0(x, out),
+        _ => {}
+    }
     let bb = t.block_bytes();
     for (xb, ob) in x.chunks_exact(t.block_len()).zip(out.chunks_exact_mut(bb)) {
         let mut q = [0u8; BLOCK];
@@ -225,7 +370,7 @@ pub fn quantize_with(
                     *c = ((v * id + 8.5) as i32).clamp(0, 15) as u8;
                 }
                 ob[..2].copy_from_slice(&f16_bytes(d));
-                put_nibbles(&q, &mut ob[2..]);
+                split_half(&q, &mut ob[2..]);
             }
             GgufType::Q4_1 => {
                 let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
@@ -240,13 +385,10 @@ pub fn quantize_with(
                 }
                 ob[..2].copy_from_slice(&f16_bytes(d));
                 ob[2..4].copy_from_slice(&f16_bytes(min));
-                put_nibbles(&q, &mut ob[4..]);
+                split_half(&q, &mut ob[4..]);
             }
             GgufType::Q8_0 => {
-                let amax = xb
-                    .iter()
-                    .fold(0f32, |m, v| if v.abs() > m { v.abs() } else { m });
-                let d = amax / 127.0;
+                let d = ggml_amax(xb) / 127.0;
                 let id = inv(d);
                 ob[..2].copy_from_slice(&f16_bytes(d));
                 for (o, &v) in ob[2..].iter_mut().zip(xb) {
@@ -258,28 +400,26 @@ pub fn quantize_with(
                     ) as u8;
                 }
             }
-            GgufType::Nvfp4 => nvfp4_block(profile, xb, ob),
+            GgufType::Nvfp4 => fp4::nvfp4_block(profile, xb, ob),
             GgufType::Mxfp4 if profile == GgufProfile::Ggml => {
-                let e = ggml_mxfp4_scale(xb);
+                let e = fp4::ggml_mxfp4_scale(xb);
                 let d = crate::element::convert::pow2_f64(e as i32 - 127) as f32;
                 for (c, &v) in q.iter_mut().zip(xb) {
-                    *c = argmin_e2m1(v, d);
+                    *c = fp4::argmin_e2m1(v, d);
                 }
                 ob[0] = e;
-                put_nibbles(&q, &mut ob[1..]);
+                split_half(&q, &mut ob[1..]);
             }
             GgufType::Mxfp4 => {
-                let mx = BlockFormat::MXFP4;
-                let mut codes = [0u8; 16];
-                let mut scale = [0u8; 1];
-                mx.quantize(xb, &mut codes, &mut scale)?;
-                // OCP order (element 2j low nibble) to ggml's split-half order.
-                for i in 0..BLOCK {
-                    q[i] = (codes[i / 2] >> (4 * (i % 2))) & 15;
-                }
+                // The OCP format itself, re-laid out: element 2j in the low nibble to ggml's
+                // split-half order.
+                let (mut codes, mut scale) = ([0u8; 16], [0u8; 1]);
+                BlockFormat::MXFP4.quantize(xb, &mut codes, &mut scale)?;
+                pack::unpack(&codes, 4, Layout::Dense, &mut q)?;
                 ob[0] = scale[0];
-                put_nibbles(&q, &mut ob[1..]);
+                split_half(&q, &mut ob[1..]);
             }
+            GgufType::Tq1_0 | GgufType::Tq2_0 => unreachable!("handled above"),
         }
     }
     Ok(())
@@ -301,6 +441,11 @@ pub fn quantize_with(
 /// ```
 pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
     t.check(out.len(), bytes.len())?;
+    match t {
+        GgufType::Tq1_0 => return tq::dequantize_tq1_0(bytes, out),
+        GgufType::Tq2_0 => return tq::dequantize_tq2_0(bytes, out),
+        _ => {}
+    }
     let e2m1 = ElementFormat::FLOAT4_E2M1FN;
     for (ob, b) in out
         .chunks_exact_mut(t.block_len())
@@ -309,14 +454,14 @@ pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Erro
         match t {
             GgufType::Q4_0 => {
                 let d = f16_at(b, 0);
-                for (i, o) in ob.iter_mut().enumerate() {
-                    *o = d * (nibble(&b[2..], i) as i32 - 8) as f32;
+                for (o, &q) in ob.iter_mut().zip(&unsplit_half(&b[2..])) {
+                    *o = d * (q as i32 - 8) as f32;
                 }
             }
             GgufType::Q4_1 => {
                 let (d, m) = (f16_at(b, 0), f16_at(b, 2));
-                for (i, o) in ob.iter_mut().enumerate() {
-                    *o = d * nibble(&b[4..], i) as f32 + m;
+                for (o, &q) in ob.iter_mut().zip(&unsplit_half(&b[4..])) {
+                    *o = d * q as f32 + m;
                 }
             }
             GgufType::Q8_0 => {
@@ -327,7 +472,7 @@ pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Erro
             }
             GgufType::Nvfp4 => {
                 for (s, os) in ob.chunks_exact_mut(16).enumerate() {
-                    let d = ggml_ue4m3_to_f32(b[s]);
+                    let d = fp4::ggml_ue4m3_to_f32(b[s]);
                     let qs = &b[4 + 8 * s..12 + 8 * s];
                     for (j, o) in os.iter_mut().enumerate() {
                         let c = if j < 8 { qs[j] & 15 } else { qs[j - 8] >> 4 };
@@ -338,10 +483,11 @@ pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Erro
             GgufType::Mxfp4 => {
                 // ggml: e8m0_to_fp32_half(e) · (2 · e2m1) = 2^(e−127) · e2m1, 0xFF included.
                 let scale = crate::element::convert::pow2_f64(b[0] as i32 - 127);
-                for (i, o) in ob.iter_mut().enumerate() {
-                    *o = (e2m1.decode_f64(nibble(&b[1..], i) as u32) * scale) as f32;
+                for (o, &q) in ob.iter_mut().zip(&unsplit_half(&b[1..])) {
+                    *o = (e2m1.decode_f64(q as u32) * scale) as f32;
                 }
             }
+            GgufType::Tq1_0 | GgufType::Tq2_0 => unreachable!("handled above"),
         }
     }
     Ok(())
@@ -363,19 +509,25 @@ pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Erro
 /// assert_eq!((g[0], g[1]), (127, 0x00)); // elements 0 and 16 are both code 0
 /// ```
 pub fn mxfp4_from_ocp(blocks: &[u8], scales: &[u8], out: &mut [u8]) -> Result<(), Error> {
-    Error::check_len("OCP MXFP4 blocks", scales.len() * 16, blocks.len())?;
-    Error::check_len("GGUF MXFP4 bytes", scales.len() * 17, out.len())?;
+    Error::check_len(
+        "OCP MXFP4 blocks",
+        crate::error::mul("OCP MXFP4 blocks", scales.len(), 16)?,
+        blocks.len(),
+    )?;
+    Error::check_len(
+        "GGUF MXFP4 bytes",
+        crate::error::mul("GGUF MXFP4 bytes", scales.len(), 17)?,
+        out.len(),
+    )?;
     for ((b, &s), o) in blocks
         .chunks_exact(16)
         .zip(scales)
         .zip(out.chunks_exact_mut(17))
     {
         let mut q = [0u8; BLOCK];
-        for (i, c) in q.iter_mut().enumerate() {
-            *c = (b[i / 2] >> (4 * (i % 2))) & 15;
-        }
+        pack::unpack(b, 4, Layout::Dense, &mut q)?;
         o[0] = s;
-        put_nibbles(&q, &mut o[1..]);
+        split_half(&q, &mut o[1..]);
     }
     Ok(())
 }
@@ -396,156 +548,23 @@ pub fn mxfp4_from_ocp(blocks: &[u8], scales: &[u8], out: &mut [u8]) -> Result<()
 /// assert_eq!((b2.to_vec(), s2), (blocks, [120]));
 /// ```
 pub fn mxfp4_to_ocp(gguf: &[u8], blocks: &mut [u8], scales: &mut [u8]) -> Result<(), Error> {
-    Error::check_len("GGUF MXFP4 bytes", scales.len() * 17, gguf.len())?;
-    Error::check_len("OCP MXFP4 blocks", scales.len() * 16, blocks.len())?;
+    Error::check_len(
+        "GGUF MXFP4 bytes",
+        crate::error::mul("GGUF MXFP4 bytes", scales.len(), 17)?,
+        gguf.len(),
+    )?;
+    Error::check_len(
+        "OCP MXFP4 blocks",
+        crate::error::mul("OCP MXFP4 blocks", scales.len(), 16)?,
+        blocks.len(),
+    )?;
     for ((g, b), s) in gguf
         .chunks_exact(17)
         .zip(blocks.chunks_exact_mut(16))
         .zip(scales.iter_mut())
     {
         *s = g[0];
-        for (j, o) in b.iter_mut().enumerate() {
-            *o = nibble(&g[1..], 2 * j) | nibble(&g[1..], 2 * j + 1) << 4;
-        }
+        pack::pack(&unsplit_half(&g[1..]), 4, Layout::Dense, b)?;
     }
     Ok(())
-}
-
-/// E2M1 magnitudes, the order of codes 0..=7.
-const E2M1_MAG: [f32; 8] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0];
-
-/// ggml's `best_index_mxfp4(x, d/2)` with its doubled table: the code whose value `d·e2m1`
-/// has the smallest f32 error `|d·e2m1 − x|`, the lowest code on ties (codes 0..=7 are
-/// +0..+6, 8..=15 are −0..−6, so +0 wins over −0 and the smaller magnitude wins a tie).
-fn argmin_e2m1(x: f32, d: f32) -> u8 {
-    let mut best = (0u8, (0.0f32 * d - x).abs());
-    for c in 1..16u8 {
-        let v = E2M1_MAG[c as usize & 7] * d;
-        let v = if c >= 8 { -v } else { v };
-        let err = (v - x).abs();
-        if err < best.1 {
-            best = (c, err);
-        }
-    }
-    best.0
-}
-
-/// ggml's MXFP4 scale byte `floor(log2f(amax)) − 2 + 127` (0 for amax = 0), with `log2f`
-/// correctly rounded to f32: for amax = m·2^e (1 ≤ m < 2), `fl(e + log2 m)` reaches e + 1
-/// when log2 m is within half the gap below e + 1 of it. Clamped to 0..=254.
-fn ggml_mxfp4_scale(xb: &[f32]) -> u8 {
-    let amax = xb
-        .iter()
-        .fold(0f32, |m, v| if v.abs() > m { v.abs() } else { m });
-    if amax <= 0.0 || !amax.is_finite() {
-        return if amax > 0.0 { 254 } else { 0 };
-    }
-    let (_, class) = crate::element::convert::split_f32(amax);
-    let crate::element::convert::Class::Finite(m) = class else {
-        return 0;
-    };
-    let e = m.exp;
-    // Half the gap between T = e + 1 and the f32 next below it.
-    let t = (e + 1) as f32;
-    let below = if t > 0.0 {
-        f32::from_bits(t.to_bits() - 1)
-    } else if t < 0.0 {
-        f32::from_bits(t.to_bits() + 1)
-    } else {
-        -f32::from_bits(1)
-    };
-    let delta = (t as f64 - below as f64) / 2.0;
-    // m >= 2^(1 − delta) = 2·exp2(−delta), by its series (delta <= 2^-17 here, so three
-    // terms are exact far beyond f32's 2^-23 grid of m).
-    let z = delta * core::f64::consts::LN_2;
-    let threshold = 2.0 * (1.0 - z + z * z / 2.0 - z * z * z / 6.0);
-    let mant = f64::from_bits(0x3FF0_0000_0000_0000 | (m.sig << 1 >> 12));
-    let fl = e + (t != 0.0 && mant >= threshold) as i32;
-    (fl - 2 + 127).clamp(0, 254) as u8
-}
-
-/// ggml's `ggml_ue4m3_to_fp32` without its ×0.5 (which pairs with its doubled E2M1 table):
-/// bit 7 ignored, exponent bias 7, subnormals `m·2^−9`, 0 and 0x7F read as 0.
-fn ggml_ue4m3_to_f32(b: u8) -> f32 {
-    if b == 0 || b == 0x7F {
-        return 0.0;
-    }
-    let (e, m) = ((b >> 3) & 15, (b & 7) as f32);
-    if e == 0 {
-        m * (1.0 / 512.0)
-    } else {
-        (1.0 + m / 8.0) * crate::element::convert::pow2_f64(e as i32 - 7) as f32
-    }
-}
-
-/// ggml's `ggml_fp32_to_ue4m3`: clamp to [0, 448]; subnormals `min(trunc(x·512 + 0.5), 7)`;
-/// normals round the mantissa half up on the 4th bit; exponents from 15 up give 0x7E (448).
-fn ggml_f32_to_ue4m3(x: f32) -> u8 {
-    let x = x.clamp(0.0, 448.0);
-    if x.is_nan() || x <= 0.0 {
-        return 0;
-    }
-    let bits = x.to_bits();
-    let exp = ((bits >> 23) & 0xFF) as i32 - 127 + 7;
-    if exp <= 0 {
-        return ((x * 512.0 + 0.5) as i32).clamp(0, 7) as u8;
-    }
-    if exp >= 15 {
-        return 0x7E;
-    }
-    let mut man = ((bits >> 20) & 7) + ((bits >> 19) & 1);
-    let mut exp = exp as u32;
-    if man > 7 {
-        man = 0;
-        exp += 1;
-    }
-    if exp >= 15 {
-        0x7E
-    } else {
-        (exp << 3 | man) as u8
-    }
-}
-
-/// One GGUF NVFP4 block of 64 elements (four sub-blocks of 16).
-fn nvfp4_block(profile: GgufProfile, xb: &[f32], ob: &mut [u8]) {
-    let (e4m3, e2m1) = (ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT4_E2M1FN);
-    for (s, xs) in xb.chunks_exact(16).enumerate() {
-        let amax = xs
-            .iter()
-            .fold(0f32, |m, v| if m < v.abs() { v.abs() } else { m });
-        let mut q = [0u8; 16];
-        let sb = match profile {
-            GgufProfile::Ggml => {
-                let sb = ggml_f32_to_ue4m3(amax / 6.0f32);
-                let d = ggml_ue4m3_to_f32(sb);
-                for (c, &v) in q.iter_mut().zip(xs) {
-                    *c = argmin_e2m1(v, d);
-                }
-                sb
-            }
-            GgufProfile::Exact => {
-                // amax/6 and x/d rounded once each: the f64 quotients of f32 operands cannot
-                // fall exactly on an E4M3 or E2M1 midpoint unless they are exact.
-                let sb =
-                    e4m3.encode_f64(amax as f64 / 6.0, Rounding::NearestEven, Overflow::Saturate)
-                        as u8
-                        & 0x7F;
-                let d = ggml_ue4m3_to_f32(sb) as f64;
-                if d > 0.0 {
-                    for (c, &v) in q.iter_mut().zip(xs) {
-                        *c = e2m1.encode_f64(
-                            v as f64 / d,
-                            Rounding::NearestEven,
-                            Overflow::Saturate,
-                        ) as u8;
-                    }
-                }
-                sb
-            }
-        };
-        ob[s] = sb;
-        for j in 0..8 {
-            ob[4 + 8 * s + j] = q[j] | q[j + 8] << 4;
-        }
-    }
 }

@@ -1,0 +1,15 @@
+//! The bodies of every bulk operation, on plain data only: slices, lane parameters, decode
+//! tables, per-block plans. Nothing here knows a block format, a profile or a GGUF type;
+//! the domain layers (`slice`, `scaled`, `gguf`, `ternary`) turn those into plain
+//! parameters. Every body is `#[inline(always)]` and free of target features: `arch`
+//! stamps each one into a `#[target_feature]` entry per backend, so the same source
+//! compiles to that backend's vector code, and reaches it only through the backend's table.
+
+pub(crate) mod element;
+pub(crate) mod scaled;
+pub(crate) mod trits;
+
+/// Elements per stack-buffered chunk and per span of whole blocks: a multiple of 8, so every
+/// width packs a chunk into whole bytes, and small enough that a chunk's inputs, codes and
+/// outputs stay in L1.
+pub(crate) const CHUNK: usize = 512;
