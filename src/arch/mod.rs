@@ -12,7 +12,7 @@ use core::sync::atomic::{AtomicU8, Ordering};
 use crate::element::fast::{Grid, LaneParams};
 use crate::error::Error;
 use crate::kernels::element::{self, DecodeTable};
-use crate::kernels::scaled::{self, Affine, AffineParams, Plan};
+use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;
 
 /// A code path for the bulk kernels.
@@ -179,6 +179,16 @@ macro_rules! for_each_kernel {
         /// Fake quantization through codes (any lane mode).
         qdq_lane(p: &LaneParams, t: &DecodeTable, x: &[f32], n: usize, plans: &[Plan], out: &mut [f32])
             = [scaled::qdq_lane, scaled::qdq_lane, scaled::qdq_lane];
+        /// Fused fake quantization of power-of-two-scaled blocks (MX FLOOR); returns the
+        /// mask of blocks left to the caller.
+        qdq_pow2(g: &Grid, x: &[f32], n: usize, emax: i32, shift: i32, codes: &mut [u8], out: &mut [f32]) -> u64
+            = [scaled::qdq_pow2, scaled::qdq_pow2, scaled::qdq_pow2];
+        /// Fused element inputs and scale codes of power-of-two-scaled blocks; same mask.
+        pre_pow2(x: &[f32], n: usize, emax: i32, shift: i32, codes: &mut [u8], y: &mut [f32]) -> u64
+            = [scaled::pre_pow2, scaled::pre_pow2, scaled::pre_pow2];
+        /// Per-block dequantization factors from one-byte scale codes through a table.
+        lut_factors(table: &[f32; 256], codes: &[u8], rule: FactorRule, t: f32, out: &mut [(f32, f32)])
+            = [scaled::lut_factors, scaled::lut_factors, scaled::lut_factors];
         /// Per-block element inputs.
         pre_blocks(x: &[f32], n: usize, plans: &[Plan], y: &mut [f32])
             = [scaled::pre_blocks, scaled::pre_blocks, scaled::pre_blocks];

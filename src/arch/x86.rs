@@ -6,7 +6,7 @@ use core::arch::x86_64::*;
 use super::{Kernels, for_each_kernel};
 use crate::element::fast::{Grid, LaneParams};
 use crate::kernels::element::{self, DecodeTable};
-use crate::kernels::scaled::{self, Affine, AffineParams, Plan};
+use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;
 
 /// Stamps one table: each body wrapped in a `#[target_feature]` function with exactly the

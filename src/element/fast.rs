@@ -358,14 +358,36 @@ impl FloatDecode {
         })
     }
 
+    /// Whether normals need the exact `2^−k` rescale (formats whose lowest binades lie in
+    /// f32's subnormal range); loops pick [`decode_as`](Self::decode_as) once with it.
     #[inline(always)]
+    pub(crate) fn scaled(&self) -> bool {
+        self.normal_scale != 1.0
+    }
+
+    /// The value of code `c`.
+    #[cfg(test)]
     pub(crate) fn decode(&self, c: u8) -> f32 {
+        if self.scaled() {
+            self.decode_as::<true>(c)
+        } else {
+            self.decode_as::<false>(c)
+        }
+    }
+
+    /// [`decode`](Self::decode) with [`scaled`](Self::scaled) known: `SCALED` must equal it.
+    #[inline(always)]
+    pub(crate) fn decode_as<const SCALED: bool>(&self, c: u8) -> f32 {
         let c = c as u32;
         let sign = if c & self.top != 0 { 0x8000_0000 } else { 0 };
         let mag = c & (self.top - 1);
         let (e, m) = (mag >> self.mbits, mag & ((1 << self.mbits) - 1));
-        let normal = f32::from_bits(((e + self.exp_add) << 23) | (m << (23 - self.mbits)))
-            * self.normal_scale;
+        let normal = f32::from_bits(((e + self.exp_add) << 23) | (m << (23 - self.mbits)));
+        let normal = if SCALED {
+            normal * self.normal_scale
+        } else {
+            normal
+        };
         let sub = m as f32 * self.sub_scale;
         let v = if e == 0 { sub } else { normal };
         let v = f32::from_bits(v.to_bits() | sign);

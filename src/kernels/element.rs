@@ -152,13 +152,17 @@ pub(crate) fn decode_lut8(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) fn decode_float8(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
     match &t.float8 {
-        Some(d) => {
-            let d = *d;
-            for (o, &c) in out.iter_mut().zip(codes) {
-                *o = d.decode(c);
-            }
-        }
+        Some(d) if d.scaled() => float8_loop::<true>(d, codes, out),
+        Some(d) => float8_loop::<false>(d, codes, out),
         None => decode_lut8(t, codes, out),
+    }
+}
+
+#[inline(always)]
+fn float8_loop<const SCALED: bool>(d: &FloatDecode, codes: &[u8], out: &mut [f32]) {
+    let d = *d;
+    for (o, &c) in out.iter_mut().zip(codes) {
+        *o = d.decode_as::<SCALED>(c);
     }
 }
 

@@ -97,6 +97,28 @@ impl Plan {
         };
     }
 
+    /// The plan `pre = v · pm`, `post = (q · qa) · qb` (MX, and NVFP4 as TransformerEngine
+    /// computes it): [`Plan::new`] with `pd = 1`, `pz = −0`, `nan_to = NaN`, classified with
+    /// fewer tests.
+    #[inline(always)]
+    pub(crate) fn mul(pm: f32, qa: f32, qb: f32, amax: f32, neg_zero: bool) -> Plan {
+        let finite =
+            !amax.is_nan() && pm.is_finite() && pm != 0.0 && qa.is_finite() && qb.is_finite();
+        Plan {
+            pm,
+            pd: 1.0,
+            pz: -0.0,
+            qa,
+            qb,
+            nan_to: f32::NAN,
+            kind: if finite && neg_zero {
+                PlanKind::MulFinite
+            } else {
+                PlanKind::Mul
+            },
+        }
+    }
+
     /// The element input of `v`.
     #[inline(always)]
     pub(crate) fn pre(&self, v: f32) -> f32 {
@@ -167,6 +189,13 @@ pub(crate) fn qdq_grid(g: &Grid, x: &[f32], n: usize, plans: &[Plan], out: &mut 
     for ((ob, xb), p) in out.chunks_mut(n).zip(x.chunks(n)).zip(plans) {
         let p = *p;
         match p.kind {
+            PlanKind::MulFinite if p.qb == 1.0 => {
+                // (q · a) · 1 is q · a: one multiply fewer (MX).
+                let (m, a) = (p.pm, p.qa);
+                for (o, &v) in ob.iter_mut().zip(xb) {
+                    *o = g.round_finite(v * m) * a;
+                }
+            }
             PlanKind::MulFinite => {
                 let (m, a, b) = (p.pm, p.qa, p.qb);
                 for (o, &v) in ob.iter_mut().zip(xb) {
@@ -251,8 +280,14 @@ pub(crate) fn qdq_lane(
 #[inline(always)]
 pub(crate) fn post_blocks(v: &[f32], n: usize, factors: &[(f32, f32)], out: &mut [f32]) {
     for ((ob, vb), &(a, b)) in out.chunks_mut(n).zip(v.chunks(n)).zip(factors) {
-        for (o, &q) in ob.iter_mut().zip(vb) {
-            *o = (q * a) * b;
+        if b == 1.0 {
+            for (o, &q) in ob.iter_mut().zip(vb) {
+                *o = q * a;
+            }
+        } else {
+            for (o, &q) in ob.iter_mut().zip(vb) {
+                *o = (q * a) * b;
+            }
         }
     }
 }
@@ -268,19 +303,36 @@ pub(crate) fn decode_post_u8(
     out: &mut [f32],
 ) {
     match &t.float8 {
-        Some(d) => {
-            let d = *d;
-            for ((ob, cb), &(a, b)) in out.chunks_mut(n).zip(codes.chunks(n)).zip(factors) {
-                for (o, &c) in ob.iter_mut().zip(cb) {
-                    *o = (d.decode(c) * a) * b;
-                }
-            }
-        }
+        Some(d) if d.scaled() => decode_post_float8::<true>(d, codes, n, factors, out),
+        Some(d) => decode_post_float8::<false>(d, codes, n, factors, out),
         None => {
             for ((ob, cb), &(a, b)) in out.chunks_mut(n).zip(codes.chunks(n)).zip(factors) {
                 for (o, &c) in ob.iter_mut().zip(cb) {
                     *o = (t.lut[c as usize] * a) * b;
                 }
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn decode_post_float8<const SCALED: bool>(
+    d: &crate::element::fast::FloatDecode,
+    codes: &[u8],
+    n: usize,
+    factors: &[(f32, f32)],
+    out: &mut [f32],
+) {
+    let d = *d;
+    for ((ob, cb), &(a, b)) in out.chunks_mut(n).zip(codes.chunks(n)).zip(factors) {
+        if b == 1.0 {
+            // (v · a) · 1 is v · a (MX).
+            for (o, &c) in ob.iter_mut().zip(cb) {
+                *o = d.decode_as::<SCALED>(c) * a;
+            }
+        } else {
+            for (o, &c) in ob.iter_mut().zip(cb) {
+                *o = (d.decode_as::<SCALED>(c) * a) * b;
             }
         }
     }
@@ -409,4 +461,121 @@ pub(crate) fn none_nibble_blocks(
     _: &mut [f32],
 ) -> usize {
     0
+}
+
+/// The largest block count one call of the fused power-of-two kernels handles (the bits of
+/// the returned mask).
+pub(crate) const POW2_BLOCKS: usize = 64;
+
+/// The factors of a power-of-two block scale `2^k`, `k = exponent(amax) − emax` (OCP MX
+/// FLOOR): `(code, 2^−k, 2^(k − shift))` as f32 bit patterns, or `None` where the amax is
+/// not a normal f32 or a factor is not a normal f32 (the caller's general path decides
+/// those blocks).
+#[inline(always)]
+pub(crate) fn pow2_factors(amax: f32, emax: i32, shift: i32) -> Option<(u8, f32, f32)> {
+    let e = (amax.to_bits() >> 23) as i32;
+    let k = e - 127 - emax;
+    if (1..255).contains(&e) && (-126..=127).contains(&-k) && (-126..=127).contains(&(k - shift)) {
+        Some((
+            (k + 127) as u8,
+            f32::from_bits(((127 - k) as u32) << 23),
+            f32::from_bits(((127 + k - shift) as u32) << 23),
+        ))
+    } else {
+        None
+    }
+}
+
+/// Fake quantization of blocks with power-of-two scales from their amax (see
+/// [`pow2_factors`]), fused: per block its amax, scale code (into `codes`) and elements
+/// `grid(v · 2^−k) · 2^(k − shift)`, the block read once. At most [`POW2_BLOCKS`] blocks; a
+/// block the fast factors do not cover is left alone and its bit set in the returned mask.
+/// The grid must keep zero signs (an element format with −0).
+#[inline(always)]
+pub(crate) fn qdq_pow2(
+    g: &Grid,
+    x: &[f32],
+    n: usize,
+    emax: i32,
+    shift: i32,
+    codes: &mut [u8],
+    out: &mut [f32],
+) -> u64 {
+    let g = *g;
+    let mut miss = 0u64;
+    for (b, ((ob, xb), c)) in out.chunks_mut(n).zip(x.chunks(n)).zip(codes).enumerate() {
+        match pow2_factors(amax(xb), emax, shift) {
+            Some((code, m, a)) => {
+                *c = code;
+                // A normal amax means no NaN in the block.
+                for (o, &v) in ob.iter_mut().zip(xb) {
+                    *o = g.round_finite(v * m) * a;
+                }
+            }
+            None => miss |= 1 << b,
+        }
+    }
+    miss
+}
+
+/// The element inputs `y = v · 2^−k` and scale codes of blocks with power-of-two scales
+/// (the stored form's half of [`qdq_pow2`]; the lane encoder takes `y`). Same mask.
+#[inline(always)]
+pub(crate) fn pre_pow2(
+    x: &[f32],
+    n: usize,
+    emax: i32,
+    shift: i32,
+    codes: &mut [u8],
+    y: &mut [f32],
+) -> u64 {
+    let mut miss = 0u64;
+    for (b, ((yb, xb), c)) in y.chunks_mut(n).zip(x.chunks(n)).zip(codes).enumerate() {
+        match pow2_factors(amax(xb), emax, shift) {
+            Some((code, m, _)) => {
+                *c = code;
+                for (d, &v) in yb.iter_mut().zip(xb) {
+                    *d = v * m;
+                }
+            }
+            None => miss |= 1 << b,
+        }
+    }
+    miss
+}
+
+/// How a block's dequantization factors follow from its scale's value `s` (a lookup of its
+/// one-byte scale code): `(s, t)`, `(t · s, 1)`, `(s · t, 1)` or `(s / t, 1)` with the
+/// tensor-level `t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FactorRule {
+    /// `(s, t)`: `value = (q · s) · t`.
+    Pair,
+    /// `(t · s, 1)`.
+    MulLeft,
+    /// `(s · t, 1)`.
+    MulRight,
+    /// `(s / t, 1)`.
+    Div,
+}
+
+/// Per-block dequantization factors from one-byte scale codes: `s = table[code]`, then
+/// `rule` with `t`.
+#[inline(always)]
+pub(crate) fn lut_factors(
+    table: &[f32; 256],
+    codes: &[u8],
+    rule: FactorRule,
+    t: f32,
+    out: &mut [(f32, f32)],
+) {
+    for (o, &c) in out.iter_mut().zip(codes) {
+        let s = table[c as usize];
+        *o = match rule {
+            FactorRule::Pair => (s, t),
+            FactorRule::MulLeft => (t * s, 1.0),
+            FactorRule::MulRight => (s * t, 1.0),
+            FactorRule::Div => (s / t, 1.0),
+        };
+    }
 }

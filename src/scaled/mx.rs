@@ -3,7 +3,7 @@
 
 use crate::element::ElementFormat;
 use crate::element::convert::{self, Class};
-use crate::kernels::scaled::Plan;
+use crate::kernels::scaled::{Plan, pow2_factors};
 
 /// How an MX block's shared E8M0 scale `X = 2^k` is chosen from the block's largest
 /// magnitude `amax`. Every rule works on the exponent and mantissa bits of `amax`; none calls
@@ -64,6 +64,14 @@ pub(crate) struct Mx {
     max: f64,
     /// The element's mantissa bits (MXINT8: 6), for the EVEN rule.
     mbits: u32,
+}
+
+impl Mx {
+    /// `(emax, shift)` when the scales are FLOOR's powers of two, which the fused kernels
+    /// compute from the amax's bits.
+    pub(crate) fn pow2(&self) -> Option<(i32, i32)> {
+        (self.rule == MxScaleRule::Floor).then_some((self.emax, self.shift))
+    }
 }
 
 impl Mx {
@@ -132,35 +140,25 @@ impl Mx {
         }
     }
 
-    /// The scale code and the plan of a block whose largest magnitude is `amax`. FLOOR
-    /// blocks with a normal amax take the exponent straight from its bits and build the
-    /// factors `2^−k`, `2^(k − shift)` as f32 bit patterns (the same values as
-    /// [`Mx::plan`]'s, without the general split).
+    /// The scale code and the plan of a block whose largest magnitude is `amax` (the plan
+    /// specialized for `loop_amax`, see [`Plan::new`]). FLOOR blocks with a normal amax take
+    /// the exponent straight from its bits and build the factors `2^−k`, `2^(k − shift)` as
+    /// f32 bit patterns (the same values as [`Mx::plan`]'s, without the general split).
     #[inline(always)]
-    pub(crate) fn code_and_plan(&self, amax: f32, neg_zero: bool) -> (u8, Plan, Option<i32>) {
-        if self.rule == MxScaleRule::Floor {
-            let e = (amax.to_bits() >> 23) as i32;
-            let k = e - 127 - self.emax;
-            if (1..255).contains(&e)
-                && (-126..=127).contains(&-k)
-                && (-126..=127).contains(&(k - self.shift))
-            {
-                let plan = Plan::new(
-                    (
-                        f32::from_bits(((127 - k) as u32) << 23),
-                        1.0,
-                        -0.0,
-                        f32::NAN,
-                    ),
-                    (f32::from_bits(((127 + k - self.shift) as u32) << 23), 1.0),
-                    amax,
-                    neg_zero,
-                );
-                return ((k + 127) as u8, plan, Some(self.shift - k));
-            }
+    pub(crate) fn code_and_plan(
+        &self,
+        amax: f32,
+        loop_amax: f32,
+        neg_zero: bool,
+    ) -> (u8, Plan, Option<i32>) {
+        if self.rule == MxScaleRule::Floor
+            && let Some((code, pm, qa)) = pow2_factors(amax, self.emax, self.shift)
+        {
+            let plan = Plan::mul(pm, qa, 1.0, loop_amax, neg_zero);
+            return (code, plan, Some(self.shift - (code as i32 - 127)));
         }
         let code = self.scale_code(amax);
-        let (plan, shift) = self.plan(code, amax, neg_zero);
+        let (plan, shift) = self.plan(code, loop_amax, neg_zero);
         (code, plan, shift)
     }
 
@@ -172,12 +170,28 @@ impl Mx {
         }
         let k = code as i32 - 127;
         let shift = self.shift - k;
-        let plan = Plan::new(
-            (convert::pow2_f64(-k) as f32, 1.0, -0.0, f32::NAN),
-            (convert::pow2_f64(-shift) as f32, 1.0),
+        let plan = Plan::mul(
+            convert::pow2_f64(-k) as f32,
+            convert::pow2_f64(-shift) as f32,
+            1.0,
             amax,
             neg_zero,
         );
         (plan, Some(shift))
+    }
+}
+
+impl Mx {
+    /// The dequantization factors `(2^(k − shift), 1)` of a block with scale code `code`:
+    /// straight from the byte as an f32 bit pattern where that is a normal number, else
+    /// through [`Mx::plan`] (NaN for the NaN code).
+    #[inline(always)]
+    pub(crate) fn factors(&self, code: u8) -> (f32, f32) {
+        let e = code as i32 - self.shift;
+        if code != 0xFF && (1..255).contains(&e) {
+            return (f32::from_bits((e as u32) << 23), 1.0);
+        }
+        let (p, _) = self.plan(code, 0.0, true);
+        (p.qa, p.qb)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::element::fast::Grid;
 use crate::element::{ElementFormat, Format};
-use crate::kernels::scaled::Plan;
+use crate::kernels::scaled::{FactorRule, Plan};
 use crate::round::{Overflow, Rounding};
 
 const E4M3: ElementFormat = ElementFormat::FLOAT8_E4M3FN;
@@ -214,6 +214,18 @@ impl NvTensor {
                 if s == 0.0 { 0.125 } else { s }
             }
         }
+    }
+
+    /// How a block's dequantization factors `(a, b)`, `out = (q·a)·b`, follow from its scale
+    /// value `s`: the products of [`Self::plan_value`]'s post, as a rule and the tensor scale.
+    pub(crate) fn factor_rule(&self) -> (FactorRule, f32) {
+        let rule = match self.profile {
+            Nvfp4Profile::TransformerEngine => FactorRule::Pair,
+            Nvfp4Profile::Torchao => FactorRule::MulLeft,
+            Nvfp4Profile::ModelOpt => FactorRule::MulRight,
+            Nvfp4Profile::CompressedTensors => FactorRule::Div,
+        };
+        (rule, self.t)
     }
 
     /// How a block with scale value `s` maps to and from the element grid, for a block whose

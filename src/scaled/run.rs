@@ -4,15 +4,16 @@
 //! scheme decides only the statistics and how a region's scale and factors follow from them
 //! (`scale.rs`); everything else is shared.
 
-use crate::arch::Backend;
+use crate::arch::{Backend, Kernels};
+use crate::element::fast::LaneParams;
 use crate::error::Error;
 use crate::kernels::CHUNK;
-use crate::kernels::scaled::{self as ks, AffineParams, Plan};
+use crate::kernels::scaled as ks;
 use crate::pack::{pack_u8_at, unpack_u8_at};
 use crate::real::Real32;
 
 use super::nvfp4::NvTensor;
-use super::scale::{Ctx, RegionScale, StatKind, Stats, Step};
+use super::scale::{Ctx, Group, StatKind, Step};
 use super::shape::{self, Shape};
 use super::{BlockFormat, Region, Scheme};
 
@@ -29,47 +30,59 @@ fn as_f32s<'a, T: Real32>(x: &'a [T], buf: &'a mut [f32]) -> &'a [f32] {
     }
 }
 
-/// Merges the statistics of a piece (`x32`, blocks of `n` from region `first`) into `st`.
+/// Merges the statistics of a piece (`x32`, blocks of `n` from region `first` of the group)
+/// into the group's; `fresh`: the regions have no statistics yet (the kernel writes them).
 fn stats_of(
     ctx: &Ctx,
     kind: StatKind,
     x32: &[f32],
     n: usize,
-    st: &mut [Stats],
-    tmp: &mut [f32; CHUNK],
-    tmp2: &mut [f32; CHUNK],
+    g: &mut Group,
+    first: usize,
+    fresh: bool,
 ) {
     let blocks = x32.len().div_ceil(n);
     let k = ctx.kernels();
+    let r = first..first + blocks;
     match kind {
         StatKind::Amax => {
-            let a = &mut tmp[..blocks];
+            if fresh {
+                match k {
+                    Some(k) => (k.amax_blocks)(x32, n, &mut g.amax[r]),
+                    None => ks::amax_blocks(x32, n, &mut g.amax[r]),
+                }
+                return;
+            }
+            let a = &mut g.tmp[..blocks];
             match k {
                 Some(k) => (k.amax_blocks)(x32, n, a),
                 None => ks::amax_blocks(x32, n, a),
             }
-            for (s, &v) in st.iter_mut().zip(a.iter()) {
-                s.amax = f32::from_bits(s.amax.to_bits().max(v.to_bits()));
+            for (s, &v) in g.amax[r].iter_mut().zip(a.iter()) {
+                *s = f32::from_bits(s.to_bits().max(v.to_bits()));
             }
         }
         StatKind::MinMax => {
-            let (lo, hi) = (&mut tmp[..blocks], &mut tmp2[..blocks]);
+            let (lo, hi) = (&mut g.tmp[..blocks], &mut g.tmp2[..blocks]);
             match k {
                 Some(k) => (k.min_max_blocks)(x32, n, lo, hi),
                 None => ks::min_max_blocks(x32, n, lo, hi),
             }
-            for ((s, &l), &h) in st.iter_mut().zip(lo.iter()).zip(hi.iter()) {
-                s.lo = if l < s.lo { l } else { s.lo };
-                s.hi = if h > s.hi { h } else { s.hi };
+            for ((s, &l), &h) in g.lo[r.clone()].iter_mut().zip(lo.iter()).zip(hi.iter()) {
+                *s = if l < *s { l } else { *s };
+                let _ = h;
+            }
+            for (s, &h) in g.hi[r].iter_mut().zip(hi.iter()) {
+                *s = if h > *s { h } else { *s };
             }
         }
         StatKind::AbsSum => {
             // In element order, one f64 sum per region.
-            for (s, xb) in st.iter_mut().zip(x32.chunks(n)) {
+            for (j, xb) in r.zip(x32.chunks(n)) {
                 for &v in xb {
-                    s.sum += v.abs() as f64;
+                    g.sum[j] += v.abs() as f64;
                 }
-                s.count += xb.len();
+                g.count[j] += xb.len();
             }
         }
     }
@@ -129,13 +142,14 @@ enum Out<'a, T> {
     Codes {
         codes: &'a mut [u8],
         row_bytes: usize,
+        scales: &'a mut [u8],
     },
     /// Fake-quantized values.
     Values(&'a mut [T]),
 }
 
 /// Quantize (`Out::Codes`) or fake quantization (`Out::Values`) of a `[rows, cols]` tensor.
-fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>, mut scales: Option<&mut [u8]>) {
+fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
     let shape = ctx.shape;
     let (n, cols, bits) = (shape.n, shape.cols, ctx.bits);
     let kind = ctx.stat_kind();
@@ -144,13 +158,10 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>, mut scales: Option<&
         shape.scale_count().unwrap_or_default(),
     );
     let group = shape.group(bits);
-    let mut st = [Stats::EMPTY; CHUNK];
-    let mut rs = [RegionScale::NONE; CHUNK];
-    let mut plans = [Plan::NAN; CHUNK];
-    let mut aff = [AffineParams::default(); CHUNK];
-    let (mut tmp, mut tmp2) = ([0f32; CHUNK], [0f32; CHUNK]);
+    let fused = ctx.pow2_fused(matches!(out, Out::Values(_)), group);
+    let mut g = Group::new();
     let (mut xbuf, mut ybuf, mut obuf) = ([0f32; CHUNK], [0f32; CHUNK], [0f32; CHUNK]);
-    let mut c8 = [0u8; CHUNK];
+    let (mut c8, mut rec, mut zeros) = ([0u8; CHUNK], [0u8; 4 * CHUNK], [0u8; CHUNK]);
     // A given amax stands for the measured one where the region is the whole tensor.
     let given_region = match (ctx.given, ctx.bf.region, kind) {
         (Some(a), Region::Tensor, StatKind::Amax) => Some(a),
@@ -159,37 +170,88 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>, mut scales: Option<&
     for (b, band) in shape.bands().enumerate() {
         for (j0, gcols) in shape.groups(group) {
             let nreg = gcols.len().div_ceil(n).max(1);
-            let st = &mut st[..nreg];
-            st.fill(Stats::EMPTY);
+            if let Some((emax, shift)) = fused {
+                // MX FLOOR: a band of one row, a group of one piece; the fused kernels do
+                // every block whose factors are normal f32 powers of two, the general path
+                // the rest (zero blocks, NaN, the ends of the exponent range).
+                let r = band.start;
+                let (len, base) = (gcols.len(), r * cols + gcols.start);
+                let x32 = as_f32s(&x[base..base + len], &mut xbuf);
+                let blk = |j: usize| j * n..((j + 1) * n).min(len);
+                let rec = &mut rec[..nreg];
+                match (&mut out, &ctx.step) {
+                    (
+                        Out::Values(o),
+                        Step::Float {
+                            k, grid: Some(gr), ..
+                        },
+                    ) => {
+                        let dst = &mut o[base..base + len];
+                        let o32: &mut [f32] = match T::as_f32_mut(dst) {
+                            Some(d) => d,
+                            None => &mut obuf[..len],
+                        };
+                        let mut miss = (k.qdq_pow2)(gr, x32, n, emax, shift, rec, o32);
+                        while miss != 0 {
+                            let j = miss.trailing_zeros() as usize;
+                            miss &= miss - 1;
+                            let (xs, os) = (&x32[blk(j)], &mut o32[blk(j)]);
+                            one_region(ctx, &mut g, xs, &mut rec[j..j + 1]);
+                            (k.qdq_grid)(gr, xs, n, &g.plans[..1], os);
+                        }
+                        if !T::IS_F32 {
+                            T::from_f32s(&obuf[..len], dst);
+                        }
+                    }
+                    (
+                        Out::Codes {
+                            codes,
+                            row_bytes,
+                            scales,
+                        },
+                        Step::Float { k, lane, .. },
+                    ) => {
+                        let y = &mut ybuf[..len];
+                        let mut miss = (k.pre_pow2)(x32, n, emax, shift, rec, y);
+                        while miss != 0 {
+                            let j = miss.trailing_zeros() as usize;
+                            miss &= miss - 1;
+                            let xs = &x32[blk(j)];
+                            one_region(ctx, &mut g, xs, &mut rec[j..j + 1]);
+                            (k.pre_blocks)(xs, n, &g.plans[..1], &mut y[blk(j)]);
+                        }
+                        let rowc = &mut codes[r * *row_bytes..(r + 1) * *row_bytes];
+                        let first_bit = gcols.start * bits as usize;
+                        encode_piece(k, lane, y, bits, first_bit, rowc, &mut c8[..len]);
+                        let idx = region_index(&shape, b, j0);
+                        scales[idx..idx + nreg].copy_from_slice(rec);
+                    }
+                    _ => unreachable!("the fused path runs on float steps"),
+                }
+                continue;
+            }
+            g.reset(kind, nreg);
             if let Some(a) = given_region {
-                st[0].amax = a;
+                (g.amax[0], g.given) = (a, true);
             } else {
-                for r in band.clone() {
+                for (ri, r) in band.clone().enumerate() {
                     let row = &x[r * cols..(r + 1) * cols];
-                    for (pc, first) in shape.pieces(gcols.clone()) {
+                    for (k, (pc, first)) in shape.pieces(gcols.clone()).enumerate() {
                         let x32 = as_f32s(&row[pc.clone()], &mut xbuf);
-                        let ne = n.min(x32.len());
-                        stats_of(ctx, kind, x32, ne, &mut st[first..], &mut tmp, &mut tmp2);
+                        let fresh = ri == 0 && k == 0;
+                        stats_of(ctx, kind, x32, n.min(x32.len()), &mut g, first, fresh);
                     }
                 }
             }
             // The regions' scales, stored as records (and zero points).
-            for (j, (s, r)) in st.iter().zip(rs.iter_mut()).enumerate() {
-                let idx = region_index(&shape, b, j0 + j);
-                let (mut rec, mut zero) = ([0u8; 4], 0u8);
-                *r = ctx.scale_of_stats(s, &mut rec, &mut zero);
-                if let Some(sc) = scales.as_deref_mut() {
-                    sc[idx * sb..(idx + 1) * sb].copy_from_slice(&rec[..sb]);
-                    if ctx.bf.has_zero_points() {
-                        sc[count * sb + idx] = zero;
-                    }
+            ctx.scales(&mut g, nreg, &mut rec, &mut zeros);
+            if let Out::Codes { scales, .. } = &mut out {
+                let idx = region_index(&shape, b, j0);
+                scales[idx * sb..(idx + nreg) * sb].copy_from_slice(&rec[..nreg * sb]);
+                if ctx.bf.has_zero_points() {
+                    scales[count * sb + idx..count * sb + idx + nreg]
+                        .copy_from_slice(&zeros[..nreg]);
                 }
-            }
-            for (p, r) in plans.iter_mut().zip(rs.iter()).take(nreg) {
-                *p = r.plan;
-            }
-            for (a, r) in aff.iter_mut().zip(rs.iter()).take(nreg) {
-                *a = r.affine;
             }
             // The elements.
             for r in band.clone() {
@@ -199,37 +261,23 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>, mut scales: Option<&
                     let x32 = as_f32s(&row[pc.clone()], &mut xbuf);
                     let ne = n.min(len);
                     let base = (r * cols + pc.start) as u64;
+                    let (plans, aff) = (&g.plans[first..nreg], &g.aff[first..nreg]);
                     match &mut out {
-                        Out::Codes { codes, row_bytes } => {
+                        Out::Codes {
+                            codes, row_bytes, ..
+                        } => {
                             let rowc = &mut codes[r * *row_bytes..(r + 1) * *row_bytes];
                             let first_bit = pc.start * bits as usize;
                             let c = &mut c8[..len];
                             match &ctx.step {
                                 Step::Float { k, lane, .. } => {
                                     let y = &mut ybuf[..len];
-                                    (k.pre_blocks)(x32, ne, &plans[first..nreg], y);
-                                    if first_bit.is_multiple_of(8) {
-                                        let dst = &mut rowc[first_bit / 8..];
-                                        match bits {
-                                            8 => {
-                                                (k.encode_u8)(lane, y, &mut dst[..len]);
-                                                continue;
-                                            }
-                                            4 if len % 2 == 0 => {
-                                                (k.encode_nibbles)(lane, y, &mut dst[..len / 2]);
-                                                continue;
-                                            }
-                                            6 if len % 4 == 0 => {
-                                                (k.encode_sixes)(lane, y, &mut dst[..len * 3 / 4]);
-                                                continue;
-                                            }
-                                            _ => {}
-                                        }
-                                    }
-                                    (k.encode_u8)(lane, y, c);
+                                    (k.pre_blocks)(x32, ne, plans, y);
+                                    encode_piece(k, lane, y, bits, first_bit, rowc, c);
+                                    continue;
                                 }
                                 Step::Int { k } => {
-                                    (k.affine_codes)(&ctx.affine, x32, ne, &aff[first..nreg], c);
+                                    (k.affine_codes)(&ctx.affine, x32, ne, aff, c);
                                     if ctx.signed && bits < 8 {
                                         let m = ((1u32 << bits) - 1) as u8;
                                         c.iter_mut().for_each(|q| *q &= m);
@@ -237,8 +285,7 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>, mut scales: Option<&
                                 }
                                 Step::Definition => {
                                     for (i, (q, &v)) in c.iter_mut().zip(x32).enumerate() {
-                                        let rsi = &rs[first + i / ne];
-                                        *q = ctx.encode_def(rsi, v, base + i as u64);
+                                        *q = ctx.encode_def(&g, first + i / ne, v, base + i as u64);
                                     }
                                 }
                             }
@@ -252,29 +299,24 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>, mut scales: Option<&
                             };
                             match &ctx.step {
                                 Step::Float {
-                                    k,
-                                    lane,
-                                    grid: Some(g),
-                                } => {
-                                    let _ = lane;
-                                    (k.qdq_grid)(g, x32, ne, &plans[first..nreg], o32);
-                                }
+                                    k, grid: Some(gr), ..
+                                } => (k.qdq_grid)(gr, x32, ne, plans, o32),
                                 Step::Float {
                                     k,
                                     lane,
                                     grid: None,
-                                } => {
-                                    let t = &ctx.table;
-                                    (k.qdq_lane)(lane, t, x32, ne, &plans[first..nreg], o32);
-                                }
-                                Step::Int { k } => {
-                                    (k.affine_qdq)(&ctx.affine, x32, ne, &aff[first..nreg], o32);
-                                }
+                                } => (k.qdq_lane)(lane, &ctx.table, x32, ne, plans, o32),
+                                Step::Int { k } => (k.affine_qdq)(&ctx.affine, x32, ne, aff, o32),
                                 Step::Definition => {
-                                    for (i, (q, &v)) in o32.iter_mut().zip(x32).enumerate() {
-                                        let rsi = &rs[first + i / ne];
-                                        let c = ctx.encode_def(rsi, v, base + i as u64);
-                                        *q = ctx.value_def(rsi, c);
+                                    for (j, (og, xg)) in
+                                        o32.chunks_mut(ne).zip(x32.chunks(ne)).enumerate()
+                                    {
+                                        factors_of_plans(&mut g, first + j);
+                                        for (i, (q, &v)) in og.iter_mut().zip(xg).enumerate() {
+                                            let at = base + (j * ne + i) as u64;
+                                            let c = ctx.encode_def(&g, first + j, v, at);
+                                            *q = ctx.value_def(&g, first + j, c);
+                                        }
                                     }
                                 }
                             }
@@ -287,6 +329,52 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>, mut scales: Option<&
             }
         }
     }
+}
+
+/// The stored codes of one piece of a row from its element inputs `y`, at `first_bit` of the
+/// row's bytes: 8-, 4- and 6-bit codes straight from the fused encoders where the piece
+/// starts on a byte boundary, others through one code per byte (`c`) and the bit packer.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn encode_piece(
+    k: &Kernels,
+    lane: &LaneParams,
+    y: &[f32],
+    bits: u32,
+    first_bit: usize,
+    rowc: &mut [u8],
+    c: &mut [u8],
+) {
+    let len = y.len();
+    if first_bit.is_multiple_of(8) {
+        let dst = &mut rowc[first_bit / 8..];
+        match bits {
+            8 => return (k.encode_u8)(lane, y, &mut dst[..len]),
+            4 if len.is_multiple_of(2) => return (k.encode_nibbles)(lane, y, &mut dst[..len / 2]),
+            6 if len.is_multiple_of(4) => {
+                return (k.encode_sixes)(lane, y, &mut dst[..len * 3 / 4]);
+            }
+            _ => {}
+        }
+    }
+    (k.encode_u8)(lane, y, c);
+    pack_u8_at(c, bits, first_bit, rowc);
+}
+
+/// The scale of one region by the general path (a block the fused kernels left): its amax,
+/// its record into `rec`, its plan as region 0 of the group.
+fn one_region(ctx: &Ctx, g: &mut Group, xs: &[f32], rec: &mut [u8]) {
+    g.reset(StatKind::Amax, 1);
+    g.amax[0] = ks::amax(xs);
+    let mut zero = [0u8; 1];
+    ctx.scales(g, 1, rec, &mut zero);
+}
+
+/// Region `j`'s dequantization factors from its plan (fake quantization by the definition
+/// decodes codes as dequantization does).
+#[inline(always)]
+fn factors_of_plans(g: &mut Group, j: usize) {
+    g.factors[j] = (g.plans[j].qa, g.plans[j].qb);
 }
 
 pub(super) fn quantize<T: Real32>(
@@ -302,7 +390,15 @@ pub(super) fn quantize<T: Real32>(
     let row_bytes = check_stored(bf, &shape, codes.len(), scales.len())?;
     let mut ctx = Ctx::new(bf, backend, shape, given)?;
     tensor_level(&mut ctx, x);
-    walk(&ctx, x, Out::Codes { codes, row_bytes }, Some(scales));
+    walk(
+        &ctx,
+        x,
+        Out::Codes {
+            codes,
+            row_bytes,
+            scales,
+        },
+    );
     Ok(ctx.nv.map_or(1.0, |t| crate::element::stored_f32(t.t)))
 }
 
@@ -318,7 +414,7 @@ pub(super) fn quantize_dequantize<T: Real32>(
     shape::check_len("quantize_dequantize output", x.len(), out.len())?;
     let mut ctx = Ctx::new(bf, backend, shape, given)?;
     tensor_level(&mut ctx, x);
-    walk(&ctx, x, Out::Values(out), None);
+    walk(&ctx, x, Out::Values(out));
     Ok(())
 }
 
@@ -340,26 +436,21 @@ pub(super) fn dequantize<T: Real32>(
     let (n, cols, bits) = (shape.n, shape.cols, ctx.bits);
     let (sb, count) = (bf.scale_bytes(), shape.scale_count()?);
     let group = shape.group(bits);
-    let mut factors = [(0f32, 0f32); CHUNK];
-    let mut rs = [RegionScale::NONE; CHUNK];
-    let mut aff = [AffineParams::default(); CHUNK];
+    let mut g = Group::new();
     let (mut vals, mut obuf) = ([0f32; CHUNK], [0f32; CHUNK]);
     let mut c8 = [0u8; CHUNK];
     let t16 = ctx.table.first16();
+    let none = [0u8; 0];
     for (b, band) in shape.bands().enumerate() {
         for (j0, gcols) in shape.groups(group) {
             let nreg = gcols.len().div_ceil(n).max(1);
-            for j in 0..nreg {
-                let idx = region_index(&shape, b, j0 + j);
-                let zero = if bf.has_zero_points() {
-                    scales[count * sb + idx]
-                } else {
-                    0
-                };
-                rs[j] = ctx.scale_of_record(&scales[idx * sb..(idx + 1) * sb], zero);
-                factors[j] = (rs[j].plan.qa, rs[j].plan.qb);
-                aff[j] = rs[j].affine;
-            }
+            let idx = region_index(&shape, b, j0);
+            let zeros = if bf.has_zero_points() {
+                &scales[count * sb + idx..count * sb + idx + nreg]
+            } else {
+                &none[..]
+            };
+            ctx.scales_of_records(&mut g, nreg, &scales[idx * sb..(idx + nreg) * sb], zeros);
             for r in band.clone() {
                 let rowc = &codes[r * row_bytes..(r + 1) * row_bytes];
                 for (pc, first) in shape.pieces(gcols.clone()) {
@@ -371,7 +462,7 @@ pub(super) fn dequantize<T: Real32>(
                         Some(d) => d,
                         None => &mut obuf[..len],
                     };
-                    let fs = &factors[first..nreg];
+                    let (fs, aff) = (&g.factors[first..nreg], &g.aff[first..nreg]);
                     let aligned = first_bit.is_multiple_of(8);
                     let c = &mut c8[..len];
                     match &ctx.step {
@@ -380,7 +471,7 @@ pub(super) fn dequantize<T: Real32>(
                             if aligned && bits == 8 {
                                 let src = &rowc[first_bit / 8..first_bit / 8 + len];
                                 (k.decode_post_u8)(t, src, ne, fs, o32);
-                            } else if aligned && bits == 4 && len % 2 == 0 {
+                            } else if aligned && bits == 4 && len.is_multiple_of(2) {
                                 let src = &rowc[first_bit / 8..first_bit / 8 + len / 2];
                                 let done = if ne == 16 || ne == 32 {
                                     (k.dequant_nibble_blocks)(&t16, src, fs, ne, o32)
@@ -403,13 +494,12 @@ pub(super) fn dequantize<T: Real32>(
                                 let s = 8 - bits;
                                 c.iter_mut().for_each(|q| *q = ((*q as i8) << s >> s) as u8);
                             }
-                            let (aff, a) = (&aff[first..nreg], &ctx.affine);
-                            (k.affine_dequant)(a, ctx.signed, c, ne, aff, o32);
+                            (k.affine_dequant)(&ctx.affine, ctx.signed, c, ne, aff, o32);
                         }
                         Step::Definition => {
                             unpack_u8_at(rowc, bits, first_bit, c);
                             for (i, (o, &q)) in o32.iter_mut().zip(c.iter()).enumerate() {
-                                *o = ctx.value_def(&rs[first + i / ne], q);
+                                *o = ctx.value_def(&g, first + i / ne, q);
                             }
                         }
                     }

@@ -12,8 +12,9 @@ use crate::element::convert;
 use crate::element::fast::{Grid, LaneParams};
 use crate::element::{ElementFormat, Format, encode_class_of};
 use crate::error::Error;
+use crate::kernels::CHUNK;
 use crate::kernels::element::DecodeTable;
-use crate::kernels::scaled::{Affine, AffineParams, Plan};
+use crate::kernels::scaled::{self as ks, Affine, AffineParams, FactorRule, Plan};
 use crate::round::{Overflow, Rounding};
 use crate::spec::IntSpec;
 
@@ -30,45 +31,68 @@ pub(super) enum StatKind {
     AbsSum,
 }
 
-/// A region's statistics, merged over the pieces and rows it spans.
-#[derive(Clone, Copy)]
-pub(super) struct Stats {
-    pub(super) amax: f32,
-    pub(super) lo: f32,
-    pub(super) hi: f32,
-    pub(super) sum: f64,
-    pub(super) count: usize,
+/// One group's scratch, as arrays over its regions: their statistics (merged over the
+/// pieces and rows they span), then their factors.
+pub(super) struct Group {
+    pub(super) amax: [f32; CHUNK],
+    pub(super) lo: [f32; CHUNK],
+    pub(super) hi: [f32; CHUNK],
+    pub(super) sum: [f64; CHUNK],
+    pub(super) count: [usize; CHUNK],
+    /// The amax was given (a `_shard` call), not measured: the region may hold NaN.
+    pub(super) given: bool,
+    /// Float elements: how each region maps values to the element grid and back.
+    pub(super) plans: [Plan; CHUNK],
+    /// MX: the exact exponent shift of each region's element inputs (`None`: NaN scale).
+    pub(super) shifts: [Option<i32>; CHUNK],
+    /// Integer elements: each region's scale and zero point.
+    pub(super) aff: [AffineParams; CHUNK],
+    /// Float elements: each region's dequantization factors, `value = (q · a) · b`.
+    pub(super) factors: [(f32, f32); CHUNK],
+    pub(super) tmp: [f32; CHUNK],
+    pub(super) tmp2: [f32; CHUNK],
 }
 
-impl Stats {
-    pub(super) const EMPTY: Stats = Stats {
-        amax: 0.0,
-        lo: f32::INFINITY,
-        hi: f32::NEG_INFINITY,
-        sum: 0.0,
-        count: 0,
-    };
-}
+impl Group {
+    pub(super) fn new() -> Group {
+        Group {
+            amax: [0.0; CHUNK],
+            lo: [0.0; CHUNK],
+            hi: [0.0; CHUNK],
+            sum: [0.0; CHUNK],
+            count: [0; CHUNK],
+            given: false,
+            plans: [Plan::NAN; CHUNK],
+            shifts: [None; CHUNK],
+            aff: [AffineParams::default(); CHUNK],
+            factors: [(0.0, 0.0); CHUNK],
+            tmp: [0.0; CHUNK],
+            tmp2: [0.0; CHUNK],
+        }
+    }
 
-/// A region's scale as the element loops use it.
-#[derive(Clone, Copy)]
-pub(super) struct RegionScale {
-    pub(super) plan: Plan,
-    /// MX: the exact exponent shift of the element inputs (`None` for a NaN scale).
-    pub(super) shift: Option<i32>,
-    pub(super) affine: AffineParams,
-}
+    /// Empty statistics for `n` regions.
+    pub(super) fn reset(&mut self, kind: StatKind, n: usize) {
+        self.given = false;
+        match kind {
+            StatKind::Amax => self.amax[..n].fill(0.0),
+            StatKind::MinMax => {
+                self.lo[..n].fill(f32::INFINITY);
+                self.hi[..n].fill(f32::NEG_INFINITY);
+            }
+            StatKind::AbsSum => {
+                self.sum[..n].fill(0.0);
+                self.count[..n].fill(0);
+            }
+        }
+    }
 
-impl RegionScale {
-    pub(super) const NONE: RegionScale = RegionScale {
-        plan: Plan::NAN,
-        shift: None,
-        affine: AffineParams {
-            pre: 1.0,
-            post: 1.0,
-            z: 0.0,
-        },
-    };
+    /// The amax the element loops of region `j` are specialized for: NaN (so no loop
+    /// assumes a NaN-free region) when the amax was given rather than measured.
+    #[inline(always)]
+    fn loop_amax(&self, j: usize) -> f32 {
+        if self.given { f32::NAN } else { self.amax[j] }
+    }
 }
 
 /// The element path of one call, chosen once.
@@ -96,6 +120,9 @@ pub(super) struct Ctx {
     pub(super) mx: Option<Mx>,
     pub(super) nv: Option<NvTensor>,
     pub(super) g4: Grid,
+    /// The value of every one-byte scale code for dequantization: MX `2^(code − 127 −
+    /// shift)` (the factor itself, NaN for 0xFF), NVFP4 the E4M3 value.
+    pub(super) scale_table: [f32; 256],
     /// The element format has −0 (the grid's fast loops keep zero signs).
     pub(super) neg_zero: bool,
     /// Integer elements: the code range and the pre/post operations.
@@ -183,6 +210,14 @@ impl Ctx {
             },
             nv: None,
             g4: nvfp4::e4m3_grid(),
+            scale_table: match bf.scheme {
+                Scheme::Nvfp4 { .. } => core::array::from_fn(|c| nvfp4::e4m3_value(c as u8)),
+                Scheme::Mx(rule) => {
+                    let mx = Mx::new(&element, rule);
+                    core::array::from_fn(|c| mx.factors(c as u8).0)
+                }
+                _ => [0.0; 256],
+            },
             neg_zero: match element {
                 ElementFormat::Float(s) => s.has_neg_zero(),
                 _ => false,
@@ -191,6 +226,23 @@ impl Ctx {
             signed,
             given,
         })
+    }
+
+    /// `(emax, shift)` where the fused power-of-two kernels run this call's groups: MX
+    /// FLOOR on a float step (grid rounding for fake quantization), blocks of one row that
+    /// fit a chunk and the kernels' mask, a measured amax.
+    pub(super) fn pow2_fused(&self, values: bool, group: usize) -> Option<(i32, i32)> {
+        let (emax, shift) = self.mx.as_ref()?.pow2()?;
+        let float = match &self.step {
+            Step::Float { grid, .. } => grid.is_some() || !values,
+            _ => false,
+        };
+        let fits = self.shape.band == 1
+            && self.shape.n <= CHUNK
+            && group <= crate::kernels::scaled::POW2_BLOCKS
+            && group * self.shape.n <= CHUNK;
+        let measured = self.given.is_none() || self.bf.region != super::Region::Tensor;
+        (float && fits && self.neg_zero && measured).then_some((emax, shift))
     }
 
     pub(super) fn kernels(&self) -> Option<&'static Kernels> {
@@ -219,50 +271,50 @@ impl Ctx {
         )
     }
 
-    /// The scale of a region with statistics `st`; writes its stored record (`rec`, the
-    /// scale's bytes) and zero point.
-    pub(super) fn scale_of_stats(&self, st: &Stats, rec: &mut [u8], zero: &mut u8) -> RegionScale {
+    /// The scales of regions `0..n` of a group from their statistics: the stored records
+    /// (`rec`: `n` scales of the scale format's bytes; `zeros`: `n` zero points for affine
+    /// formats) and the factors the element loops use.
+    // Region j's statistics, record and factors live in parallel arrays.
+    #[allow(clippy::needless_range_loop)]
+    pub(super) fn scales(&self, g: &mut Group, n: usize, rec: &mut [u8], zeros: &mut [u8]) {
         let fast = !matches!(self.step, Step::Definition);
-        let a = st.amax;
+        let nz = self.neg_zero;
         match self.bf.scheme {
             Scheme::Mx(_) => {
                 let mx = self.mx.as_ref().unwrap_or_else(|| unreachable!());
-                let (code, plan, shift) = if fast {
-                    mx.code_and_plan(a, self.neg_zero)
-                } else {
-                    let code = mx.scale_code(a);
-                    let (plan, shift) = mx.plan(code, a, self.neg_zero);
-                    (code, plan, shift)
-                };
-                rec[0] = code;
-                RegionScale {
-                    plan,
-                    shift,
-                    ..RegionScale::NONE
+                for j in 0..n {
+                    let (a, la) = (g.amax[j], g.loop_amax(j));
+                    let (code, plan, shift) = if fast {
+                        mx.code_and_plan(a, la, nz)
+                    } else {
+                        let code = mx.scale_code(a);
+                        let (plan, shift) = mx.plan(code, la, nz);
+                        (code, plan, shift)
+                    };
+                    (rec[j], g.plans[j], g.shifts[j]) = (code, plan, shift);
                 }
             }
             Scheme::Nvfp4 { .. } => {
                 let nv = self.nv.as_ref().unwrap_or_else(|| unreachable!());
-                let (code, s) = if fast {
-                    let s = nv.scale_value(a, &self.g4);
-                    (nvfp4::e4m3_code_of(s), s)
-                } else {
-                    let code = nv.scale_code(a);
-                    (code, nvfp4::e4m3_value(code))
-                };
-                rec[0] = code;
-                RegionScale {
-                    plan: nv.plan_value(s, a),
-                    ..RegionScale::NONE
+                for j in 0..n {
+                    let (a, la) = (g.amax[j], g.loop_amax(j));
+                    let (code, s) = if fast {
+                        let s = nv.scale_value(a, &self.g4);
+                        (nvfp4::e4m3_code_of(s), s)
+                    } else {
+                        let code = nv.scale_code(a);
+                        (code, nvfp4::e4m3_value(code))
+                    };
+                    (rec[j], g.plans[j]) = (code, nv.plan_value(s, la));
                 }
             }
             Scheme::Affine { rule, scale } => {
-                let (s, z) = affine::params(rule, scale, self.bits, st.lo, st.hi);
-                scale.store(s, rec);
-                *zero = z;
-                RegionScale {
-                    affine: affine::kernel_params(s, z),
-                    ..RegionScale::NONE
+                let sb = scale.bytes();
+                for j in 0..n {
+                    let (s, z) = affine::params(rule, scale, self.bits, g.lo[j], g.hi[j]);
+                    scale.store(s, &mut rec[j * sb..]);
+                    zeros[j] = z;
+                    g.aff[j] = affine::kernel_params(s, z);
                 }
             }
             Scheme::Absmax {
@@ -270,75 +322,90 @@ impl Ctx {
                 scale,
                 pow2,
             } => {
-                let fmax = absmax::fmax(&self.bf.element);
-                let s = scale.round(absmax::scale(profile, pow2, fmax, a));
-                scale.store(s, rec);
-                self.absmax_region(s, a)
+                let (sb, fmax) = (scale.bytes(), absmax::fmax(&self.bf.element));
+                for j in 0..n {
+                    let s = scale.round(absmax::scale(profile, pow2, fmax, g.amax[j]));
+                    scale.store(s, &mut rec[j * sb..]);
+                    self.absmax_region(g, j, s, g.loop_amax(j));
+                }
             }
             Scheme::Absmean { scale } => {
-                let m = scale.round(absmax::absmean(st.sum, st.count));
-                scale.store(m, rec);
-                RegionScale {
-                    affine: absmax::ternary_params(m),
-                    ..RegionScale::NONE
+                let sb = scale.bytes();
+                for j in 0..n {
+                    let m = scale.round(absmax::absmean(g.sum[j], g.count[j]));
+                    scale.store(m, &mut rec[j * sb..]);
+                    g.aff[j] = absmax::ternary_params(m);
                 }
             }
         }
     }
 
-    pub(super) fn absmax_region(&self, s: f32, amax: f32) -> RegionScale {
+    /// How one-byte scale codes become factors: MX the table value itself, NVFP4 the
+    /// profile's product with the tensor scale (see [`NvTensor::post_factors`]).
+    fn factor_rule(&self) -> (FactorRule, f32) {
+        match &self.nv {
+            Some(nv) => nv.factor_rule(),
+            None => (FactorRule::MulRight, 1.0),
+        }
+    }
+
+    /// Region `j` of an absmax format with scale `s`.
+    #[inline(always)]
+    fn absmax_region(&self, g: &mut Group, j: usize, s: f32, loop_amax: f32) {
         match self.bf.element {
-            ElementFormat::Float(_) => RegionScale {
-                plan: Plan::new((1.0, s, -0.0, f32::NAN), (s, 1.0), amax, self.neg_zero),
-                ..RegionScale::NONE
-            },
-            _ => RegionScale {
-                affine: absmax::int_params(s),
-                ..RegionScale::NONE
-            },
+            ElementFormat::Float(_) => {
+                g.plans[j] =
+                    Plan::new((1.0, s, -0.0, f32::NAN), (s, 1.0), loop_amax, self.neg_zero);
+            }
+            _ => g.aff[j] = absmax::int_params(s),
         }
     }
 
-    /// The scale of a region from its stored record and zero point.
-    pub(super) fn scale_of_record(&self, rec: &[u8], zero: u8) -> RegionScale {
-        // Dequantization reads only the factors; the block amax is unknown (0 here).
-        let a = 0.0;
+    /// The dequantization factors (float elements) or affine parameters (integer elements)
+    /// of regions `0..n` from their stored records and zero points.
+    pub(super) fn scales_of_records(&self, g: &mut Group, n: usize, rec: &[u8], zeros: &[u8]) {
         match self.bf.scheme {
-            Scheme::Mx(_) => {
-                let mx = self.mx.as_ref().unwrap_or_else(|| unreachable!());
-                let (plan, shift) = mx.plan(rec[0], a, self.neg_zero);
-                RegionScale {
-                    plan,
-                    shift,
-                    ..RegionScale::NONE
+            Scheme::Mx(_) | Scheme::Nvfp4 { .. } => {
+                // One-byte scale codes: their factors through the call's table.
+                let (rule, t) = self.factor_rule();
+                let out = &mut g.factors[..n];
+                match self.kernels() {
+                    Some(k) => (k.lut_factors)(&self.scale_table, &rec[..n], rule, t, out),
+                    None => ks::lut_factors(&self.scale_table, &rec[..n], rule, t, out),
                 }
             }
-            Scheme::Nvfp4 { .. } => {
-                let nv = self.nv.as_ref().unwrap_or_else(|| unreachable!());
-                RegionScale {
-                    plan: nv.plan_value(nvfp4::e4m3_value(rec[0]), a),
-                    ..RegionScale::NONE
+            Scheme::Affine { scale, .. } => {
+                let sb = scale.bytes();
+                for j in 0..n {
+                    g.aff[j] = affine::kernel_params(scale.load(&rec[j * sb..]), zeros[j]);
                 }
             }
-            Scheme::Affine { scale, .. } => RegionScale {
-                affine: affine::kernel_params(scale.load(rec), zero),
-                ..RegionScale::NONE
-            },
-            Scheme::Absmax { scale, .. } => self.absmax_region(scale.load(rec), a),
-            Scheme::Absmean { scale } => RegionScale {
-                affine: absmax::ternary_params(scale.load(rec)),
-                ..RegionScale::NONE
-            },
+            Scheme::Absmax { scale, .. } => {
+                let sb = scale.bytes();
+                for j in 0..n {
+                    let s = scale.load(&rec[j * sb..]);
+                    match self.bf.element {
+                        ElementFormat::Float(_) => g.factors[j] = (s, 1.0),
+                        _ => g.aff[j] = absmax::int_params(s),
+                    }
+                }
+            }
+            Scheme::Absmean { scale } => {
+                let sb = scale.bytes();
+                for j in 0..n {
+                    g.aff[j] = absmax::ternary_params(scale.load(&rec[j * sb..]));
+                }
+            }
         }
     }
 
     /// The code of element `v` of a region, by the definition (`i`: its index in the
     /// tensor, for stochastic draws).
-    pub(super) fn encode_def(&self, rs: &RegionScale, v: f32, i: u64) -> u8 {
+    pub(super) fn encode_def(&self, g: &Group, j: usize, v: f32, i: u64) -> u8 {
         let r = crate::round::per_element(self.bf.rounding, i);
         let e = &self.bf.element;
         match (self.bf.scheme, e) {
-            (Scheme::Mx(_), _) => match rs.shift {
+            (Scheme::Mx(_), _) => match g.shifts[j] {
                 // v · 2^shift formed exactly, rounded once.
                 Some(shift) => {
                     let (neg, c) = convert::split_f32(v);
@@ -347,11 +414,13 @@ impl Ctx {
                 // A block whose scale is NaN stores codes 0.
                 None => 0,
             },
-            _ if !self.is_affine() => e.encode_stored(rs.plan.pre(v), r, Overflow::Saturate) as u8,
+            _ if !self.is_affine() => {
+                e.encode_stored(g.plans[j].pre(v), r, Overflow::Saturate) as u8
+            }
             _ => {
                 // clamp(round(y) + z, lo, hi), rounded in the element's mode.
                 let c = &self.affine;
-                let p = &rs.affine;
+                let p = &g.aff[j];
                 let y = if c.pre_div { v / p.pre } else { v * p.pre };
                 let wide = ElementFormat::Int(match IntSpec::new(16, true, false) {
                     Ok(s) => s,
@@ -378,13 +447,17 @@ impl Ctx {
         }
     }
 
-    /// The value of code `q` of a region, by the definition.
-    pub(super) fn value_def(&self, rs: &RegionScale, q: u8) -> f32 {
+    /// The value of code `q` of region `j`, by the definition: `(decode(q) · a) · b` with
+    /// the region's factors, or the affine value.
+    pub(super) fn value_def(&self, g: &Group, j: usize, q: u8) -> f32 {
         match self.is_affine() {
-            false => rs.plan.post(self.bf.element.decode(q as u32)),
+            false => {
+                let (a, b) = g.factors[j];
+                (self.bf.element.decode(q as u32) * a) * b
+            }
             true => {
                 let c = &self.affine;
-                let p = &rs.affine;
+                let p = &g.aff[j];
                 let q = self.int_code(q) - p.z;
                 if c.post_div { q / p.post } else { p.post * q }
             }
