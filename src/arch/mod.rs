@@ -233,8 +233,14 @@ macro_rules! define_kernels {
             $( $(#[$doc])* pub(crate) $name: fn($($ty),*) $(-> $ret)?, )*
         }
 
-        /// The portable build of every kernel (NEON's too, on aarch64).
-        static PORTABLE: Kernels = Kernels { $( $name: $p, )* };
+        /// The portable build of every kernel (NEON's too, on aarch64): each body inlined
+        /// into an entry of its own, as in the other tables.
+        static PORTABLE: Kernels = Kernels { $( $name: {
+            fn entry($($arg: $ty),*) $(-> $ret)? {
+                $p($($arg),*)
+            }
+            entry
+        }, )* };
     };
 }
 for_each_kernel!(define_kernels!());
