@@ -92,6 +92,7 @@ impl<'de, T: Typed> Visitor<'de> for Any<T> {
 
 macro_rules! serde_impls {
     ($($name:ident),*) => {$(
+        #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
         impl Serialize for $name {
             /// The code, as a newtype struct around a `u8`.
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -99,6 +100,7 @@ macro_rules! serde_impls {
             }
         }
 
+        #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
         impl<'de> Deserialize<'de> for $name {
             /// A code (newtype or integer), a float value or a decimal string.
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
