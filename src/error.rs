@@ -24,6 +24,16 @@ pub enum Error {
     /// A format or block-format name did not parse.
     #[error("unknown format name {0:?}")]
     UnknownName(NameBuf),
+    /// A name people use that does not pick one element format of this crate: an ambiguous
+    /// short name (`fp8`: E4M3 or E5M2?) or a type that is not a ≤ 16-bit element format
+    /// (`F32`, `BOOL`). The reason says what to write instead.
+    #[error("format name {name:?} does not name one element format: {reason}")]
+    NotAFormat {
+        /// The name as given.
+        name: NameBuf,
+        /// Why, and which names to use.
+        reason: &'static str,
+    },
     /// A code does not fit in the format's width.
     #[error("code {code:#x} does not fit in a {bits}-bit format")]
     CodeOutOfRange {

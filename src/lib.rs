@@ -1,5 +1,14 @@
+// The README is the crate's front page. Its relative links (`docs/…`) work in the repository;
+// on docs.rs they would not, so rustdoc gets these definitions first (the first definition of
+// a link label wins) and the links go to the files in the published crate's source view.
+#![doc = concat!(
+    "[docs]: https://docs.rs/crate/lowbit/", env!("CARGO_PKG_VERSION"), "/source/docs/README.md\n",
+    "[benchmarks]: https://docs.rs/crate/lowbit/", env!("CARGO_PKG_VERSION"), "/source/docs/benchmarks.md\n",
+    "[architecture]: https://docs.rs/crate/lowbit/", env!("CARGO_PKG_VERSION"), "/source/docs/architecture.md\n",
+)]
 #![doc = include_str!("../README.md")]
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 #![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
@@ -15,6 +24,7 @@ mod error;
 pub mod gguf;
 mod kernels;
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod metrics;
 pub mod pack;
 mod real;

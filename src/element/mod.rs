@@ -1,15 +1,13 @@
-//! [`ElementFormat`], the table of named formats, the name grammar, and the [`Format`] trait.
+//! [`ElementFormat`] and the [`Format`] trait; names and their grammar are in `name`.
 
 pub(crate) mod convert;
 pub(crate) mod fast;
+pub(crate) mod name;
 pub(crate) mod typed;
-
-use core::fmt;
-use core::str::FromStr;
 
 use half::{bf16, f16};
 
-use crate::error::{Error, NameBuf, SpecError};
+use crate::error::Error;
 use crate::round::{Overflow, Rounding, Status};
 use crate::spec::{FloatSpec, IntSpec, NonFinite, must, must_int};
 use convert::Class;
@@ -84,93 +82,6 @@ impl ElementFormat {
     pub const UINT8: Self = int(8, false);
     /// Unsigned 4-bit integer.
     pub const UINT4: Self = int(4, false);
-
-    /// Every named format with its canonical name and where it is defined.
-    ///
-    /// `Display` prints the first name listed for a format; `FromStr` accepts every name here.
-    pub const NAMED: &'static [(&'static str, ElementFormat, &'static str)] = &[
-        (
-            "float8_e4m3fn",
-            Self::FLOAT8_E4M3FN,
-            "OCP OFP8 v1.0; ml_dtypes",
-        ),
-        ("float8_e5m2", Self::FLOAT8_E5M2, "OCP OFP8 v1.0; ml_dtypes"),
-        (
-            "float8_e4m3fnuz",
-            Self::FLOAT8_E4M3FNUZ,
-            "Graphcore/AMD; ml_dtypes",
-        ),
-        (
-            "float8_e5m2fnuz",
-            Self::FLOAT8_E5M2FNUZ,
-            "Graphcore/AMD; ml_dtypes",
-        ),
-        (
-            "float8_e4m3b11fnuz",
-            Self::FLOAT8_E4M3B11FNUZ,
-            "Graphcore; ml_dtypes",
-        ),
-        (
-            "float8_e3m4",
-            Self::FLOAT8_E3M4,
-            "IEEE P3109-style; ml_dtypes",
-        ),
-        (
-            "float8_e4m3",
-            Self::FLOAT8_E4M3,
-            "IEEE P3109-style; ml_dtypes",
-        ),
-        (
-            "float8_e8m0fnu",
-            Self::FLOAT8_E8M0FNU,
-            "OCP MX v1.0 §5.4; ml_dtypes",
-        ),
-        (
-            "float6_e2m3fn",
-            Self::FLOAT6_E2M3FN,
-            "OCP MX v1.0 §5.3.2; ml_dtypes",
-        ),
-        (
-            "float6_e3m2fn",
-            Self::FLOAT6_E3M2FN,
-            "OCP MX v1.0 §5.3.2; ml_dtypes",
-        ),
-        (
-            "float4_e2m1fn",
-            Self::FLOAT4_E2M1FN,
-            "OCP MX v1.0 §5.3.3; ml_dtypes",
-        ),
-        ("float16", Self::FLOAT16, "IEEE 754-2019 binary16"),
-        ("bfloat16", Self::BFLOAT16, "Google Brain bfloat16"),
-        (
-            "ue4m3",
-            Self::UE4M3,
-            "NVFP4 scale as ggml stores it (ggml-common.h)",
-        ),
-        ("int1", int(1, true), "ml_dtypes int1"),
-        ("int2", int(2, true), "ml_dtypes int2"),
-        ("int3", int(3, true), "two's complement"),
-        ("int4", Self::INT4, "ml_dtypes int4"),
-        ("int5", int(5, true), "two's complement"),
-        ("int6", int(6, true), "two's complement"),
-        ("int7", int(7, true), "two's complement"),
-        ("int8", Self::INT8, "two's complement"),
-        ("int16", int(16, true), "two's complement"),
-        ("uint1", int(1, false), "ml_dtypes uint1"),
-        ("uint2", int(2, false), "ml_dtypes uint2"),
-        ("uint3", int(3, false), "unsigned"),
-        ("uint4", Self::UINT4, "ml_dtypes uint4"),
-        ("uint5", int(5, false), "unsigned"),
-        ("uint6", int(6, false), "unsigned"),
-        ("uint7", int(7, false), "unsigned"),
-        ("uint8", Self::UINT8, "unsigned"),
-        ("uint16", int(16, false), "unsigned"),
-        (
-            "ternary",
-            Self::Ternary,
-            "BitNet b1.58 {-1, 0, +1}, code = value + 1",
-        ),
-    ];
 
     /// The float spec, if this is a float format.
     ///
@@ -581,139 +492,5 @@ impl From<FloatSpec> for ElementFormat {
 impl From<IntSpec> for ElementFormat {
     fn from(s: IntSpec) -> Self {
         ElementFormat::Int(s)
-    }
-}
-
-impl fmt::Display for ElementFormat {
-    /// The table name where the format has one, else the grammar
-    /// `[u]e{E}m{M}[b{BIAS}]_{ieee|fn|fnuz|finite}[_nozero]` or `[u]int{N}[_sym]`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some((name, _, _)) = Self::NAMED.iter().find(|(_, fmt, _)| fmt == self) {
-            return f.write_str(name);
-        }
-        match self {
-            ElementFormat::Float(s) => {
-                let u = if s.is_signed() { "" } else { "u" };
-                write!(f, "{u}e{}m{}", s.exp_bits(), s.man_bits())?;
-                if Some(s.bias()) != crate::spec::default_bias(s.exp_bits()) {
-                    write!(f, "b{}", s.bias())?;
-                }
-                write!(f, "_{}", s.non_finite().suffix())?;
-                if s.zero_is_normal() {
-                    f.write_str("_nozero")?;
-                }
-                Ok(())
-            }
-            ElementFormat::Int(s) => {
-                let u = if s.is_signed() { "" } else { "u" };
-                let n = if s.is_narrow() { "_sym" } else { "" };
-                write!(f, "{u}int{}{n}", s.bits())
-            }
-            ElementFormat::Ternary => f.write_str("ternary"),
-        }
-    }
-}
-
-/// Parses a decimal integer with an optional leading `-`.
-fn parse_int(s: &str) -> Option<i32> {
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, s),
-    };
-    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let v: i32 = digits.parse().ok()?;
-    Some(if neg { -v } else { v })
-}
-
-fn parse_grammar(name: &str) -> Result<Option<ElementFormat>, SpecError> {
-    // Integers: [u]int{N}[_sym]
-    let (unsigned, rest) = match name.strip_prefix('u') {
-        Some(r) => (true, r),
-        None => (false, name),
-    };
-    if let Some(n) = rest.strip_prefix("int") {
-        let (n, narrow) = match n.strip_suffix("_sym") {
-            Some(n) => (n, true),
-            None => (n, false),
-        };
-        return match parse_int(n) {
-            Some(bits) if bits > 0 => {
-                IntSpec::new(bits as u32, !unsigned, narrow).map(|s| Some(s.into()))
-            }
-            _ => Ok(None),
-        };
-    }
-    // Floats: [u]e{E}m{M}[b{BIAS}][_{variant}][_nozero]
-    let Some(rest) = rest.strip_prefix('e') else {
-        return Ok(None);
-    };
-    let (rest, nozero) = match rest.strip_suffix("_nozero") {
-        Some(r) => (r, true),
-        None => (rest, false),
-    };
-    let (body, variant) = match rest.split_once('_') {
-        Some((b, v)) => (b, Some(v)),
-        None => (rest, None),
-    };
-    let nf = match variant {
-        None | Some("ieee") => Ieee,
-        Some("fn") => Fn,
-        Some("fnuz") => Fnuz,
-        Some("finite") => Finite,
-        Some(_) => return Ok(None),
-    };
-    let Some((e, rest)) = body.split_once('m') else {
-        return Ok(None);
-    };
-    let (m, bias) = match rest.split_once('b') {
-        Some((m, b)) => (m, Some(b)),
-        None => (rest, None),
-    };
-    let (Some(e), Some(m)) = (parse_int(e), parse_int(m)) else {
-        return Ok(None);
-    };
-    if e < 0 || m < 0 {
-        return Ok(None);
-    }
-    if e == 0 || e > 8 {
-        return Err(SpecError::ExponentBits(e as u32));
-    }
-    let bias = match bias {
-        None => match crate::spec::default_bias(e as u32) {
-            Some(b) => b,
-            None => return Err(SpecError::ExponentBits(e as u32)),
-        },
-        Some(b) => match parse_int(b) {
-            Some(b) => b,
-            None => return Ok(None),
-        },
-    };
-    FloatSpec::new(e as u32, m as u32, bias, !unsigned, nozero, nf).map(|s| Some(s.into()))
-}
-
-impl FromStr for ElementFormat {
-    type Err = Error;
-
-    /// Accepts every name in [`ElementFormat::NAMED`] and the grammars
-    /// `[u]e{E}m{M}[b{BIAS}][_{ieee|fn|fnuz|finite}][_nozero]` and `[u]int{N}[_sym]`
-    /// (ASCII case-insensitive).
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let mut buf = [0u8; 48];
-        if s.len() > buf.len() || !s.is_ascii() {
-            return Err(Error::UnknownName(NameBuf::new(s)));
-        }
-        buf[..s.len()].copy_from_slice(s.as_bytes());
-        buf[..s.len()].make_ascii_lowercase();
-        let lower = core::str::from_utf8(&buf[..s.len()]).unwrap_or("");
-        if let Some((_, f, _)) = Self::NAMED.iter().find(|(n, _, _)| *n == lower) {
-            return Ok(*f);
-        }
-        match parse_grammar(lower) {
-            Ok(Some(f)) => Ok(f),
-            Ok(None) => Err(Error::UnknownName(NameBuf::new(s))),
-            Err(e) => Err(Error::Spec(e)),
-        }
     }
 }

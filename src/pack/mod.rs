@@ -127,12 +127,8 @@ pub fn packed_len(bits: u32, layout: Layout, n: usize) -> Result<usize, Error> {
             actual: n,
         });
     }
-    n.checked_mul(bits as usize)
+    crate::error::mul("packed length (element count × bits)", n, bits as usize)
         .map(|b| b.div_ceil(8))
-        .ok_or(Error::Parameter {
-            what: "element count",
-            value: n as i64,
-        })
 }
 
 /// Packs `codes` into `out`, which must be exactly [`packed_len`] bytes. Unused high bits of

@@ -21,6 +21,7 @@ use core::str::FromStr;
 
 use super::{AbsmaxProfile, AffineRule, BlockFormat, MxScaleRule, Region, ScaleType, Scheme};
 use crate::element::ElementFormat;
+use crate::element::name::{NAME_LEN, normalize};
 use crate::error::{Error, NameBuf};
 use crate::round::Rounding;
 
@@ -228,12 +229,15 @@ impl FromStr for BlockFormat {
     ///     .with_block_len(64).unwrap()
     ///     .with_rounding(Rounding::Stochastic(42)));
     /// assert!("mxfp4_single".parse::<BlockFormat>().is_err());
+    /// assert_eq!("MXFP4".parse::<BlockFormat>().unwrap(), BlockFormat::MXFP4);
     /// assert_eq!("int4_g128".parse::<BlockFormat>().unwrap(), BlockFormat::INT4_G128);
     /// assert_eq!("fp8_e4m3_t128x128".parse::<BlockFormat>().unwrap(), BlockFormat::FP8_E4M3_DEEPSEEK_WEIGHTS);
     /// ```
     fn from_str(s: &str) -> Result<Self, Error> {
         let bad = || Error::UnknownName(NameBuf::new(s));
-        let name = s.trim();
+        // Names are matched trimmed and in lowercase: `MXFP4`, `NVFP4_Single` parse too.
+        let mut buf = [0u8; NAME_LEN];
+        let name = normalize(s, &mut buf).ok_or_else(bad)?;
         let (mut bf, rest) = head(name).ok_or_else(bad)?;
         let mut toks = rest.split('_').skip(1).peekable();
         let mut region = default_region(&bf);

@@ -1,0 +1,245 @@
+//! Names people type: every alias parses to the format it is meant to (table-driven, written
+//! here independently of the crate's own table), in any case; `Display` keeps the canonical
+//! name; ambiguous and wider names are refused with a reason.
+
+use lowbit::{ElementFormat as F, Error, Format};
+
+/// (name as people write it, the format it must be).
+fn expected() -> Vec<(&'static str, F)> {
+    let int = |s: &str| s.parse::<F>().unwrap();
+    vec![
+        // safetensors `Dtype` names.
+        ("F4", F::FLOAT4_E2M1FN),
+        ("F6_E2M3", F::FLOAT6_E2M3FN),
+        ("F6_E3M2", F::FLOAT6_E3M2FN),
+        ("F8_E4M3", F::FLOAT8_E4M3FN),
+        ("F8_E5M2", F::FLOAT8_E5M2),
+        ("F8_E8M0", F::FLOAT8_E8M0FNU),
+        ("F8_E4M3FNUZ", F::FLOAT8_E4M3FNUZ),
+        ("F8_E5M2FNUZ", F::FLOAT8_E5M2FNUZ),
+        ("F8_E4M3FN", F::FLOAT8_E4M3FN),
+        ("F8_E8M0FNU", F::FLOAT8_E8M0FNU),
+        ("F16", F::FLOAT16),
+        ("BF16", F::BFLOAT16),
+        ("I8", F::INT8),
+        ("U8", F::UINT8),
+        ("I16", int("int16")),
+        ("U16", int("uint16")),
+        // PyTorch (with and without the `torch.` that printing a dtype gives).
+        ("float8_e4m3fn", F::FLOAT8_E4M3FN),
+        ("torch.float8_e4m3fn", F::FLOAT8_E4M3FN),
+        ("torch.float8_e5m2", F::FLOAT8_E5M2),
+        ("torch.float8_e4m3fnuz", F::FLOAT8_E4M3FNUZ),
+        ("torch.float8_e5m2fnuz", F::FLOAT8_E5M2FNUZ),
+        ("torch.float8_e8m0fnu", F::FLOAT8_E8M0FNU),
+        ("torch.float4_e2m1fn_x2", F::FLOAT4_E2M1FN),
+        ("float4_e2m1fn_x2", F::FLOAT4_E2M1FN),
+        ("torch.float16", F::FLOAT16),
+        ("torch.half", F::FLOAT16),
+        ("torch.bfloat16", F::BFLOAT16),
+        ("torch.int8", F::INT8),
+        ("torch.uint8", F::UINT8),
+        ("torch.int4", F::INT4),
+        // ONNX TensorProto names.
+        ("FLOAT8E4M3FN", F::FLOAT8_E4M3FN),
+        ("FLOAT8E4M3FNUZ", F::FLOAT8_E4M3FNUZ),
+        ("FLOAT8E5M2", F::FLOAT8_E5M2),
+        ("FLOAT8E5M2FNUZ", F::FLOAT8_E5M2FNUZ),
+        ("FLOAT8E8M0", F::FLOAT8_E8M0FNU),
+        ("FLOAT4E2M1", F::FLOAT4_E2M1FN),
+        ("FLOAT16", F::FLOAT16),
+        ("BFLOAT16", F::BFLOAT16),
+        // Short forms.
+        ("bf16", F::BFLOAT16),
+        ("fp16", F::FLOAT16),
+        ("f16", F::FLOAT16),
+        ("half", F::FLOAT16),
+        ("e4m3fn", F::FLOAT8_E4M3FN),
+        ("e4m3fnuz", F::FLOAT8_E4M3FNUZ),
+        ("e5m2fnuz", F::FLOAT8_E5M2FNUZ),
+        ("e4m3b11fnuz", F::FLOAT8_E4M3B11FNUZ),
+        ("e5m2", F::FLOAT8_E5M2),
+        ("e3m4", F::FLOAT8_E3M4),
+        ("e8m0", F::FLOAT8_E8M0FNU),
+        ("e8m0fnu", F::FLOAT8_E8M0FNU),
+        ("ue8m0", F::FLOAT8_E8M0FNU),
+        ("UE8M0", F::FLOAT8_E8M0FNU),
+        ("ue4m3", F::UE4M3),
+        ("e2m3fn", F::FLOAT6_E2M3FN),
+        ("e3m2fn", F::FLOAT6_E3M2FN),
+        ("e2m1fn", F::FLOAT4_E2M1FN),
+        ("fp8_e4m3", F::FLOAT8_E4M3FN),
+        ("FP8_E4M3", F::FLOAT8_E4M3FN),
+        ("fp8_e4m3fn", F::FLOAT8_E4M3FN),
+        ("fp8_e5m2", F::FLOAT8_E5M2),
+        ("fp8_e8m0", F::FLOAT8_E8M0FNU),
+        ("fp6_e2m3", F::FLOAT6_E2M3FN),
+        ("fp6_e3m2", F::FLOAT6_E3M2FN),
+        ("fp4_e2m1", F::FLOAT4_E2M1FN),
+        ("fp4", F::FLOAT4_E2M1FN),
+        ("  Float8_E4M3FN\n", F::FLOAT8_E4M3FN),
+        // The look-alikes, documented in `ElementFormat::ALIASES`: the bare grammar is the
+        // IEEE-style variant.
+        ("e4m3", F::FLOAT8_E4M3),
+        ("E4M3", F::FLOAT8_E4M3),
+        ("e4m3_ieee", F::FLOAT8_E4M3),
+        ("e4m3_fn", F::FLOAT8_E4M3FN),
+        ("e5m2b16_fnuz", F::FLOAT8_E5M2FNUZ),
+    ]
+}
+
+#[test]
+fn every_alias_parses_to_its_format_in_any_case() {
+    for (name, want) in expected() {
+        for n in [
+            name.to_string(),
+            name.to_ascii_lowercase(),
+            name.to_ascii_uppercase(),
+        ] {
+            let got: F = n.parse().unwrap_or_else(|e| panic!("{n:?}: {e}"));
+            assert_eq!(got, want, "{n:?}");
+            // Display keeps the canonical name, which parses back.
+            let shown = got.to_string();
+            assert_eq!(shown.parse::<F>().unwrap(), want);
+            assert!(
+                F::NAMED.iter().any(|(c, f, _)| *c == shown && *f == want),
+                "{shown}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_crate_table_agrees_with_the_expected_one() {
+    let exp = expected();
+    for (alias, f, source) in F::ALIASES {
+        assert!(!source.is_empty());
+        assert_eq!(alias.parse::<F>().unwrap(), *f, "{alias}");
+        // An alias is never what Display prints.
+        assert_ne!(f.to_string(), *alias);
+        assert!(
+            !F::NAMED.iter().any(|(n, _, _)| n == alias),
+            "{alias} is also canonical"
+        );
+        // Every alias of the crate is in the independent list above (in some case).
+        assert!(
+            exp.iter()
+                .any(|(n, g)| n.eq_ignore_ascii_case(alias) && g == f),
+            "{alias} not in the test's table"
+        );
+    }
+    for (name, f, _) in F::NAMED {
+        assert_eq!(name.parse::<F>().unwrap(), *f);
+        assert_eq!(f.to_string(), *name);
+    }
+}
+
+#[test]
+fn look_alike_names_are_the_formats_the_docs_say() {
+    let max = |s: &str| s.parse::<F>().unwrap().max_value();
+    assert_eq!(max("e4m3"), 240.0);
+    assert_eq!(max("float8_e4m3"), 240.0);
+    assert_eq!(max("e4m3fn"), 448.0);
+    assert_eq!(max("F8_E4M3"), 448.0);
+    assert_eq!(max("fp8_e4m3"), 448.0);
+    assert_eq!(max("e2m1"), 3.0);
+    assert!("e2m1".parse::<F>().unwrap().has_inf());
+    assert_eq!(max("e2m1fn"), 6.0);
+    assert_eq!(max("fp4_e2m1"), 6.0);
+    // No underscore: ml_dtypes' bias 16; with one: the grammar's default bias 15.
+    let bias = |s: &str| s.parse::<F>().unwrap().float_spec().unwrap().bias();
+    assert_eq!(bias("e5m2fnuz"), 16);
+    assert_eq!(bias("e5m2_fnuz"), 15);
+}
+
+#[test]
+fn safetensors_dtype_is_the_inverse_of_parsing() {
+    let mut named = 0;
+    let all = F::NAMED
+        .iter()
+        .map(|(_, f, _)| *f)
+        .chain(F::ALIASES.iter().map(|(_, f, _)| *f));
+    for f in all {
+        if let Some(dt) = f.safetensors_dtype() {
+            assert_eq!(dt.parse::<F>().unwrap(), f, "{dt}");
+            assert_eq!(dt, dt.to_ascii_uppercase());
+            named += 1;
+        }
+    }
+    assert!(named > 0);
+    let mut dts: Vec<&str> = F::NAMED
+        .iter()
+        .filter_map(|(_, f, _)| f.safetensors_dtype())
+        .collect();
+    dts.sort_unstable();
+    assert_eq!(
+        dts,
+        [
+            "BF16",
+            "F16",
+            "F4",
+            "F6_E2M3",
+            "F6_E3M2",
+            "F8_E4M3",
+            "F8_E4M3FNUZ",
+            "F8_E5M2",
+            "F8_E5M2FNUZ",
+            "F8_E8M0",
+            "I16",
+            "I8",
+            "U16",
+            "U8"
+        ]
+    );
+    assert_eq!(F::FLOAT8_E4M3.safetensors_dtype(), None);
+    assert_eq!(F::UE4M3.safetensors_dtype(), None);
+    assert_eq!(F::Ternary.safetensors_dtype(), None);
+}
+
+#[test]
+fn ambiguous_and_wide_names_are_refused_with_a_reason() {
+    for (name, must_mention) in [
+        ("fp8", ["float8_e4m3fn", "float8_e5m2"]),
+        ("FP8", ["float8_e4m3fn", "float8_e5m2"]),
+        ("f8", ["float8_e4m3fn", "float8_e5m2"]),
+        ("fp6", ["float6_e2m3fn", "float6_e3m2fn"]),
+        ("F32", ["16 bits", "decode"]),
+        ("float32", ["16 bits", "decode"]),
+        ("F64", ["16 bits", "decode"]),
+        ("torch.float32", ["16 bits", "decode"]),
+        ("BOOL", ["uint1", "not a number"]),
+    ] {
+        let e = name.parse::<F>().unwrap_err();
+        assert!(matches!(e, Error::NotAFormat { .. }), "{name}: {e:?}");
+        let msg = e.to_string();
+        assert!(msg.contains(name), "{msg}");
+        for m in must_mention {
+            assert!(msg.contains(m), "{name}: {msg}");
+        }
+    }
+    // Unknown names stay UnknownName, naming the input.
+    let e = "float9_e9m9".parse::<F>().unwrap_err();
+    assert!(matches!(e, Error::UnknownName(_)) && e.to_string().contains("float9_e9m9"));
+    assert!("é4m3".parse::<F>().is_err());
+    // The codes of an alias are the canonical format's.
+    assert_eq!("F8_E4M3".parse::<F>().unwrap().bits(), 8);
+}
+
+#[test]
+fn block_names_in_any_case() {
+    use lowbit::BlockFormat;
+    for (name, bf) in BlockFormat::NAMED {
+        let upper = name.to_ascii_uppercase();
+        assert_eq!(upper.parse::<BlockFormat>().unwrap(), *bf, "{upper}");
+        assert_eq!(
+            format!("  {upper}_RCEIL ").parse::<BlockFormat>().ok(),
+            bf.with_scale_rule(lowbit::MxScaleRule::RCeil).ok(),
+            "{upper}_RCEIL"
+        );
+    }
+    assert_eq!(
+        "Int4_G128_AWQ".parse::<BlockFormat>().unwrap().to_string(),
+        "int4_g128_awq"
+    );
+    assert!("MXFP5".parse::<BlockFormat>().is_err());
+}
