@@ -28,6 +28,10 @@
 
 use half::f16;
 
+mod ggml;
+mod grids;
+pub use ggml::{__dequantize_by_name, __ggml_types, __quantize_by_name};
+
 use crate::block::BlockFormat;
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
