@@ -418,6 +418,32 @@ pub(crate) fn fp32_to_ue4m3(x: F) -> u8 {
     ((e as u32) << 3 | man) as u8
 }
 
+/// ggml-quants.c `best_index_int8` (0c1e57098, binary search): the index of the value of
+/// the sorted 16-entry table nearest to `x`; an exact tie goes to the upper index; NaN -> 15.
+pub(crate) fn best_index_int8(values: &[i8; 16], x: F) -> usize {
+    let v = |i: usize| F::int(i32::from(values[i]));
+    if x <= v(0) {
+        return 0;
+    }
+    if x >= v(15) {
+        return 15;
+    }
+    let (mut ml, mut mu) = (0usize, 15usize);
+    while mu - ml > 1 {
+        let mav = (ml + mu) / 2;
+        if x < v(mav) {
+            mu = mav;
+        } else {
+            ml = mav;
+        }
+    }
+    if x - v(mu - 1) < v(mu) - x {
+        mu - 1
+    } else {
+        mu
+    }
+}
+
 /// ggml-quants.c `best_index_mxfp4`: argmin over the 16 codes of `|kv[i]·e − x|`, strict `<`
 /// so the first minimum wins (ties toward the smaller magnitude, never code 8); NaN -> 0.
 pub(crate) fn best_index_mxfp4(kv: &[i8; 16], x: F, e: F) -> u8 {
@@ -605,5 +631,15 @@ mod tests {
         assert_eq!(fp32_to_ue4m3(F(f32::NAN)), 0);
         assert_eq!(fp32_to_ue4m3(F(-1.0)), 0);
         assert_eq!(fp32_to_ue4m3(F(1.0)), 0x38);
+    }
+
+    #[test]
+    fn best_index_int8_ties_and_nan() {
+        let v = [
+            -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
+        ];
+        assert_eq!(best_index_int8(&v, F(7.0)), 9); // tie of 1 and 13 -> upper
+        assert_eq!(best_index_int8(&v, F(f32::NAN)), 15);
+        assert_eq!(best_index_int8(&v, F(-1e9)), 0);
     }
 }

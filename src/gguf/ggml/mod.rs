@@ -24,6 +24,7 @@
 
 mod common;
 mod fp4;
+mod iquants;
 mod kq_search;
 mod kquants;
 mod legacy;
@@ -92,8 +93,8 @@ const fn im(mut ty: GgmlType, required: bool) -> GgmlType {
 /// Every type of `enum ggml_type` that has a name (the removed/deprecated ids 4, 5, 31–33,
 /// 36–38 are left out), as `tests/vectors/ggml/types.txt` lists them.
 ///
-/// The i-quants are not here yet; quantizers are missing for the integer and f64 types,
-/// which ggml does not convert.
+/// Quantizers are missing for IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S and IQ1_M
+/// (dequantizers only), and for the integer and f64 types, which ggml does not convert.
 /// Q8_1 has no dequantizer in ggml, Q8_K's `dequantize_row_q8_K` is ggml's exported one.
 #[rustfmt::skip]
 pub(crate) static TYPES: [GgmlType; 35] = [
@@ -111,20 +112,20 @@ pub(crate) static TYPES: [GgmlType; 35] = [
     im(t(13, "q5_K", 256, 176, Some(kquants::quantize_q5_k), Some(kquants::dequantize_q5_k)), false),
     im(t(14, "q6_K", 256, 210, Some(kquants::quantize_q6_k), Some(kquants::dequantize_q6_k)), false),
     t(15, "q8_K", 256, 292, Some(kquants::quantize_q8_k), Some(kquants::dequantize_q8_k)),
-    im(t(16, "iq2_xxs", 256, 66, None, None), true),
-    im(t(17, "iq2_xs", 256, 74, None, None), true),
-    im(t(18, "iq3_xxs", 256, 98, None, None), false),
-    im(t(19, "iq1_s", 256, 50, None, None), true),
-    im(t(20, "iq4_nl", 32, 18, None, None), false),
-    im(t(21, "iq3_s", 256, 110, None, None), false),
-    im(t(22, "iq2_s", 256, 82, None, None), false),
-    im(t(23, "iq4_xs", 256, 136, None, None), false),
+    im(t(16, "iq2_xxs", 256, 66, None, Some(iquants::dequantize_iq2_xxs)), true),
+    im(t(17, "iq2_xs", 256, 74, None, Some(iquants::dequantize_iq2_xs)), true),
+    im(t(18, "iq3_xxs", 256, 98, None, Some(iquants::dequantize_iq3_xxs)), false),
+    im(t(19, "iq1_s", 256, 50, None, Some(iquants::dequantize_iq1_s)), true),
+    im(t(20, "iq4_nl", 32, 18, Some(iquants::quantize_iq4_nl), Some(iquants::dequantize_iq4_nl)), false),
+    im(t(21, "iq3_s", 256, 110, None, Some(iquants::dequantize_iq3_s)), false),
+    im(t(22, "iq2_s", 256, 82, None, Some(iquants::dequantize_iq2_s)), false),
+    im(t(23, "iq4_xs", 256, 136, Some(iquants::quantize_iq4_xs), Some(iquants::dequantize_iq4_xs)), false),
     t(24, "i8", 1, 1, None, None),
     t(25, "i16", 1, 2, None, None),
     t(26, "i32", 1, 4, None, None),
     t(27, "i64", 1, 8, None, None),
     t(28, "f64", 1, 8, None, None),
-    im(t(29, "iq1_m", 256, 56, None, None), false),
+    im(t(29, "iq1_m", 256, 56, None, Some(iquants::dequantize_iq1_m)), false),
     t(30, "bf16", 1, 2, Some(plain::quantize_bf16), Some(plain::dequantize_bf16)),
     t(34, "tq1_0", 256, 54, Some(ternary::quantize_tq1_0), Some(ternary::dequantize_tq1_0)),
     t(35, "tq2_0", 256, 66, Some(ternary::quantize_tq2_0), Some(ternary::dequantize_tq2_0)),
@@ -145,8 +146,13 @@ pub(crate) fn by_id(id: u32) -> Option<&'static GgmlType> {
     TYPES.iter().find(|t| t.id == id)
 }
 
+/// IQ4_NL as `quantize_row_iq4_nl_ref` (the whole tensor as one row, one trial scale, codes
+/// of a near-zero block left over from the previous block), which differs from the chunk
+/// quantizer [`iquants::quantize_iq4_nl`] that GGUF files are made with.
+pub(crate) use iquants::quantize_iq4_nl_ref;
+
 /// Test hook (replaced by the real API when merged): quantizes with the ggml type `name`
-/// (`ggml_type_name`).
+/// (`ggml_type_name`; `"iq4_nl_ref"` selects [`quantize_iq4_nl_ref`]).
 ///
 /// # Errors
 /// [`Error::UnknownName`] for an unknown name, [`Error::Unsupported`] for a type without a
@@ -158,6 +164,9 @@ pub fn __quantize_by_name(
     imatrix: Option<&[f32]>,
     out: &mut [u8],
 ) -> Result<(), Error> {
+    if name == "iq4_nl_ref" {
+        return quantize_iq4_nl_ref(x, imatrix, out);
+    }
     let ty = by_name(name).ok_or_else(|| Error::UnknownName(NameBuf::new(name)))?;
     let q = ty
         .quantize
