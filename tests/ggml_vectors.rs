@@ -2,9 +2,9 @@
 //!
 //! The vectors under `tests/vectors/ggml/` were made by running ggml itself (libggml-base
 //! of llama-cpp-python 0.3.36 = llama.cpp 0c1e57098) with `scripts/gen_ggml_vectors.py`;
-//! no Python is needed here. Every `quantize.txt` record of a type this crate quantizes must
-//! give the same bytes, every `dequantize.txt` record the same output bits (FNV-1a hashes
-//! and the stored heads; NaN payloads and signs included).
+//! no Python is needed here. Every `quantize.txt` record must give the same bytes (and every
+//! case where ggml aborts, an error), every `dequantize.txt` record the same output bits
+//! (FNV-1a hashes and the stored heads; NaN payloads and signs included).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -76,18 +76,13 @@ fn vectors() -> Vectors {
     }
 }
 
-/// The types whose quantizer is not implemented here (dequantizers only).
-const NO_QUANTIZER: [&str; 7] = [
-    "iq2_xxs", "iq2_xs", "iq2_s", "iq3_xxs", "iq3_s", "iq1_s", "iq1_m",
-];
-
 /// Per type: (records, mismatching records, first mismatch description).
 type Tally = BTreeMap<String, (usize, usize, Option<String>)>;
 
 fn quantize_tally(v: &Vectors, with_imatrix: bool) -> Tally {
     let mut tally = Tally::new();
     for ((ty, f, tensor, im), want) in &v.quantized {
-        if (im != "-") != with_imatrix || NO_QUANTIZER.contains(&ty.as_str()) {
+        if (im != "-") != with_imatrix {
             continue;
         }
         let x = &v.inputs[tensor];
@@ -147,6 +142,34 @@ fn quantize_matches_ggml_with_imatrix() {
     let t = quantize_tally(&v, true);
     assert!(t.len() >= 11, "{t:?}");
     assert_all_match(&t);
+}
+
+/// Where ggml aborts the process (GGML_ASSERT / GGML_ABORT in the IQ1/IQ2/IQ3 quantizers, on
+/// NaN/inf/overflowing inputs; listed in the quantize.txt header), the same call returns
+/// [`lowbit::Error::Unsupported`] here.
+#[test]
+fn ggml_aborts_are_errors() {
+    let v = vectors();
+    let mut n = 0;
+    for line in read("quantize.txt")
+        .lines()
+        .filter(|l| l.starts_with("# ABORTED"))
+    {
+        // "# ABORTED (no record): <type> <fn> tensor <id> (<label>) imatrix <im>: <reason>"
+        let c: Vec<&str> = line.split(' ').collect();
+        let (ty, tensor, im) = (c[4], c[7], c[10].trim_end_matches(':'));
+        let x = &v.inputs[tensor];
+        let qw = (im != "-").then(|| v.imatrix[im].as_slice());
+        let (_, _, bl, bb, _, _) = __ggml_types().find(|t| t.1 == ty).unwrap();
+        let mut out = vec![0u8; x.len() / bl * bb];
+        let r = __quantize_by_name(ty, x, qw, &mut out);
+        assert!(
+            matches!(r, Err(lowbit::Error::Unsupported(_))),
+            "{line}: {r:?}"
+        );
+        n += 1;
+    }
+    assert_eq!(n, 152);
 }
 
 #[test]
@@ -228,12 +251,10 @@ fn type_table_matches_ggml() {
             .unwrap_or_else(|| panic!("{name} missing"));
         assert_eq!((t.1, t.2, t.3), (name, bl, bb), "{name}");
         // Every ggml dequantizer is here (plus f32's identity and ggml's exported
-        // dequantize_row_q8_K); every reference quantizer but the IQ2/IQ3 ones too.
+        // dequantize_row_q8_K), and a quantizer for every quantized type and every one with a
+        // reference quantizer (f16, bf16).
         assert!(!to_float || t.5, "{name}: no dequantizer");
-        assert!(
-            !from_ref || t.4 || NO_QUANTIZER.contains(&name),
-            "{name}: no quantizer"
-        );
+        assert!((!from_ref && r[4] == "0") || t.4, "{name}: no quantizer");
         n += 1;
     }
     assert_eq!((n, table.len()), (35, 35));
@@ -267,23 +288,40 @@ impl Rng {
     }
 }
 
+/// The IQ1/IQ2/IQ3 quantizers return [`lowbit::Error::Unsupported`] where ggml aborts (NaN,
+/// inf or overflowing inputs); IQ2_XXS, IQ2_XS and IQ1_S also without an imatrix.
+fn may_abort(name: &str) -> bool {
+    [
+        "iq2_xxs", "iq2_xs", "iq2_s", "iq3_xxs", "iq3_s", "iq1_s", "iq1_m",
+    ]
+    .contains(&name)
+}
+
 #[test]
 fn hostile_inputs_give_errors_or_values_never_panics() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut aborted = 0;
     for (_, name, bl, bb, has_q, has_dq) in __ggml_types() {
         if has_q {
+            let needs_im = ["iq2_xxs", "iq2_xs", "iq1_s"].contains(&name);
+            let ones = vec![1.0f32; bl];
+            let im0 = needs_im.then_some(ones.as_slice());
             let q = |x: &[f32], im: Option<&[f32]>, out: &mut [u8]| {
                 __quantize_by_name(name, x, im, out)
             };
             // Lengths.
-            assert!(q(&[], None, &mut []).is_ok(), "{name}");
+            assert!(q(&[], im0, &mut []).is_ok(), "{name}");
+            if needs_im {
+                let e = q(&vec![0.0; bl], None, &mut vec![0; bb]).unwrap_err();
+                assert!(matches!(e, lowbit::Error::Unsupported(_)), "{name}: {e:?}");
+            }
             if bl > 1 {
-                let e = q(&vec![0.0; bl + 1], None, &mut vec![0; 2 * bb]).unwrap_err();
+                let e = q(&vec![0.0; bl + 1], im0, &mut vec![0; 2 * bb]).unwrap_err();
                 assert!(matches!(e, lowbit::Error::Length { .. }), "{name}: {e:?}");
             }
-            let e = q(&vec![0.0; bl], None, &mut vec![0; bb + 1]).unwrap_err();
+            let e = q(&vec![0.0; bl], im0, &mut vec![0; bb + 1]).unwrap_err();
             assert!(matches!(e, lowbit::Error::Length { .. }), "{name}: {e:?}");
-            let e = q(&vec![0.0; bl], None, &mut []).unwrap_err();
+            let e = q(&vec![0.0; bl], im0, &mut []).unwrap_err();
             assert!(matches!(e, lowbit::Error::Length { .. }), "{name}: {e:?}");
             for im_len in [0, bl + 1, 3 * bl] {
                 let r = q(
@@ -296,15 +334,23 @@ fn hostile_inputs_give_errors_or_values_never_panics() {
                     "{name} imatrix {im_len}: {r:?}"
                 );
             }
+            let mut check = |r: Result<(), lowbit::Error>| match r {
+                Ok(()) => true,
+                Err(lowbit::Error::Unsupported(_)) if may_abort(name) => {
+                    aborted += 1;
+                    false
+                }
+                Err(e) => panic!("{name}: {e:?}"),
+            };
             // Values: hostile inputs and hostile importance weights, several rows.
             for round in 0..40 {
                 let row = bl * (1 + round % 2);
                 let x: Vec<f32> = (0..2 * row).map(|_| rng.hostile()).collect();
                 let im: Vec<f32> = (0..row).map(|_| rng.hostile()).collect();
                 let mut out = vec![0u8; 2 * row / bl * bb];
-                q(&x, None, &mut out).unwrap();
-                q(&x, Some(&im), &mut out).unwrap();
-                if has_dq {
+                let ok = check(q(&x, im0, &mut out));
+                check(q(&x, Some(&im), &mut out));
+                if has_dq && ok {
                     let mut y = vec![0f32; x.len()];
                     __dequantize_by_name(name, &out, &mut y).unwrap();
                 }
@@ -322,10 +368,10 @@ fn hostile_inputs_give_errors_or_values_never_panics() {
             ] {
                 let x = vec![v; bl];
                 let mut out = vec![0u8; bb];
-                q(&x, None, &mut out).unwrap();
-                q(&x, Some(&vec![v; bl]), &mut out).unwrap();
+                check(q(&x, im0, &mut out));
+                check(q(&x, Some(&vec![v; bl]), &mut out));
             }
-        } else if name != "iq4_nl_ref" {
+        } else {
             let e = __quantize_by_name(name, &vec![0.0; bl], None, &mut vec![0; bb]).unwrap_err();
             assert!(matches!(e, lowbit::Error::Unsupported(_)), "{name}: {e:?}");
         }
@@ -347,6 +393,8 @@ fn hostile_inputs_give_errors_or_values_never_panics() {
             }
         }
     }
+    // Most hostile rows hit one of ggml's aborts in the IQ1/IQ2/IQ3 quantizers.
+    assert!(aborted > 0);
     let e = __quantize_by_name("q9_9", &[], None, &mut []).unwrap_err();
     assert!(matches!(e, lowbit::Error::UnknownName(_)));
     let e = __dequantize_by_name("q8_1", &[], &mut []).unwrap_err();

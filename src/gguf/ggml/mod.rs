@@ -24,6 +24,11 @@
 
 mod common;
 mod fp4;
+mod iq1q;
+mod iq2q;
+mod iq3q;
+mod iq_grid;
+mod iq_lattice;
 mod iquants;
 mod kq_search;
 mod kquants;
@@ -93,8 +98,9 @@ const fn im(mut ty: GgmlType, required: bool) -> GgmlType {
 /// Every type of `enum ggml_type` that has a name (the removed/deprecated ids 4, 5, 31–33,
 /// 36–38 are left out), as `tests/vectors/ggml/types.txt` lists them.
 ///
-/// Quantizers are missing for IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S and IQ1_M
-/// (dequantizers only), and for the integer and f64 types, which ggml does not convert.
+/// Quantizers are missing only for the integer and f64 types, which ggml does not convert.
+/// IQ2_XXS, IQ2_XS and IQ1_S need an imatrix; the IQ1/IQ2/IQ3 quantizers return
+/// [`Error::Unsupported`] where ggml aborts the process (NaN/inf/overflowing inputs).
 /// Q8_1 has no dequantizer in ggml, Q8_K's `dequantize_row_q8_K` is ggml's exported one.
 #[rustfmt::skip]
 pub(crate) static TYPES: [GgmlType; 35] = [
@@ -112,20 +118,20 @@ pub(crate) static TYPES: [GgmlType; 35] = [
     im(t(13, "q5_K", 256, 176, Some(kquants::quantize_q5_k), Some(kquants::dequantize_q5_k)), false),
     im(t(14, "q6_K", 256, 210, Some(kquants::quantize_q6_k), Some(kquants::dequantize_q6_k)), false),
     t(15, "q8_K", 256, 292, Some(kquants::quantize_q8_k), Some(kquants::dequantize_q8_k)),
-    im(t(16, "iq2_xxs", 256, 66, None, Some(iquants::dequantize_iq2_xxs)), true),
-    im(t(17, "iq2_xs", 256, 74, None, Some(iquants::dequantize_iq2_xs)), true),
-    im(t(18, "iq3_xxs", 256, 98, None, Some(iquants::dequantize_iq3_xxs)), false),
-    im(t(19, "iq1_s", 256, 50, None, Some(iquants::dequantize_iq1_s)), true),
+    im(t(16, "iq2_xxs", 256, 66, Some(iq2q::quantize_iq2_xxs), Some(iquants::dequantize_iq2_xxs)), true),
+    im(t(17, "iq2_xs", 256, 74, Some(iq2q::quantize_iq2_xs), Some(iquants::dequantize_iq2_xs)), true),
+    im(t(18, "iq3_xxs", 256, 98, Some(iq3q::quantize_iq3_xxs), Some(iquants::dequantize_iq3_xxs)), false),
+    im(t(19, "iq1_s", 256, 50, Some(iq1q::quantize_iq1_s), Some(iquants::dequantize_iq1_s)), true),
     im(t(20, "iq4_nl", 32, 18, Some(iquants::quantize_iq4_nl), Some(iquants::dequantize_iq4_nl)), false),
-    im(t(21, "iq3_s", 256, 110, None, Some(iquants::dequantize_iq3_s)), false),
-    im(t(22, "iq2_s", 256, 82, None, Some(iquants::dequantize_iq2_s)), false),
+    im(t(21, "iq3_s", 256, 110, Some(iq3q::quantize_iq3_s), Some(iquants::dequantize_iq3_s)), false),
+    im(t(22, "iq2_s", 256, 82, Some(iq2q::quantize_iq2_s), Some(iquants::dequantize_iq2_s)), false),
     im(t(23, "iq4_xs", 256, 136, Some(iquants::quantize_iq4_xs), Some(iquants::dequantize_iq4_xs)), false),
     t(24, "i8", 1, 1, None, None),
     t(25, "i16", 1, 2, None, None),
     t(26, "i32", 1, 4, None, None),
     t(27, "i64", 1, 8, None, None),
     t(28, "f64", 1, 8, None, None),
-    im(t(29, "iq1_m", 256, 56, None, Some(iquants::dequantize_iq1_m)), false),
+    im(t(29, "iq1_m", 256, 56, Some(iq1q::quantize_iq1_m), Some(iquants::dequantize_iq1_m)), false),
     t(30, "bf16", 1, 2, Some(plain::quantize_bf16), Some(plain::dequantize_bf16)),
     t(34, "tq1_0", 256, 54, Some(ternary::quantize_tq1_0), Some(ternary::dequantize_tq1_0)),
     t(35, "tq2_0", 256, 66, Some(ternary::quantize_tq2_0), Some(ternary::dequantize_tq2_0)),
@@ -227,6 +233,11 @@ pub(crate) fn blocks<'a>(
     }
     Error::check_len("output bytes", x.len() / bl * bb, out.len())?;
     Ok(x.chunks_exact(bl).zip(out.chunks_exact_mut(bb)))
+}
+
+/// The length checks of [`blocks`] alone.
+pub(crate) fn check_lengths(x: &[f32], out: &mut [u8], bl: usize, bb: usize) -> Result<(), Error> {
+    blocks(x, out, bl, bb).map(|_| ())
 }
 
 /// `(block bytes, out block)` pairs; `bytes` a multiple of `bb`, `out` exactly
