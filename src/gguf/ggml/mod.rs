@@ -11,6 +11,11 @@
 //!   block length dividing `x.len()`), the same vector applies to every row, and the result
 //!   is `ggml_quantize_chunk(type, …, imatrix)`. Types whose ggml quantizer ignores the
 //!   imatrix ignore it here too (its length is still checked).
+//! * Q8_1 and Q8_K have no chunk quantizer in ggml: theirs is `quantize_row_<type>_ref`.
+//!   IQ4_NL's `_ref` (a different algorithm) is [`quantize_iq4_nl_ref`].
+//! * Where ggml aborts the process (the IQ1/IQ2/IQ3 quantizers on NaN/inf/overflowing
+//!   inputs, or without the imatrix IQ2_XXS/IQ2_XS/IQ1_S require) the result is
+//!   [`Error::Unsupported`]; `out` may then be partly written.
 //!
 //! Every `dequantize_<type>(bytes, out)` takes whole blocks and writes `out` (exactly the
 //! blocks' elements), the bits `dequantize_row_<type>` gives, NaN payloads included.
