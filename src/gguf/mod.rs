@@ -36,6 +36,10 @@ mod tq;
 
 use half::f16;
 
+mod ggml;
+mod grids;
+pub use ggml::{__dequantize_by_name, __ggml_types, __quantize_by_name};
+
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
 use crate::pack::{self, Layout};
