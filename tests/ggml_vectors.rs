@@ -8,7 +8,51 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use lowbit::gguf::{__dequantize_by_name, __ggml_types, __quantize_by_name};
+use lowbit::gguf::{self, GgufProfile, GgufType};
+
+/// Quantizes through the public API: `ty` is ggml's type name, or `iq4_nl_ref` for IQ4_NL's
+/// `_ref` quantizer ([`GgufProfile::GgmlRef`]).
+fn quantize_by_name(
+    ty: &str,
+    x: &[f32],
+    imatrix: Option<&[f32]>,
+    out: &mut [u8],
+) -> Result<(), lowbit::Error> {
+    if ty == "iq4_nl_ref" {
+        assert!(imatrix.is_none(), "ggml's _ref quantizers take no imatrix");
+        return gguf::quantize_profile(GgufType::Iq4Nl, GgufProfile::GgmlRef, x, out);
+    }
+    let t: GgufType = ty.parse()?;
+    match imatrix {
+        None => gguf::quantize(t, x, out),
+        Some(w) => gguf::quantize_imatrix(t, x, w, out),
+    }
+}
+
+fn dequantize_by_name(ty: &str, bytes: &[u8], out: &mut [f32]) -> Result<(), lowbit::Error> {
+    gguf::dequantize(ty.parse()?, bytes, out)
+}
+
+/// The integer and f64 types, which ggml stores as they are and converts with no function.
+fn plain_storage(t: GgufType) -> bool {
+    use GgufType::*;
+    matches!(t, I8 | I16 | I32 | I64 | F64)
+}
+
+/// `(id, name, block_len, block_bytes, has quantizer, has dequantizer)` of every type, as
+/// the crate's public API reports them.
+fn ggml_types() -> impl Iterator<Item = (u32, &'static str, usize, usize, bool, bool)> {
+    GgufType::ALL.into_iter().map(|t| {
+        let name: &'static str = String::leak(t.to_string());
+        let conv = !plain_storage(t);
+        // Conversions must exist exactly where the type is not plain storage.
+        let q = gguf::quantize_imatrix(t, &[], &[1.0; 256][..t.block_len()], &mut []);
+        assert_eq!(q.is_ok(), conv, "{name}: {q:?}");
+        let d = gguf::dequantize(t, &[], &mut []);
+        assert_eq!(d.is_ok(), conv, "{name}: {d:?}");
+        (t.id(), name, t.block_len(), t.block_bytes(), conv, conv)
+    })
+}
 
 fn read(name: &str) -> String {
     let path = format!("{}/tests/vectors/ggml/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -95,7 +139,7 @@ fn quantize_tally(v: &Vectors, with_imatrix: bool) -> Tally {
         // Pre-filled with 0xA5: every byte must be written (ggml leaves Q8_K's bsums of an
         // all-zero block unwritten; the records have them 0, which this crate writes).
         let mut got = vec![0xa5u8; want.len()];
-        let r = __quantize_by_name(name, x, qw, &mut got);
+        let r = quantize_by_name(name, x, qw, &mut got);
         let e = tally.entry(format!("{ty} {f}")).or_default();
         e.0 += 1;
         if r.is_err() || &got != want {
@@ -160,9 +204,9 @@ fn ggml_aborts_are_errors() {
         let (ty, tensor, im) = (c[4], c[7], c[10].trim_end_matches(':'));
         let x = &v.inputs[tensor];
         let qw = (im != "-").then(|| v.imatrix[im].as_slice());
-        let (_, _, bl, bb, _, _) = __ggml_types().find(|t| t.1 == ty).unwrap();
+        let (_, _, bl, bb, _, _) = ggml_types().find(|t| t.1 == ty).unwrap();
         let mut out = vec![0u8; x.len() / bl * bb];
-        let r = __quantize_by_name(ty, x, qw, &mut out);
+        let r = quantize_by_name(ty, x, qw, &mut out);
         assert!(
             matches!(r, Err(lowbit::Error::Unsupported(_))),
             "{line}: {r:?}"
@@ -190,10 +234,10 @@ fn dequantize_matches_ggml_bit_for_bit() {
         } else {
             bytehex(r[3])
         };
-        let (_, _, bl, bb, _, _) = __ggml_types().find(|t| t.1 == ty).unwrap();
+        let (_, _, bl, bb, _, _) = ggml_types().find(|t| t.1 == ty).unwrap();
         assert_eq!(bytes.len(), nblocks * bb, "{ty} {source}");
         let mut y = vec![f32::from_bits(0x7fa5_a5a5); nblocks * bl];
-        let res = __dequantize_by_name(ty, &bytes, &mut y);
+        let res = dequantize_by_name(ty, &bytes, &mut y);
         let want_total = u64::from_str_radix(r[4], 16).unwrap();
         let want_chunks: Vec<u64> = r[5]
             .split(',')
@@ -232,7 +276,7 @@ fn dequantize_matches_ggml_bit_for_bit() {
 
 #[test]
 fn type_table_matches_ggml() {
-    let table: Vec<_> = __ggml_types().collect();
+    let table: Vec<_> = ggml_types().collect();
     let mut n = 0;
     for r in records(&read("types.txt")) {
         if r.contains(&"REMOVED,") {
@@ -301,14 +345,13 @@ fn may_abort(name: &str) -> bool {
 fn hostile_inputs_give_errors_or_values_never_panics() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut aborted = 0;
-    for (_, name, bl, bb, has_q, has_dq) in __ggml_types() {
+    for (_, name, bl, bb, has_q, has_dq) in ggml_types() {
         if has_q {
             let needs_im = ["iq2_xxs", "iq2_xs", "iq1_s"].contains(&name);
             let ones = vec![1.0f32; bl];
             let im0 = needs_im.then_some(ones.as_slice());
-            let q = |x: &[f32], im: Option<&[f32]>, out: &mut [u8]| {
-                __quantize_by_name(name, x, im, out)
-            };
+            let q =
+                |x: &[f32], im: Option<&[f32]>, out: &mut [u8]| quantize_by_name(name, x, im, out);
             // Lengths.
             assert!(q(&[], im0, &mut []).is_ok(), "{name}");
             if needs_im {
@@ -352,7 +395,7 @@ fn hostile_inputs_give_errors_or_values_never_panics() {
                 check(q(&x, Some(&im), &mut out));
                 if has_dq && ok {
                     let mut y = vec![0f32; x.len()];
-                    __dequantize_by_name(name, &out, &mut y).unwrap();
+                    dequantize_by_name(name, &out, &mut y).unwrap();
                 }
             }
             // Constant blocks of each special value.
@@ -372,11 +415,11 @@ fn hostile_inputs_give_errors_or_values_never_panics() {
                 check(q(&x, Some(&vec![v; bl]), &mut out));
             }
         } else {
-            let e = __quantize_by_name(name, &vec![0.0; bl], None, &mut vec![0; bb]).unwrap_err();
+            let e = quantize_by_name(name, &vec![0.0; bl], None, &mut vec![0; bb]).unwrap_err();
             assert!(matches!(e, lowbit::Error::Unsupported(_)), "{name}: {e:?}");
         }
         if has_dq {
-            let d = |b: &[u8], y: &mut [f32]| __dequantize_by_name(name, b, y);
+            let d = |b: &[u8], y: &mut [f32]| dequantize_by_name(name, b, y);
             assert!(d(&[], &mut []).is_ok());
             assert!(matches!(
                 d(&vec![0; bb + 1], &mut vec![0.0; bl]),
@@ -395,22 +438,26 @@ fn hostile_inputs_give_errors_or_values_never_panics() {
     }
     // Most hostile rows hit one of ggml's aborts in the IQ1/IQ2/IQ3 quantizers.
     assert!(aborted > 0);
-    let e = __quantize_by_name("q9_9", &[], None, &mut []).unwrap_err();
+    let e = quantize_by_name("q9_9", &[], None, &mut []).unwrap_err();
     assert!(matches!(e, lowbit::Error::UnknownName(_)));
-    let e = __dequantize_by_name("q8_1", &[], &mut []).unwrap_err();
-    assert!(matches!(e, lowbit::Error::Unsupported(_)));
+    // Q8_1, which ggml cannot dequantize, gives Q8_0's q·d (f16 d = 0.5, s ignored).
+    let mut b = vec![0x00, 0x38, 0xff, 0x7f];
+    b.extend((0..32).map(|i| (i as i8 - 16) as u8));
+    let mut y = [0f32; 32];
+    dequantize_by_name("q8_1", &b, &mut y).unwrap();
+    assert_eq!((y[0], y[17], y[31]), (-8.0, 0.5, 7.5));
     // The IQ4_NL reference path is reachable by its own name.
     let mut out = [0u8; 18];
-    __quantize_by_name("iq4_nl_ref", &[1.0; 32], None, &mut out).unwrap();
+    quantize_by_name("iq4_nl_ref", &[1.0; 32], None, &mut out).unwrap();
 }
 
 /// The documented results of the corner cases the notes list (§6), checked directly.
 #[test]
 fn documented_corner_cases() {
     let q = |name: &str, x: &[f32]| {
-        let (_, _, bl, bb, _, _) = __ggml_types().find(|t| t.1 == name).unwrap();
+        let (_, _, bl, bb, _, _) = ggml_types().find(|t| t.1 == name).unwrap();
         let mut out = vec![0u8; x.len() / bl * bb];
-        __quantize_by_name(name, x, None, &mut out).unwrap();
+        quantize_by_name(name, x, None, &mut out).unwrap();
         out
     };
     // All-zero Q4_0 / Q5_0 / IQ4_XS blocks store d = −0.

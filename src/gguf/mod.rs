@@ -1,145 +1,143 @@
-//! GGUF (ggml) block types: Q4_0, Q4_1, Q8_0 and MXFP4 (32 elements per block), NVFP4 (64),
-//! TQ1_0 and TQ2_0 (256). Each is a scaled format (its element, its scale and the region it
-//! covers) in ggml's block layout, with ggml's own arithmetic.
+//! GGUF (ggml) tensor types: every block type llama.cpp writes, quantized and dequantized
+//! byte for byte and bit for bit as ggml does, and the plain types GGUF files also hold.
+//!
+//! [`GgufType`] names each type as ggml does (`q4_K`, `iq2_xxs`, `mxfp4`, …) with its
+//! `enum ggml_type` number and block geometry. [`quantize`] writes what
+//! `ggml_quantize_chunk` writes without an importance matrix (what llama.cpp's tools put in
+//! files), [`quantize_imatrix`] what it writes with one (`llama-quantize --imatrix`), and
+//! [`dequantize`] gives `dequantize_row_*`'s values, NaN bits and the sign of zero included.
+//! The reference is ggml-quants.c of llama.cpp 0c1e57098 as built for x86-64;
+//! `tests/vectors/ggml` holds ggml's own outputs (`scripts/gen_ggml_vectors.py`) and the
+//! tests compare every byte.
+//!
+//! A few of the most common layouts (all little-endian; [docs/gguf.md] draws every type):
 //!
 //! ```text
 //! Q4_0   18 bytes: f16 d | 16 bytes, byte j = q[j] | q[j+16] << 4      x = d · (q − 8)
-//! Q4_1   20 bytes: f16 d | f16 m | 16 bytes, same nibble order          x = d · q + m
 //! Q8_0   34 bytes: f16 d | 32 × i8                                      x = d · q
+//! Q4_K  144 bytes: f16 d | f16 dmin | 12 bytes of 6-bit scales and mins (8 sub-blocks of
+//!        32) | 128 bytes of nibbles                                     x = d·sc · q − dmin·m
+//! Q6_K  210 bytes: 128 bytes low nibbles | 64 bytes high 2 bits | 16 × i8 scales | f16 d
+//!                                                                       x = d · sc · (q − 32)
 //! MXFP4  17 bytes: E8M0 e | 16 bytes, same nibble order, E2M1 codes     x = 2^(e−127) · e2m1(q)
 //! NVFP4  36 bytes: 4 × UE4M3 d[s] | 4 × 8 bytes; sub-block s of 16 elements: byte 8s + j =
 //!        q[16s + j] | q[16s + j + 8] << 4                              x = ue4m3(d[s]) · e2m1(q)
-//! TQ2_0  66 bytes: 64 bytes of 2-bit codes (byte m of each 32-byte group: elements m + 32n at
-//!        bits 2n) | f16 d                                               x = d · (q − 1)
-//! TQ1_0  54 bytes: 48 bytes of five trits, 4 bytes of four trits (base 3 scaled to a byte)
-//!        | f16 d                                                        x = d · (q − 1)
 //! ```
 //!
-//! NVFP4 here is ggml's single-level variant (no tensor scale). Its UE4M3 decode follows ggml
-//! (`ggml_ue4m3_to_fp32`): the top bit is ignored and 0x7F reads as 0.
+//! Where ggml's result depends on its build, this crate gives what the x86-64 build
+//! gives: `1/d` of a block so small that it is infinite writes code 0 (x86's conversion of
+//! NaN or overflow to an integer is `INT32_MIN`, whose low byte is 0), NaN payloads follow
+//! SSE's rules, and `floor(log2f(amax))` uses a correctly rounded `log2f` (glibc's). An
+//! AArch64 build of ggml converts overflow by saturating instead and can differ in those
+//! blocks (docs/gguf.md lists them). Where ggml aborts the process (the IQ1/IQ2/IQ3
+//! quantizers on NaN, inf or overflowing inputs, or IQ2_XXS/IQ2_XS/IQ1_S without an
+//! importance matrix) the result is [`Error::Unsupported`].
 //!
-//! Q4_0, Q4_1 and Q8_0 quantize exactly as ggml's reference quantizers (`quantize_row_*_ref`
-//! in ggml-quants.c), every step in f32, so files match llama.cpp's byte for byte. MXFP4
-//! quantizes correctly rounded (OCP FLOOR scale from the bits, nearest-even elements); ggml's
-//! own MXFP4 quantizer differs in two documented ways: its scale uses `floor(log2f(amax))`,
-//! one too high when amax is just below a power of two, and it picks elements by argmin over
-//! the 16 codes, which breaks ties toward the smaller magnitude instead of to even (and writes
-//! +0 where a small negative rounds to −0 here).
-//! Dequantization is exact for all five, and follows ggml for MXFP4's scale byte 0xFF
-//! (2^128 · e2m1, not NaN).
+//! [`GgufProfile::Exact`] quantizes MXFP4 and NVFP4 correctly rounded instead (the OCP
+//! FLOOR scale from the bits and nearest-even elements), see [`quantize_profile`].
 //!
-//! [`GgufProfile::Ggml`] reproduces ggml's own MXFP4 and NVFP4 quantizers byte for byte
-//! instead, quirks included (see [`quantize_profile`]).
+//! [docs/gguf.md]: https://docs.rs/crate/lowbit/latest/source/docs/gguf.md
 
 mod fp4;
-mod tq;
-
-use half::f16;
-
 mod ggml;
 mod grids;
-pub use ggml::{__dequantize_by_name, __ggml_types, __quantize_by_name};
 
-use crate::element::{ElementFormat, Format};
 use crate::error::Error;
 use crate::pack::{self, Layout};
-use crate::round::{Overflow, Rounding};
-use crate::scaled::BlockFormat;
 
-/// A GGUF block type.
+/// A GGUF tensor type: ggml's `enum ggml_type` (every named entry; the removed ids 4, 5,
+/// 31–33 and 36–38 have no variant).
+///
+/// `Display`/`FromStr` use ggml's own names (`ggml_type_name`: `q4_K`, `iq2_xxs`, `bf16`);
+/// parsing also takes them in any letter case (`Q4_K`, `IQ2_XXS`, as gguf-py spells them).
 ///
 /// ```
 /// use lowbit::gguf::GgufType;
 /// assert_eq!((GgufType::Q4_0.block_bytes(), GgufType::Q4_0.block_len()), (18, 32));
+/// assert_eq!((GgufType::Q4K.block_bytes(), GgufType::Q4K.block_len()), (144, 256));
 /// assert_eq!((GgufType::Nvfp4.block_bytes(), GgufType::Nvfp4.block_len()), (36, 64));
 /// assert_eq!(GgufType::from_id(GgufType::Tq2_0.id()), Some(GgufType::Tq2_0));
-/// assert_eq!("mxfp4".parse::<GgufType>().unwrap(), GgufType::Mxfp4);
+/// assert_eq!("q6_K".parse::<GgufType>().unwrap(), GgufType::Q6K);
+/// assert_eq!("IQ2_XXS".parse::<GgufType>().unwrap().to_string(), "iq2_xxs");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[allow(non_camel_case_types)]
 pub enum GgufType {
-    /// 4-bit symmetric, f16 scale.
+    /// IEEE binary32 (not a block type: one element per "block").
+    F32,
+    /// IEEE binary16.
+    F16,
+    /// 4-bit symmetric, one f16 scale per 32: `x = d · (q − 8)`.
     Q4_0,
-    /// 4-bit with f16 scale and f16 minimum.
+    /// 4-bit with an f16 scale and minimum per 32: `x = d · q + m`.
     Q4_1,
-    /// 8-bit symmetric, f16 scale.
+    /// 5-bit symmetric per 32 (the fifth bits in a 32-bit word): `x = d · (q − 16)`.
+    Q5_0,
+    /// 5-bit with scale and minimum per 32.
+    Q5_1,
+    /// 8-bit symmetric, one f16 scale per 32.
     Q8_0,
-    /// Ternary in 2 bits per weight, f16 scale.
-    Tq2_0,
-    /// Ternary in 1.6875 bits per weight (base 3), f16 scale.
+    /// 8-bit with the block's scaled sum (an activation type of ggml's dot products).
+    Q8_1,
+    /// K-quant, 2 bits: 16 sub-blocks of 16 with 4-bit scales and minimums per 256.
+    Q2K,
+    /// K-quant, 3 bits: 16 sub-blocks of 16 with 6-bit scales per 256.
+    Q3K,
+    /// K-quant, 4 bits: 8 sub-blocks of 32 with 6-bit scales and minimums per 256.
+    Q4K,
+    /// K-quant, 5 bits: as Q4_K with a fifth bit plane.
+    Q5K,
+    /// K-quant, 6 bits: 16 sub-blocks of 16 with 8-bit scales per 256.
+    Q6K,
+    /// K-quant, 8 bits, f32 scale and sub-block sums (ggml's activation type for K dots).
+    Q8K,
+    /// I-quant, 2.06 bits: 8-element E8 lattice points from a 256-entry grid.
+    Iq2Xxs,
+    /// I-quant, 2.31 bits: a 512-entry grid and 4-bit sub-block scales.
+    Iq2Xs,
+    /// I-quant, 3.06 bits: 4-element points from a 256-entry grid.
+    Iq3Xxs,
+    /// I-quant, 1.56 bits: a 2048-entry grid of ternary-like points.
+    Iq1S,
+    /// 4-bit non-linear codebook per 32 (`kvalues_iq4nl`), f16 scale.
+    Iq4Nl,
+    /// I-quant, 3.44 bits: a 512-entry grid with explicit signs.
+    Iq3S,
+    /// I-quant, 2.5 bits: a 1024-entry grid with explicit signs.
+    Iq2S,
+    /// IQ4_NL's codebook in super-blocks of 256 with 6-bit sub-block scales.
+    Iq4Xs,
+    /// 8-bit integers (not quantized; no conversion here).
+    I8,
+    /// 16-bit integers (no conversion here).
+    I16,
+    /// 32-bit integers (no conversion here).
+    I32,
+    /// 64-bit integers (no conversion here).
+    I64,
+    /// IEEE binary64 (no conversion here).
+    F64,
+    /// I-quant, 1.75 bits: IQ1_S's grid with per-16 3-bit scales.
+    Iq1M,
+    /// bfloat16.
+    Bf16,
+    /// Ternary in 1.6875 bits per weight (five trits per byte), f16 scale per 256.
     Tq1_0,
-    /// OCP MXFP4 in ggml's block layout.
+    /// Ternary in 2 bits per weight, f16 scale per 256.
+    Tq2_0,
+    /// OCP MXFP4 in ggml's block layout: one E8M0 scale per 32 E2M1 elements.
     Mxfp4,
-    /// NVFP4 in ggml's block layout: 64 elements, four UE4M3 scales of 16.
+    /// NVFP4 in ggml's block layout: 64 elements, four UE4M3 scales of 16 (no tensor
+    /// scale).
     Nvfp4,
+    /// 1 bit per weight (sign), one f16 scale per 128.
+    Q1_0,
+    /// 2 bits per weight, one f16 scale per 64.
+    Q2_0,
 }
 
-/// One row of the type table: ggml's name and `enum ggml_type` number, elements and bytes
-/// per block (ggml-common.h).
-struct Info {
-    t: GgufType,
-    name: &'static str,
-    id: u32,
-    block_len: usize,
-    block_bytes: usize,
-}
-
-const TYPES: &[Info] = &[
-    Info {
-        t: GgufType::Q4_0,
-        name: "q4_0",
-        id: 2,
-        block_len: 32,
-        block_bytes: 18,
-    },
-    Info {
-        t: GgufType::Q4_1,
-        name: "q4_1",
-        id: 3,
-        block_len: 32,
-        block_bytes: 20,
-    },
-    Info {
-        t: GgufType::Q8_0,
-        name: "q8_0",
-        id: 8,
-        block_len: 32,
-        block_bytes: 34,
-    },
-    Info {
-        t: GgufType::Tq1_0,
-        name: "tq1_0",
-        id: 34,
-        block_len: 256,
-        block_bytes: 54,
-    },
-    Info {
-        t: GgufType::Tq2_0,
-        name: "tq2_0",
-        id: 35,
-        block_len: 256,
-        block_bytes: 66,
-    },
-    Info {
-        t: GgufType::Mxfp4,
-        name: "mxfp4",
-        id: 39,
-        block_len: 32,
-        block_bytes: 17,
-    },
-    Info {
-        t: GgufType::Nvfp4,
-        name: "nvfp4",
-        id: 40,
-        block_len: 64,
-        block_bytes: 36,
-    },
-];
-
-/// Elements per block of the 32-element types (see [`GgufType::block_len`]).
-pub const BLOCK: usize = 32;
-
-/// Whose quantizer [`quantize_profile`] follows. Dequantization is the same for both.
+/// Whose quantizer [`quantize_profile`] follows. Dequantization is the same for all.
 ///
 /// ```
 /// use lowbit::gguf::{quantize_profile, GgufProfile, GgufType};
@@ -155,57 +153,60 @@ pub const BLOCK: usize = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum GgufProfile {
-    /// Correct rounding: MXFP4 with the OCP FLOOR scale taken from the bits and nearest-even
-    /// elements; NVFP4 with the UE4M3 scale `amax/6` and the elements `x/d` each rounded
-    /// once to nearest even from their exact values. Q4_0, Q4_1 and Q8_0 are ggml's.
+    /// ggml's quantizers byte for byte, quirks included: what `ggml_quantize_chunk` writes
+    /// (for Q8_1 and Q8_K, which have none, `quantize_row_*_ref`). MXFP4's scale is
+    /// `floor(log2f(amax)) − 2` (one too high when amax is just below a power of two, and
+    /// wrapping for amax below 2^−125 or infinite), elements by argmin of the f32 error over
+    /// the 16 codes (ties toward the smaller magnitude, +0 rather than −0); NVFP4's scale is
+    /// ggml's UE4M3 encoder of `amax/6`.
     #[default]
-    Exact,
-    /// ggml's reference quantizers (`quantize_row_mxfp4_ref`, `quantize_row_nvfp4_ref`) byte
-    /// for byte: the MXFP4 scale `floor(log2f(amax)) − 2` with a correctly rounded f32
-    /// `log2f` (one too high when amax is just below a power of two), elements by argmin of
-    /// the f32 error over the 16 codes (ties to the lower index: toward the smaller
-    /// magnitude, +0 rather than −0), and for NVFP4 ggml's UE4M3 encoder of `amax/6.0f`
-    /// (mantissa rounded half up, `[256, 448]` mapped to 448, subnormals truncated from
-    /// `x·512 + 0.5`). Exact for finite inputs with block amax in `[2^−125, 2^128)`
-    /// (MXFP4) or any finite amax (NVFP4); ggml's byte arithmetic wraps outside that range
-    /// and this crate clamps.
     Ggml,
+    /// ggml's `quantize_row_<type>_ref` functions. The same bytes as [`GgufProfile::Ggml`]
+    /// for every type but IQ4_NL, whose `_ref` tries one scale instead of seven (and, for a
+    /// block whose amax is below 1e-15, leaves codes that ggml leaves uninitialised; here
+    /// they are 0). GGUF files are written with [`GgufProfile::Ggml`].
+    GgmlRef,
+    /// Correct rounding for MXFP4 and NVFP4: MXFP4 with the OCP FLOOR scale taken from the
+    /// bits and nearest-even elements (exactly [`BlockFormat::MXFP4`](crate::BlockFormat::MXFP4), re-laid out); NVFP4
+    /// with the UE4M3 scale `amax/6` and the elements `x/d` each rounded once to nearest
+    /// even from their exact values. Every other type as [`GgufProfile::Ggml`].
+    Exact,
 }
 
 impl GgufType {
     /// Every type, in ggml's id order.
-    pub const ALL: [GgufType; 7] = [
-        GgufType::Q4_0,
-        GgufType::Q4_1,
-        GgufType::Q8_0,
-        GgufType::Tq1_0,
-        GgufType::Tq2_0,
-        GgufType::Mxfp4,
-        GgufType::Nvfp4,
-    ];
-
-    fn info(self) -> &'static Info {
-        match TYPES.iter().find(|i| i.t == self) {
-            Some(i) => i,
-            None => unreachable!("every type has a table row"),
+    pub const ALL: [GgufType; 35] = {
+        let mut all = [GgufType::F32; 35];
+        let mut i = 0;
+        while i < 35 {
+            all[i] = ggml::TYPES[i].t;
+            i += 1;
         }
+        all
+    };
+
+    fn info(self) -> &'static ggml::GgmlType {
+        // The table lists the variants in declaration order (checked by a unit test).
+        &ggml::TYPES[self as usize]
     }
 
-    /// Bytes per block.
+    /// Bytes per block (`ggml_type_size`).
     ///
     /// ```
     /// assert_eq!(lowbit::gguf::GgufType::Q8_0.block_bytes(), 34);
+    /// assert_eq!(lowbit::gguf::GgufType::Iq2Xxs.block_bytes(), 66);
     /// ```
     #[must_use]
     pub fn block_bytes(self) -> usize {
         self.info().block_bytes
     }
 
-    /// Elements per block.
+    /// Elements per block (`ggml_blck_size`; 1 for the plain types).
     ///
     /// ```
     /// assert_eq!(lowbit::gguf::GgufType::Mxfp4.block_len(), 32);
     /// assert_eq!(lowbit::gguf::GgufType::Tq1_0.block_len(), 256);
+    /// assert_eq!(lowbit::gguf::GgufType::F16.block_len(), 1);
     /// ```
     #[must_use]
     pub fn block_len(self) -> usize {
@@ -216,26 +217,62 @@ impl GgufType {
     ///
     /// ```
     /// assert_eq!(lowbit::gguf::GgufType::Q8_0.id(), 8);
+    /// assert_eq!(lowbit::gguf::GgufType::Q4K.id(), 12);
     /// ```
     #[must_use]
     pub fn id(self) -> u32 {
         self.info().id
     }
 
-    /// The type with ggml's number `id`, if this crate has it.
+    /// The type with ggml's number `id`, if ggml names one.
     ///
     /// ```
     /// use lowbit::gguf::GgufType;
     /// assert_eq!(GgufType::from_id(39), Some(GgufType::Mxfp4));
+    /// assert_eq!(GgufType::from_id(4), None); // Q4_2, removed from ggml
     /// assert_eq!(GgufType::from_id(1000), None);
     /// ```
     #[must_use]
     pub fn from_id(id: u32) -> Option<GgufType> {
-        TYPES.iter().find(|i| i.id == id).map(|i| i.t)
+        ggml::TYPES.iter().find(|i| i.id == id).map(|i| i.t)
     }
 
-    /// `n` elements in whole blocks, and `bytes` the size of those blocks.
-    fn check(self, n: usize, bytes: usize) -> Result<usize, Error> {
+    /// Whether ggml quantizes this type only with an importance matrix (IQ2_XXS, IQ2_XS,
+    /// IQ1_S: `ggml_quantize_requires_imatrix`); [`quantize`] refuses them.
+    ///
+    /// ```
+    /// use lowbit::gguf::GgufType;
+    /// assert!(GgufType::Iq2Xxs.requires_imatrix() && !GgufType::Q4K.requires_imatrix());
+    /// ```
+    #[must_use]
+    pub fn requires_imatrix(self) -> bool {
+        self.info().requires_imatrix
+    }
+
+    /// Whether ggml's quantizer of this type uses an importance matrix when given one
+    /// (the legacy Q4/Q5 types, the K-quants but Q8_K, the i-quants); the others ignore it.
+    ///
+    /// ```
+    /// use lowbit::gguf::GgufType;
+    /// assert!(GgufType::Q4_0.uses_imatrix() && !GgufType::Q8_0.uses_imatrix());
+    /// ```
+    #[must_use]
+    pub fn uses_imatrix(self) -> bool {
+        self.info().uses_imatrix
+    }
+
+    /// Bytes of `n` elements (`ggml_row_size`).
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `n` is not a multiple of the block length,
+    /// [`Error::SizeOverflow`] if the size does not fit in `usize`.
+    ///
+    /// ```
+    /// use lowbit::gguf::GgufType;
+    /// assert_eq!(GgufType::Q4K.bytes_len(4096).unwrap(), 16 * 144);
+    /// assert!(GgufType::Q4K.bytes_len(100).is_err());
+    /// ```
+    pub fn bytes_len(self, n: usize) -> Result<usize, Error> {
         let bl = self.block_len();
         if !n.is_multiple_of(bl) {
             return Err(Error::Length {
@@ -244,9 +281,7 @@ impl GgufType {
                 actual: n,
             });
         }
-        let want = crate::error::mul("GGUF bytes", n / bl, self.block_bytes())?;
-        Error::check_len("GGUF bytes", want, bytes)?;
-        Ok(n / bl)
+        crate::error::mul("GGUF bytes", n / bl, self.block_bytes())
     }
 }
 
@@ -260,73 +295,74 @@ impl core::fmt::Display for GgufType {
 impl core::str::FromStr for GgufType {
     type Err = Error;
 
-    /// ggml's type names (`q4_0`, `mxfp4`, `tq2_0`, …).
+    /// ggml's type names (`q4_0`, `q4_K`, `iq2_xxs`, `mxfp4`, `bf16`, …), in any letter
+    /// case.
     fn from_str(s: &str) -> Result<Self, Error> {
-        TYPES
+        let t = s.trim();
+        ggml::TYPES
             .iter()
-            .find(|i| i.name == s)
+            .find(|i| i.name.eq_ignore_ascii_case(t))
             .map(|i| i.t)
             .ok_or_else(|| Error::UnknownName(crate::error::NameBuf::new(s)))
     }
 }
 
-fn f16_bytes(v: f32) -> [u8; 2] {
-    f16::from_f32(v).to_le_bytes()
-}
-
-fn f16_at(b: &[u8], i: usize) -> f32 {
-    f16::from_le_bytes([b[i], b[i + 1]]).to_f32()
-}
-
-/// `1/d`, or 0 when `d` is 0 (ggml's `id`).
-fn inv(d: f32) -> f32 {
-    if d == 0.0 { 0.0 } else { 1.0f32 / d }
-}
-
-/// A block's largest magnitude as ggml's reference quantizers take it: `fmaxf` of the
-/// magnitudes, which skips NaN.
-fn ggml_amax(x: &[f32]) -> f32 {
-    x.iter()
-        .fold(0f32, |m, v| if v.abs() > m { v.abs() } else { m })
-}
-
-/// Writes 32 codes (one per byte, below 16) in GGUF's split-half order.
-fn split_half(q: &[u8; BLOCK], out: &mut [u8]) {
-    if pack::pack(q, 4, Layout::SplitHalf, &mut out[..16]).is_err() {
-        unreachable!("32 four-bit codes fill 16 bytes");
-    }
-}
-
-/// Reads 32 codes in GGUF's split-half order.
-fn unsplit_half(bytes: &[u8]) -> [u8; BLOCK] {
-    let mut q = [0u8; BLOCK];
-    if pack::unpack(&bytes[..16], 4, Layout::SplitHalf, &mut q).is_err() {
-        unreachable!("16 bytes hold 32 four-bit codes");
-    }
-    q
-}
-
-/// Quantizes `x` (a multiple of [`GgufType::block_len`] long) into GGUF blocks with the
-/// default profile ([`GgufProfile::Exact`]: ggml's quantizers, except MXFP4 and NVFP4,
-/// which round correctly).
+/// Quantizes `x` (a multiple of [`GgufType::block_len`] long) into GGUF blocks as
+/// `ggml_quantize_chunk` does without an importance matrix: the bytes llama.cpp's tools write.
 ///
 /// ```
 /// use lowbit::gguf::{quantize, dequantize, GgufType};
-/// let x: Vec<f32> = (0..32).map(|i| i as f32 - 16.0).collect();
-/// let mut q = vec![0u8; GgufType::Q8_0.block_bytes()];
-/// quantize(GgufType::Q8_0, &x, &mut q).unwrap();
-/// let mut y = vec![0f32; 32];
-/// dequantize(GgufType::Q8_0, &q, &mut y).unwrap();
-/// assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() <= 16.0 / 254.0));
+/// let x: Vec<f32> = (0..256).map(|i| (i as f32 * 0.37).sin()).collect();
+/// let mut q = vec![0u8; GgufType::Q4K.bytes_len(256).unwrap()];
+/// quantize(GgufType::Q4K, &x, &mut q).unwrap();
+/// let mut y = vec![0f32; 256];
+/// dequantize(GgufType::Q4K, &q, &mut y).unwrap();
+/// assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() < 0.07));
 /// ```
 ///
 /// # Errors
-/// A length that is not a multiple of 32, or a wrong output size.
+/// [`Error::Length`] for a length that is not whole blocks or a wrong output size;
+/// [`Error::Unsupported`] for the integer and f64 types, for IQ2_XXS, IQ2_XS and IQ1_S
+/// (which need an importance matrix: [`quantize_imatrix`]) and where ggml would abort (the
+/// IQ1/IQ2/IQ3 quantizers on NaN, inf or overflowing input; `out` may then be partly
+/// written).
 pub fn quantize(t: GgufType, x: &[f32], out: &mut [u8]) -> Result<(), Error> {
-    quantize_profile(t, GgufProfile::Exact, x, out)
+    quantize_profile(t, GgufProfile::Ggml, x, out)
 }
 
-/// Quantizes `x` into GGUF blocks following `profile`.
+/// Quantizes `x` with an importance matrix as `ggml_quantize_chunk(t, x, …, imatrix)` does
+/// (llama.cpp's `--imatrix`): `imatrix` holds one weight per column, its length is the row
+/// length, and `x` is whole rows of it. Types whose ggml quantizer does not use one (see
+/// [`GgufType::uses_imatrix`]) give [`quantize`]'s bytes.
+///
+/// ```
+/// use lowbit::gguf::{quantize, quantize_imatrix, GgufType};
+/// let x: Vec<f32> = (0..512).map(|i| ((i * 7919) % 255) as f32 / 127.0 - 1.0).collect();
+/// let w: Vec<f32> = (0..256).map(|i| 1.0 + (i % 16) as f32).collect(); // rows of 256
+/// let (mut a, mut b) = (vec![0u8; 2 * 144], vec![0u8; 2 * 144]);
+/// quantize(GgufType::Q4K, &x, &mut a).unwrap();
+/// quantize_imatrix(GgufType::Q4K, &x, &w, &mut b).unwrap();
+/// assert_ne!(a, b); // the weights move the scales
+/// assert!(quantize_imatrix(GgufType::Q4K, &x[..300], &w, &mut b).is_err());
+/// ```
+///
+/// # Errors
+/// [`Error::Length`] when `imatrix` is empty or not whole blocks, `x` is not whole rows of
+/// it, or `out` has the wrong size; [`Error::Unsupported`] as for [`quantize`] (except the
+/// imatrix requirement).
+pub fn quantize_imatrix(
+    t: GgufType,
+    x: &[f32],
+    imatrix: &[f32],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    let q = t.info().quantize.ok_or(Error::Unsupported(
+        "GGUF: no quantizer for this type (integer and f64 tensors are stored as they are)",
+    ))?;
+    q(x, Some(imatrix), out)
+}
+
+/// Quantizes `x` into GGUF blocks following `profile` (see [`GgufProfile`]).
 ///
 /// ```
 /// use lowbit::gguf::{quantize_profile, GgufProfile, GgufType};
@@ -340,99 +376,37 @@ pub fn quantize(t: GgufType, x: &[f32], out: &mut [u8]) -> Result<(), Error> {
 /// ```
 ///
 /// # Errors
-/// A length that is not a multiple of the block length, or a wrong output size.
+/// As [`quantize`].
 pub fn quantize_profile(
     t: GgufType,
     profile: GgufProfile,
     x: &[f32],
     out: &mut [u8],
 ) -> Result<(), Error> {
-    t.check(x.len(), out.len())?;
-    match t {
-        GgufType::Tq1_0 => return tq::quantize_tq1_0(x, out),
-        GgufType::Tq2_0 => return tq::quantize_tq2_0(x, out),
+    match (profile, t) {
+        (GgufProfile::Exact, GgufType::Mxfp4) => return fp4::mxfp4_exact(x, out),
+        (GgufProfile::Exact, GgufType::Nvfp4) => return fp4::nvfp4_exact(x, out),
+        (GgufProfile::GgmlRef, GgufType::Iq4Nl) => return ggml::quantize_iq4_nl_ref(x, None, out),
         _ => {}
     }
-    let bb = t.block_bytes();
-    for (xb, ob) in x.chunks_exact(t.block_len()).zip(out.chunks_exact_mut(bb)) {
-        let mut q = [0u8; BLOCK];
-        match t {
-            GgufType::Q4_0 => {
-                // The signed value of largest magnitude (first one on ties); d = max / −8.
-                let mut max = 0f32;
-                let mut amax = 0f32;
-                for &v in xb {
-                    if v.abs() > amax {
-                        amax = v.abs();
-                        max = v;
-                    }
-                }
-                let d = max / -8.0;
-                let id = inv(d);
-                for (c, &v) in q.iter_mut().zip(xb) {
-                    // trunc(x·id + 8.5), in [0.5, 16.5], clamped to 15.
-                    *c = ((v * id + 8.5) as i32).clamp(0, 15) as u8;
-                }
-                ob[..2].copy_from_slice(&f16_bytes(d));
-                split_half(&q, &mut ob[2..]);
-            }
-            GgufType::Q4_1 => {
-                let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
-                for &v in xb {
-                    min = if v < min { v } else { min };
-                    max = if v > max { v } else { max };
-                }
-                let d = (max - min) / 15.0;
-                let id = inv(d);
-                for (c, &v) in q.iter_mut().zip(xb) {
-                    *c = (((v - min) * id + 0.5) as i32).clamp(0, 15) as u8;
-                }
-                ob[..2].copy_from_slice(&f16_bytes(d));
-                ob[2..4].copy_from_slice(&f16_bytes(min));
-                split_half(&q, &mut ob[4..]);
-            }
-            GgufType::Q8_0 => {
-                let d = ggml_amax(xb) / 127.0;
-                let id = inv(d);
-                ob[..2].copy_from_slice(&f16_bytes(d));
-                for (o, &v) in ob[2..].iter_mut().zip(xb) {
-                    // roundf: half away from zero; |x·id| <= 127.
-                    *o = ElementFormat::INT8.encode(
-                        v * id,
-                        Rounding::NearestAway,
-                        Overflow::Saturate,
-                    ) as u8;
-                }
-            }
-            GgufType::Nvfp4 => fp4::nvfp4_block(profile, xb, ob),
-            GgufType::Mxfp4 if profile == GgufProfile::Ggml => {
-                let e = fp4::ggml_mxfp4_scale(xb);
-                let d = crate::element::convert::pow2_f64(e as i32 - 127) as f32;
-                for (c, &v) in q.iter_mut().zip(xb) {
-                    *c = fp4::argmin_e2m1(v, d);
-                }
-                ob[0] = e;
-                split_half(&q, &mut ob[1..]);
-            }
-            GgufType::Mxfp4 => {
-                // The OCP format itself, re-laid out: element 2j in the low nibble to ggml's
-                // split-half order.
-                let (mut codes, mut scale) = ([0u8; 16], [0u8; 1]);
-                BlockFormat::MXFP4.quantize(xb, &mut codes, &mut scale)?;
-                pack::unpack(&codes, 4, Layout::Dense, &mut q)?;
-                ob[0] = scale[0];
-                split_half(&q, &mut ob[1..]);
-            }
-            GgufType::Tq1_0 | GgufType::Tq2_0 => unreachable!("handled above"),
-        }
+    if t.requires_imatrix() {
+        return Err(Error::Unsupported(
+            "GGUF: ggml quantizes IQ2_XXS, IQ2_XS and IQ1_S only with an importance matrix (quantize_imatrix)",
+        ));
     }
-    Ok(())
+    let q = t.info().quantize.ok_or(Error::Unsupported(
+        "GGUF: no quantizer for this type (integer and f64 tensors are stored as they are)",
+    ))?;
+    q(x, None, out)
 }
 
-/// Dequantizes GGUF blocks.
+/// Dequantizes GGUF blocks as ggml's `dequantize_row_*` does, bit for bit (NaN payloads and
+/// the sign of zero included), for any bytes. Q8_1, which ggml cannot dequantize, gives
+/// Q8_0's `q · d`.
 ///
 /// # Errors
-/// As [`quantize`].
+/// [`Error::Length`] when `bytes` is not whole blocks or `out` is not their element count;
+/// [`Error::Unsupported`] for the integer and f64 types.
 ///
 /// ```
 /// use lowbit::gguf::{dequantize, GgufType};
@@ -444,61 +418,30 @@ pub fn quantize_profile(
 /// assert_eq!((y[1], y[31]), (0.5, 15.5));
 /// ```
 pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
-    t.check(out.len(), bytes.len())?;
-    match t {
-        GgufType::Tq1_0 => return tq::dequantize_tq1_0(bytes, out),
-        GgufType::Tq2_0 => return tq::dequantize_tq2_0(bytes, out),
-        _ => {}
+    let d = t.info().dequantize.ok_or(Error::Unsupported(
+        "GGUF: no dequantizer for this type (integer and f64 tensors are stored as they are)",
+    ))?;
+    d(bytes, out)
+}
+
+/// Writes 32 codes (one per byte, below 16) in GGUF's split-half order.
+fn split_half(q: &[u8; 32], out: &mut [u8]) {
+    if pack::pack(q, 4, Layout::SplitHalf, &mut out[..16]).is_err() {
+        unreachable!("32 four-bit codes fill 16 bytes");
     }
-    let e2m1 = ElementFormat::FLOAT4_E2M1FN;
-    for (ob, b) in out
-        .chunks_exact_mut(t.block_len())
-        .zip(bytes.chunks_exact(t.block_bytes()))
-    {
-        match t {
-            GgufType::Q4_0 => {
-                let d = f16_at(b, 0);
-                for (o, &q) in ob.iter_mut().zip(&unsplit_half(&b[2..])) {
-                    *o = d * (q as i32 - 8) as f32;
-                }
-            }
-            GgufType::Q4_1 => {
-                let (d, m) = (f16_at(b, 0), f16_at(b, 2));
-                for (o, &q) in ob.iter_mut().zip(&unsplit_half(&b[4..])) {
-                    *o = d * q as f32 + m;
-                }
-            }
-            GgufType::Q8_0 => {
-                let d = f16_at(b, 0);
-                for (o, &q) in ob.iter_mut().zip(&b[2..]) {
-                    *o = q as i8 as f32 * d;
-                }
-            }
-            GgufType::Nvfp4 => {
-                for (s, os) in ob.chunks_exact_mut(16).enumerate() {
-                    let d = fp4::ggml_ue4m3_to_f32(b[s]);
-                    let qs = &b[4 + 8 * s..12 + 8 * s];
-                    for (j, o) in os.iter_mut().enumerate() {
-                        let c = if j < 8 { qs[j] & 15 } else { qs[j - 8] >> 4 };
-                        *o = d * e2m1.decode(c as u32);
-                    }
-                }
-            }
-            GgufType::Mxfp4 => {
-                // ggml: e8m0_to_fp32_half(e) · (2 · e2m1) = 2^(e−127) · e2m1, 0xFF included.
-                let scale = crate::element::convert::pow2_f64(b[0] as i32 - 127);
-                for (o, &q) in ob.iter_mut().zip(&unsplit_half(&b[1..])) {
-                    *o = (e2m1.decode_f64(q as u32) * scale) as f32;
-                }
-            }
-            GgufType::Tq1_0 | GgufType::Tq2_0 => unreachable!("handled above"),
-        }
+}
+
+/// Reads 32 codes in GGUF's split-half order.
+fn unsplit_half(bytes: &[u8]) -> [u8; 32] {
+    let mut q = [0u8; 32];
+    if pack::unpack(&bytes[..16], 4, Layout::SplitHalf, &mut q).is_err() {
+        unreachable!("16 bytes hold 32 four-bit codes");
     }
-    Ok(())
+    q
 }
 
 /// Re-packs OCP / gpt-oss MXFP4 (`blocks`: 16 bytes per 32 elements, element 2j in the low
-/// nibble; `scales`: one E8M0 byte per block — what [`BlockFormat::quantize`] writes for
+/// nibble; `scales`: one E8M0 byte per block — what [`BlockFormat::quantize`](crate::BlockFormat::quantize) writes for
 /// MXFP4) into GGUF MXFP4 blocks. Lossless.
 ///
 /// # Errors
@@ -528,7 +471,7 @@ pub fn mxfp4_from_ocp(blocks: &[u8], scales: &[u8], out: &mut [u8]) -> Result<()
         .zip(scales)
         .zip(out.chunks_exact_mut(17))
     {
-        let mut q = [0u8; BLOCK];
+        let mut q = [0u8; 32];
         pack::unpack(b, 4, Layout::Dense, &mut q)?;
         o[0] = s;
         split_half(&q, &mut o[1..]);
@@ -571,4 +514,18 @@ pub fn mxfp4_to_ocp(gguf: &[u8], blocks: &mut [u8], scales: &mut [u8]) -> Result
         pack::pack(&unsplit_half(&g[1..]), 4, Layout::Dense, b)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_lists_the_variants_in_declaration_order() {
+        for (i, row) in ggml::TYPES.iter().enumerate() {
+            assert_eq!(row.t as usize, i, "{}", row.name);
+        }
+        let ids: std::vec::Vec<u32> = GgufType::ALL.iter().map(|t| t.id()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascend: {ids:?}");
+    }
 }

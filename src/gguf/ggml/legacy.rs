@@ -398,6 +398,18 @@ pub(crate) fn dequantize_q8_0(bytes: &[u8], out: &mut [f32]) -> Result<(), Error
     Ok(())
 }
 
+/// Q8_1 (ggml has no `dequantize_row_q8_1`): Q8_0's rule `q · d`; the stored sum `s` is not
+/// used.
+pub(crate) fn dequantize_q8_1(bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
+    for (b, y) in dq_blocks(bytes, out, 32, 36)? {
+        let d = half_at(b, 0);
+        for (y, &q) in y.iter_mut().zip(&b[4..]) {
+            *y = (F::int(i32::from(q as i8)) * d).0;
+        }
+    }
+    Ok(())
+}
+
 /// Q1_0: `bit ? d : −d` (the negation is a sign flip, also of a NaN).
 pub(crate) fn dequantize_q1_0(bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
     for (b, y) in dq_blocks(bytes, out, 128, 18)? {

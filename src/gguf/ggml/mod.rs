@@ -44,7 +44,9 @@ mod ternary;
 use core::iter::Zip;
 use core::slice::{ChunksExact, ChunksExactMut};
 
-use crate::error::{Error, NameBuf};
+use super::GgufType;
+use super::GgufType as T;
+use crate::error::Error;
 
 /// `quantize_<type>(x, imatrix, out)`.
 pub(crate) type QuantizeFn = fn(&[f32], Option<&[f32]>, &mut [u8]) -> Result<(), Error>;
@@ -54,6 +56,8 @@ pub(crate) type DequantizeFn = fn(&[u8], &mut [f32]) -> Result<(), Error>;
 /// One `enum ggml_type` entry.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct GgmlType {
+    /// The crate's name for it.
+    pub(crate) t: GgufType,
     /// The `enum ggml_type` value (GGUF's tensor type id).
     pub(crate) id: u32,
     /// `ggml_type_name`.
@@ -73,6 +77,7 @@ pub(crate) struct GgmlType {
 }
 
 const fn t(
+    t: GgufType,
     id: u32,
     name: &'static str,
     block_len: usize,
@@ -81,6 +86,7 @@ const fn t(
     dequantize: Option<DequantizeFn>,
 ) -> GgmlType {
     GgmlType {
+        t,
         id,
         name,
         block_len,
@@ -109,111 +115,47 @@ const fn im(mut ty: GgmlType, required: bool) -> GgmlType {
 /// Q8_1 has no dequantizer in ggml, Q8_K's `dequantize_row_q8_K` is ggml's exported one.
 #[rustfmt::skip]
 pub(crate) static TYPES: [GgmlType; 35] = [
-    t(0, "f32", 1, 4, Some(plain::quantize_f32), Some(plain::dequantize_f32)),
-    t(1, "f16", 1, 2, Some(plain::quantize_f16), Some(plain::dequantize_f16)),
-    im(t(2, "q4_0", 32, 18, Some(legacy::quantize_q4_0), Some(legacy::dequantize_q4_0)), false),
-    im(t(3, "q4_1", 32, 20, Some(legacy::quantize_q4_1), Some(legacy::dequantize_q4_1)), false),
-    im(t(6, "q5_0", 32, 22, Some(legacy::quantize_q5_0), Some(legacy::dequantize_q5_0)), false),
-    im(t(7, "q5_1", 32, 24, Some(legacy::quantize_q5_1), Some(legacy::dequantize_q5_1)), false),
-    t(8, "q8_0", 32, 34, Some(legacy::quantize_q8_0), Some(legacy::dequantize_q8_0)),
-    t(9, "q8_1", 32, 36, Some(legacy::quantize_q8_1), None),
-    im(t(10, "q2_K", 256, 84, Some(kquants::quantize_q2_k), Some(kquants::dequantize_q2_k)), false),
-    im(t(11, "q3_K", 256, 110, Some(kquants::quantize_q3_k), Some(kquants::dequantize_q3_k)), false),
-    im(t(12, "q4_K", 256, 144, Some(kquants::quantize_q4_k), Some(kquants::dequantize_q4_k)), false),
-    im(t(13, "q5_K", 256, 176, Some(kquants::quantize_q5_k), Some(kquants::dequantize_q5_k)), false),
-    im(t(14, "q6_K", 256, 210, Some(kquants::quantize_q6_k), Some(kquants::dequantize_q6_k)), false),
-    t(15, "q8_K", 256, 292, Some(kquants::quantize_q8_k), Some(kquants::dequantize_q8_k)),
-    im(t(16, "iq2_xxs", 256, 66, Some(iq2q::quantize_iq2_xxs), Some(iquants::dequantize_iq2_xxs)), true),
-    im(t(17, "iq2_xs", 256, 74, Some(iq2q::quantize_iq2_xs), Some(iquants::dequantize_iq2_xs)), true),
-    im(t(18, "iq3_xxs", 256, 98, Some(iq3q::quantize_iq3_xxs), Some(iquants::dequantize_iq3_xxs)), false),
-    im(t(19, "iq1_s", 256, 50, Some(iq1q::quantize_iq1_s), Some(iquants::dequantize_iq1_s)), true),
-    im(t(20, "iq4_nl", 32, 18, Some(iquants::quantize_iq4_nl), Some(iquants::dequantize_iq4_nl)), false),
-    im(t(21, "iq3_s", 256, 110, Some(iq3q::quantize_iq3_s), Some(iquants::dequantize_iq3_s)), false),
-    im(t(22, "iq2_s", 256, 82, Some(iq2q::quantize_iq2_s), Some(iquants::dequantize_iq2_s)), false),
-    im(t(23, "iq4_xs", 256, 136, Some(iquants::quantize_iq4_xs), Some(iquants::dequantize_iq4_xs)), false),
-    t(24, "i8", 1, 1, None, None),
-    t(25, "i16", 1, 2, None, None),
-    t(26, "i32", 1, 4, None, None),
-    t(27, "i64", 1, 8, None, None),
-    t(28, "f64", 1, 8, None, None),
-    im(t(29, "iq1_m", 256, 56, Some(iq1q::quantize_iq1_m), Some(iquants::dequantize_iq1_m)), false),
-    t(30, "bf16", 1, 2, Some(plain::quantize_bf16), Some(plain::dequantize_bf16)),
-    t(34, "tq1_0", 256, 54, Some(ternary::quantize_tq1_0), Some(ternary::dequantize_tq1_0)),
-    t(35, "tq2_0", 256, 66, Some(ternary::quantize_tq2_0), Some(ternary::dequantize_tq2_0)),
-    t(39, "mxfp4", 32, 17, Some(fp4::quantize_mxfp4), Some(fp4::dequantize_mxfp4)),
-    t(40, "nvfp4", 64, 36, Some(fp4::quantize_nvfp4), Some(fp4::dequantize_nvfp4)),
-    t(41, "q1_0", 128, 18, Some(legacy::quantize_q1_0), Some(legacy::dequantize_q1_0)),
-    t(42, "q2_0", 64, 18, Some(legacy::quantize_q2_0), Some(legacy::dequantize_q2_0)),
+    t(T::F32, 0, "f32", 1, 4, Some(plain::quantize_f32), Some(plain::dequantize_f32)),
+    t(T::F16, 1, "f16", 1, 2, Some(plain::quantize_f16), Some(plain::dequantize_f16)),
+    im(t(T::Q4_0, 2, "q4_0", 32, 18, Some(legacy::quantize_q4_0), Some(legacy::dequantize_q4_0)), false),
+    im(t(T::Q4_1, 3, "q4_1", 32, 20, Some(legacy::quantize_q4_1), Some(legacy::dequantize_q4_1)), false),
+    im(t(T::Q5_0, 6, "q5_0", 32, 22, Some(legacy::quantize_q5_0), Some(legacy::dequantize_q5_0)), false),
+    im(t(T::Q5_1, 7, "q5_1", 32, 24, Some(legacy::quantize_q5_1), Some(legacy::dequantize_q5_1)), false),
+    t(T::Q8_0, 8, "q8_0", 32, 34, Some(legacy::quantize_q8_0), Some(legacy::dequantize_q8_0)),
+    t(T::Q8_1, 9, "q8_1", 32, 36, Some(legacy::quantize_q8_1), Some(legacy::dequantize_q8_1)),
+    im(t(T::Q2K, 10, "q2_K", 256, 84, Some(kquants::quantize_q2_k), Some(kquants::dequantize_q2_k)), false),
+    im(t(T::Q3K, 11, "q3_K", 256, 110, Some(kquants::quantize_q3_k), Some(kquants::dequantize_q3_k)), false),
+    im(t(T::Q4K, 12, "q4_K", 256, 144, Some(kquants::quantize_q4_k), Some(kquants::dequantize_q4_k)), false),
+    im(t(T::Q5K, 13, "q5_K", 256, 176, Some(kquants::quantize_q5_k), Some(kquants::dequantize_q5_k)), false),
+    im(t(T::Q6K, 14, "q6_K", 256, 210, Some(kquants::quantize_q6_k), Some(kquants::dequantize_q6_k)), false),
+    t(T::Q8K, 15, "q8_K", 256, 292, Some(kquants::quantize_q8_k), Some(kquants::dequantize_q8_k)),
+    im(t(T::Iq2Xxs, 16, "iq2_xxs", 256, 66, Some(iq2q::quantize_iq2_xxs), Some(iquants::dequantize_iq2_xxs)), true),
+    im(t(T::Iq2Xs, 17, "iq2_xs", 256, 74, Some(iq2q::quantize_iq2_xs), Some(iquants::dequantize_iq2_xs)), true),
+    im(t(T::Iq3Xxs, 18, "iq3_xxs", 256, 98, Some(iq3q::quantize_iq3_xxs), Some(iquants::dequantize_iq3_xxs)), false),
+    im(t(T::Iq1S, 19, "iq1_s", 256, 50, Some(iq1q::quantize_iq1_s), Some(iquants::dequantize_iq1_s)), true),
+    im(t(T::Iq4Nl, 20, "iq4_nl", 32, 18, Some(iquants::quantize_iq4_nl), Some(iquants::dequantize_iq4_nl)), false),
+    im(t(T::Iq3S, 21, "iq3_s", 256, 110, Some(iq3q::quantize_iq3_s), Some(iquants::dequantize_iq3_s)), false),
+    im(t(T::Iq2S, 22, "iq2_s", 256, 82, Some(iq2q::quantize_iq2_s), Some(iquants::dequantize_iq2_s)), false),
+    im(t(T::Iq4Xs, 23, "iq4_xs", 256, 136, Some(iquants::quantize_iq4_xs), Some(iquants::dequantize_iq4_xs)), false),
+    t(T::I8, 24, "i8", 1, 1, None, None),
+    t(T::I16, 25, "i16", 1, 2, None, None),
+    t(T::I32, 26, "i32", 1, 4, None, None),
+    t(T::I64, 27, "i64", 1, 8, None, None),
+    t(T::F64, 28, "f64", 1, 8, None, None),
+    im(t(T::Iq1M, 29, "iq1_m", 256, 56, Some(iq1q::quantize_iq1_m), Some(iquants::dequantize_iq1_m)), false),
+    t(T::Bf16, 30, "bf16", 1, 2, Some(plain::quantize_bf16), Some(plain::dequantize_bf16)),
+    t(T::Tq1_0, 34, "tq1_0", 256, 54, Some(ternary::quantize_tq1_0), Some(ternary::dequantize_tq1_0)),
+    t(T::Tq2_0, 35, "tq2_0", 256, 66, Some(ternary::quantize_tq2_0), Some(ternary::dequantize_tq2_0)),
+    t(T::Mxfp4, 39, "mxfp4", 32, 17, Some(fp4::quantize_mxfp4), Some(fp4::dequantize_mxfp4)),
+    t(T::Nvfp4, 40, "nvfp4", 64, 36, Some(fp4::quantize_nvfp4), Some(fp4::dequantize_nvfp4)),
+    t(T::Q1_0, 41, "q1_0", 128, 18, Some(legacy::quantize_q1_0), Some(legacy::dequantize_q1_0)),
+    t(T::Q2_0, 42, "q2_0", 64, 18, Some(legacy::quantize_q2_0), Some(legacy::dequantize_q2_0)),
 ];
 
-/// The type called `name` by `ggml_type_name`.
-pub(crate) fn by_name(name: &str) -> Option<&'static GgmlType> {
-    TYPES.iter().find(|t| t.name == name)
-}
-
-/// The type with `enum ggml_type` value `id`.
-#[allow(dead_code)]
-pub(crate) fn by_id(id: u32) -> Option<&'static GgmlType> {
-    TYPES.iter().find(|t| t.id == id)
-}
-
-/// IQ4_NL as `quantize_row_iq4_nl_ref` (the whole tensor as one row, one trial scale, codes
-/// of a near-zero block left over from the previous block), which differs from the chunk
-/// quantizer [`iquants::quantize_iq4_nl`] that GGUF files are made with.
+/// IQ4_NL as `quantize_row_iq4_nl_ref` (one trial scale, codes of a near-zero block left over
+/// from the previous block), which differs from the chunk quantizer
+/// [`iquants::quantize_iq4_nl`] that GGUF files are made with.
 pub(crate) use iquants::quantize_iq4_nl_ref;
-
-/// Test hook (replaced by the real API when merged): quantizes with the ggml type `name`
-/// (`ggml_type_name`; `"iq4_nl_ref"` selects [`quantize_iq4_nl_ref`]).
-///
-/// # Errors
-/// [`Error::UnknownName`] for an unknown name, [`Error::Unsupported`] for a type without a
-/// quantizer here, [`Error::Length`] for lengths that are not whole blocks/rows.
-#[doc(hidden)]
-pub fn __quantize_by_name(
-    name: &str,
-    x: &[f32],
-    imatrix: Option<&[f32]>,
-    out: &mut [u8],
-) -> Result<(), Error> {
-    if name == "iq4_nl_ref" {
-        return quantize_iq4_nl_ref(x, imatrix, out);
-    }
-    let ty = by_name(name).ok_or_else(|| Error::UnknownName(NameBuf::new(name)))?;
-    let q = ty
-        .quantize
-        .ok_or(Error::Unsupported("no quantizer for this ggml type"))?;
-    q(x, imatrix, out)
-}
-
-/// Test hook (replaced by the real API when merged): dequantizes whole blocks of the ggml
-/// type `name`.
-///
-/// # Errors
-/// [`Error::UnknownName`], [`Error::Unsupported`] (no dequantizer), [`Error::Length`].
-#[doc(hidden)]
-pub fn __dequantize_by_name(name: &str, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
-    let ty = by_name(name).ok_or_else(|| Error::UnknownName(NameBuf::new(name)))?;
-    let d = ty
-        .dequantize
-        .ok_or(Error::Unsupported("no dequantizer for this ggml type"))?;
-    d(bytes, out)
-}
-
-/// Test hook: `(id, name, block_len, block_bytes, has quantizer, has dequantizer)` of every
-/// type in the table.
-#[doc(hidden)]
-pub fn __ggml_types() -> impl Iterator<Item = (u32, &'static str, usize, usize, bool, bool)> {
-    TYPES.iter().map(|t| {
-        (
-            t.id,
-            t.name,
-            t.block_len,
-            t.block_bytes,
-            t.quantize.is_some(),
-            t.dequantize.is_some(),
-        )
-    })
-}
 
 // ------------------------------------------------------------------------------------------
 // Length checks and block iteration.
