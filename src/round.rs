@@ -129,7 +129,7 @@ pub enum Overflow {
 ///
 /// ```
 /// use lowbit::{ElementFormat, Format, Overflow, Rounding, Status};
-/// let (_, st) = ElementFormat::FLOAT8_E4M3FN.encode_with(1000.0, Rounding::NearestEven, Overflow::Saturate);
+/// let (_, st) = ElementFormat::FLOAT8_E4M3FN.encode_status(1000.0, Rounding::NearestEven, Overflow::Saturate);
 /// assert!(st.contains(Status::OVERFLOW | Status::INEXACT));
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -183,7 +183,7 @@ impl Status {
     ///
     /// ```
     /// use lowbit::{ElementFormat, Format, Overflow, Rounding};
-    /// let (_, st) = ElementFormat::FLOAT8_E4M3FN.encode_with(1.5, Rounding::NearestEven, Overflow::Saturate);
+    /// let (_, st) = ElementFormat::FLOAT8_E4M3FN.encode_status(1.5, Rounding::NearestEven, Overflow::Saturate);
     /// assert!(st.is_ok());
     /// ```
     #[must_use]

@@ -222,6 +222,31 @@ pub fn decode_trits<T: Real>(
     scale: f32,
     out: &mut [T],
 ) -> Result<(), Error> {
+    decode_trits_with(Backend::best(), bytes, layout, scale, out)
+}
+
+/// [`decode_trits`] on a chosen backend.
+///
+/// # Errors
+/// A length mismatch, or a backend this CPU lacks.
+///
+/// ```
+/// use lowbit::ternary::{decode_trits_with, TritLayout};
+/// use lowbit::Backend;
+/// for b in Backend::available() {
+///     let mut w = [0f32; 4];
+///     decode_trits_with(b, &[0b00_10_01_00], TritLayout::TwoBit, 0.5, &mut w).unwrap();
+///     assert_eq!(w, [-0.5, 0.0, 0.5, -0.5]);
+/// }
+/// ```
+pub fn decode_trits_with<T: Real>(
+    backend: Backend,
+    bytes: &[u8],
+    layout: TritLayout,
+    scale: f32,
+    out: &mut [T],
+) -> Result<(), Error> {
+    backend.path()?;
     Error::check_len("packed trits", layout.packed_len(out.len())?, bytes.len())?;
     // CHUNK trits are a whole number of bytes in every layout (a multiple of 4, 5, 64 and
     // 128 is 640), so each chunk starts on a byte boundary.
@@ -234,7 +259,7 @@ pub fn decode_trits<T: Real>(
             layout.packed_len(start)?,
             layout.packed_len(start + oc.len())?,
         );
-        unpack_trits(&bytes[b0..b1], layout, t)?;
+        unpack_trits_with(backend, &bytes[b0..b1], layout, t)?;
         for (o, &v) in oc.iter_mut().zip(t.iter()) {
             *o = T::from_f32(v as f32 * scale);
         }

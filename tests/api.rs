@@ -198,15 +198,15 @@ fn e8m0_contract() {
 #[test]
 fn status_flags() {
     let f = ElementFormat::FLOAT8_E4M3FN;
-    assert_eq!(f.encode_with(1.0, RNE, NF).1, Status::OK);
-    assert!(f.encode_with(1.1, RNE, NF).1.contains(Status::INEXACT));
-    let (_, s) = f.encode_with(1e6, RNE, NF);
+    assert_eq!(f.encode_status(1.0, RNE, NF).1, Status::OK);
+    assert!(f.encode_status(1.1, RNE, NF).1.contains(Status::INEXACT));
+    let (_, s) = f.encode_status(1e6, RNE, NF);
     assert!(s.contains(Status::OVERFLOW | Status::INEXACT));
-    let (_, s) = f.encode_with(1e-4, RNE, NF);
+    let (_, s) = f.encode_status(1e-4, RNE, NF);
     assert!(s.contains(Status::UNDERFLOW));
-    let (_, s) = ElementFormat::FLOAT4_E2M1FN.encode_with(f32::NAN, RNE, NF);
+    let (_, s) = ElementFormat::FLOAT4_E2M1FN.encode_status(f32::NAN, RNE, NF);
     assert!(s.contains(Status::INVALID));
-    let (_, s) = ElementFormat::FLOAT8_E8M0FNU.encode_with(-2.0, RNE, NF);
+    let (_, s) = ElementFormat::FLOAT8_E8M0FNU.encode_status(-2.0, RNE, NF);
     assert!(s.contains(Status::INVALID));
     assert_eq!(
         format!("{:?}", Status::INEXACT | Status::OVERFLOW),
@@ -227,8 +227,8 @@ macro_rules! scalar_checks {
                     for r in Rounding::ALL {
                         for o in [Overflow::NonFinite, Overflow::Saturate] {
                             for y in [v, v * 1.0625, v * 0.97, -v * 1.3] {
-                                assert_eq!($t::from_f32_with(y, r, o).to_bits() as u32, f.encode(y, r, o));
-                                assert_eq!($t::from_f64_with(y as f64, r, o).to_bits() as u32, f.encode_f64(y as f64, r, o));
+                                assert_eq!($t::from_f32_rounded(y, r, o).to_bits() as u32, f.encode(y, r, o));
+                                assert_eq!($t::from_f64_rounded(y as f64, r, o).to_bits() as u32, f.encode_f64(y as f64, r, o));
                             }
                         }
                     }

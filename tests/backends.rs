@@ -210,12 +210,24 @@ fn ternary_kernels_every_backend_equals_the_definition() {
             let mut wq = vec![0i8; len];
             ternary::unpack_trits_with(Backend::Scalar, &p, TritLayout::TwoBit, &mut wq).unwrap();
             assert_eq!(wq, qs);
+            let mut wd = vec![half::bf16::ZERO; len];
+            ternary::decode_trits_with(Backend::Scalar, &p, TritLayout::TwoBit, 0.37, &mut wd)
+                .unwrap();
+            assert!(
+                wd.iter()
+                    .zip(qs)
+                    .all(|(w, &t)| w.to_f32() == half::bf16::from_f32(t as f32 * 0.37).to_f32())
+            );
             for &b in &bs {
                 let got = ternary::dot_i8_with(b, &p, TritLayout::TwoBit, &a[..len]);
                 assert_eq!(got, want, "{b:?} dot len {len}");
                 let mut gq = vec![0i8; len];
                 ternary::unpack_trits_with(b, &p, TritLayout::TwoBit, &mut gq).unwrap();
                 assert_eq!(gq, wq, "{b:?} unpack len {len}");
+                let mut w = vec![half::bf16::ZERO; len];
+                ternary::decode_trits_with(b, &p, TritLayout::TwoBit, 0.37, &mut w).unwrap();
+                let bits = |v: &[half::bf16]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&w), bits(&wd), "{b:?} decode len {len}");
             }
         }
     }

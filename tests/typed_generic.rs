@@ -357,10 +357,10 @@ macro_rules! from_str_boundaries {
                 let on: $t = d.parse().unwrap();
                 assert_eq!(on.to_bits(), $t::from_f64(m).to_bits(), "{} {d}", stringify!($t));
                 let above: $t = format!("{d}{}1", if d.contains('.') { "0".repeat(20) } else { ".".to_string() + &"0".repeat(20) }).parse().unwrap();
-                let want = $t::from_f64_with(m, if sign > 0.0 { Rounding::TowardPositive } else { Rounding::TowardNegative }, Overflow::NonFinite);
+                let want = $t::from_f64_rounded(m, if sign > 0.0 { Rounding::TowardPositive } else { Rounding::TowardNegative }, Overflow::NonFinite);
                 assert_eq!(above.to_bits(), want.to_bits(), "{} just above {d}", stringify!($t));
                 let under: $t = below(&d).parse().unwrap();
-                let want = $t::from_f64_with(m, Rounding::TowardZero, Overflow::NonFinite);
+                let want = $t::from_f64_rounded(m, Rounding::TowardZero, Overflow::NonFinite);
                 assert_eq!(under.to_bits(), want.to_bits(), "{} just below {d}", stringify!($t));
                 // The same with an exponent and leading zeros.
                 let sci: $t = format!("{}e-3", exact(m * 1000.0)).parse().unwrap();

@@ -376,22 +376,22 @@ pub trait Format: Sealed {
 
     /// Encodes `x` with the given rounding and overflow policy.
     fn encode(&self, x: f32, rounding: Rounding, overflow: Overflow) -> u32 {
-        self.encode_with(x, rounding, overflow).0
+        self.encode_status(x, rounding, overflow).0
     }
 
     /// Encodes `x` and reports the IEEE-style [`Status`] flags.
-    fn encode_with(&self, x: f32, rounding: Rounding, overflow: Overflow) -> (u32, Status) {
+    fn encode_status(&self, x: f32, rounding: Rounding, overflow: Overflow) -> (u32, Status) {
         let (n, c) = convert::split_f32(x);
         Sealed::encode_class(self, n, c, rounding, overflow)
     }
 
     /// Encodes the f64 `x`, correctly rounded from `x` itself (never through f32).
     fn encode_f64(&self, x: f64, rounding: Rounding, overflow: Overflow) -> u32 {
-        self.encode_f64_with(x, rounding, overflow).0
+        self.encode_f64_status(x, rounding, overflow).0
     }
 
     /// [`Format::encode_f64`] with status flags.
-    fn encode_f64_with(&self, x: f64, rounding: Rounding, overflow: Overflow) -> (u32, Status) {
+    fn encode_f64_status(&self, x: f64, rounding: Rounding, overflow: Overflow) -> (u32, Status) {
         let (n, c) = convert::split_f64(x);
         Sealed::encode_class(self, n, c, rounding, overflow)
     }

@@ -285,15 +285,15 @@ macro_rules! float_scalar {
             #[inline]
             #[must_use]
             pub fn from_f32(x: f32) -> Self {
-                Self::from_f32_with(x, Rounding::NearestEven, Overflow::NonFinite)
+                Self::from_f32_rounded(x, Rounding::NearestEven, Overflow::NonFinite)
             }
             /// Rounds `x` with an explicit rounding mode and overflow policy.
             #[doc = concat!(
-                "\n```\nuse lowbit::", stringify!($name), ";\nuse lowbit::{Overflow, Rounding};\nassert_eq!(", stringify!($name), "::from_f32_with(1.0, Rounding::TowardZero, Overflow::Saturate).to_f32(), 1.0);\n```\n"
+                "\n```\nuse lowbit::", stringify!($name), ";\nuse lowbit::{Overflow, Rounding};\nassert_eq!(", stringify!($name), "::from_f32_rounded(1.0, Rounding::TowardZero, Overflow::Saturate).to_f32(), 1.0);\n```\n"
             )]
             #[inline]
             #[must_use]
-            pub fn from_f32_with(x: f32, rounding: Rounding, overflow: Overflow) -> Self {
+            pub fn from_f32_rounded(x: f32, rounding: Rounding, overflow: Overflow) -> Self {
                 let (n, c) = convert::split_f32(x);
                 $name(convert::encode_float(&Self::SPEC, n, c, rounding, overflow).0 as u8)
             }
@@ -308,11 +308,11 @@ macro_rules! float_scalar {
             }
             /// Rounds the f64 `x` with an explicit rounding mode and overflow policy.
             #[doc = concat!(
-                "\n```\nuse lowbit::", stringify!($name), ";\nuse lowbit::{Overflow, Rounding};\nassert_eq!(", stringify!($name), "::from_f64_with(1.0, Rounding::NearestAway, Overflow::NonFinite).to_f64(), 1.0);\n```\n"
+                "\n```\nuse lowbit::", stringify!($name), ";\nuse lowbit::{Overflow, Rounding};\nassert_eq!(", stringify!($name), "::from_f64_rounded(1.0, Rounding::NearestAway, Overflow::NonFinite).to_f64(), 1.0);\n```\n"
             )]
             #[inline]
             #[must_use]
-            pub fn from_f64_with(x: f64, rounding: Rounding, overflow: Overflow) -> Self {
+            pub fn from_f64_rounded(x: f64, rounding: Rounding, overflow: Overflow) -> Self {
                 let (n, c) = convert::split_f64(x);
                 $name(convert::encode_float(&Self::SPEC, n, c, rounding, overflow).0 as u8)
             }
