@@ -17,7 +17,7 @@ use crate::element::fast::LaneParams;
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
 use crate::kernels::CHUNK;
-use crate::kernels::element::DecodeTable;
+use crate::kernels::element::{DecodeTable, IntLane};
 use crate::pack::{self, Layout};
 use crate::real::{self, Real};
 use crate::round::{Overflow, Rounding, per_element};
@@ -97,22 +97,16 @@ impl ElementFormat {
     ) -> Result<(), Error> {
         let path = backend.path()?;
         Error::check_len("packed output", self.packed_len(x.len())?, out.len())?;
-        let lane = match (&path, self) {
-            (Path::Kernels(_), ElementFormat::Float(s)) if T::EXACT_IN_F32 => {
-                LaneParams::new(s, rounding, overflow)
-            }
-            _ => None,
-        };
-        let (Path::Kernels(k), Some(lane)) = (path, lane) else {
+        let (Path::Kernels(k), Some(enc)) = (&path, self.lane_encoder::<T>(rounding, overflow))
+        else {
             return self.encode_each(
                 x.len(),
                 |i| real::encode(self, x[i], per_element(rounding, i as u64), overflow),
                 out,
             );
         };
-        let halfs = rounding == Rounding::NearestEven && overflow == Overflow::NonFinite;
         match T::as_f32(x) {
-            Some(x) => self.encode_f32s(k, &lane, halfs, x, out),
+            Some(x) => self.encode_lanes(k, &enc, x, out),
             None => {
                 // Every value of a Real32 type is an f32: convert a chunk exactly, then
                 // encode it as f32 (the same codes as encoding the value itself).
@@ -121,11 +115,66 @@ impl ElementFormat {
                 for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * bits / 8)) {
                     let b = &mut buf[..xc.len()];
                     T::to_f32s(xc, b);
-                    self.encode_f32s(k, &lane, halfs, b, oc);
+                    self.encode_lanes(k, &enc, b, oc);
                 }
             }
         }
         Ok(())
+    }
+
+    /// The lane encoder of this format for inputs of type `T`, where one exists: float
+    /// formats and integers in every mode but stochastic, inputs exact in f32.
+    fn lane_encoder<T: Real>(&self, rounding: Rounding, overflow: Overflow) -> Option<Lanes> {
+        if !T::EXACT_IN_F32 {
+            return None;
+        }
+        match self {
+            ElementFormat::Float(s) => Some(Lanes::Float(
+                LaneParams::new(s, rounding, overflow)?,
+                rounding == Rounding::NearestEven && overflow == Overflow::NonFinite,
+            )),
+            ElementFormat::Int(s) => Some(Lanes::Int(IntLane::new(s, rounding)?)),
+            ElementFormat::Ternary => None,
+        }
+    }
+
+    /// f32 values into packed codes with a backend's kernels (`out` the exact packed size).
+    fn encode_lanes(&self, k: &Kernels, enc: &Lanes, x: &[f32], out: &mut [u8]) {
+        match enc {
+            Lanes::Float(lane, halfs) => self.encode_f32s(k, lane, *halfs, x, out),
+            Lanes::Int(lane) => self.encode_int_f32s(k, lane, x, out),
+        }
+    }
+
+    /// f32 values into packed integer codes with a backend's kernels (`out` the exact
+    /// packed size).
+    fn encode_int_f32s(&self, k: &Kernels, lane: &IntLane, x: &[f32], out: &mut [u8]) {
+        let bits = self.bits() as usize;
+        match bits {
+            8 => {
+                for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+                    (k.encode_int_u8)(lane, xc, oc);
+                }
+            }
+            16 => {
+                let mut codes = [0u16; CHUNK];
+                for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
+                    let codes = &mut codes[..xc.len()];
+                    (k.encode_int_u16)(lane, xc, codes);
+                    for (o, c) in oc.chunks_exact_mut(2).zip(codes.iter()) {
+                        o.copy_from_slice(&c.to_le_bytes());
+                    }
+                }
+            }
+            _ => {
+                let mut codes = [0u8; CHUNK];
+                for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * bits / 8)) {
+                    let codes = &mut codes[..xc.len()];
+                    (k.encode_int_u8)(lane, xc, codes);
+                    pack::pack_u8_at(codes, bits as u32, 0, oc);
+                }
+            }
+        }
     }
 
     /// f32 values into packed codes with a backend's kernels (`out` the exact packed size);
@@ -211,16 +260,90 @@ impl ElementFormat {
         overflow: Overflow,
         out: &mut [u8],
     ) -> Result<(), Error> {
+        self.encode_slice_scaled_with(Backend::best(), x, scale, rounding, overflow, out)
+    }
+
+    /// [`encode_slice_scaled`](Self::encode_slice_scaled) on a chosen backend.
+    ///
+    /// # Errors
+    /// As `encode_slice_scaled`, and [`Error::Unsupported`] if the CPU lacks the backend.
+    ///
+    /// ```
+    /// use lowbit::{Backend, ElementFormat, Overflow, Rounding};
+    /// let f = ElementFormat::FLOAT8_E4M3FN;
+    /// let x = [1.0f32, -3.3, f32::NAN, 1e-30];
+    /// let mut want = [0u8; 4];
+    /// f.encode_slice_scaled_with(Backend::Scalar, &x, 0.1, Rounding::NearestEven, Overflow::Saturate, &mut want).unwrap();
+    /// for b in Backend::available() {
+    ///     let mut got = [0u8; 4];
+    ///     f.encode_slice_scaled_with(b, &x, 0.1, Rounding::NearestEven, Overflow::Saturate, &mut got).unwrap();
+    ///     assert_eq!(got, want);
+    /// }
+    /// ```
+    pub fn encode_slice_scaled_with<T: Real>(
+        &self,
+        backend: Backend,
+        x: &[T],
+        scale: f32,
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let path = backend.path()?;
         Error::check_len("packed output", self.packed_len(x.len())?, out.len())?;
         let s = scale as f64;
-        self.encode_each(
-            x.len(),
-            |i| {
-                let r = per_element(rounding, i as u64);
-                self.encode_stored_f64(x[i].to_f64() / s, r, overflow)
-            },
-            out,
-        )
+        let exact = |i: usize| {
+            let r = per_element(rounding, i as u64);
+            self.encode_stored_f64(x[i].to_f64() / s, r, overflow)
+        };
+        // The kernels: the quotient rounded to odd in f32, then encoded as an f32 in the
+        // same mode. That is one rounding of the f64 quotient for every format here (at most
+        // 16 significant bits: `div_to_odd`), except stochastic rounding, which reads the
+        // exact value's position between neighbours, and lanes outside f32's normal range,
+        // which are redone by the definition and replaced by their code's value (that value
+        // encodes back to the same code in every mode).
+        let enc = match rounding {
+            Rounding::Stochastic(_) => None,
+            _ => self.lane_encoder::<T>(rounding, overflow),
+        };
+        let (Path::Kernels(k), Some(enc)) = (&path, enc) else {
+            return self.encode_each(x.len(), exact, out);
+        };
+        let bits = self.bits() as usize;
+        let (mut xb, mut q) = ([0f32; CHUNK], [0f32; CHUNK]);
+        for (ci, (xc, oc)) in x
+            .chunks(CHUNK)
+            .zip(out.chunks_mut(CHUNK * bits / 8))
+            .enumerate()
+        {
+            let n = xc.len();
+            let xs: &[f32] = match T::as_f32(xc) {
+                Some(v) => v,
+                None => {
+                    T::to_f32s(xc, &mut xb[..n]);
+                    &xb[..n]
+                }
+            };
+            let q = &mut q[..n];
+            if (k.div_to_odd)(xs, s, q) {
+                // Every lane either kernel may have left (a superset: redoing a lane that
+                // was right changes nothing).
+                for (j, v) in q.iter_mut().enumerate() {
+                    let qj = xs[j] as f64 / s;
+                    let (a, ax) = (qj.abs(), xs[j].abs());
+                    if qj.is_nan()
+                        || (ax != 0.0
+                            && (ax < crate::kernels::element::TINY_X
+                                || a < f32::MIN_POSITIVE as f64))
+                        || a >= f32::MAX as f64
+                    {
+                        *v = self.decode(exact(ci * CHUNK + j));
+                    }
+                }
+            }
+            self.encode_lanes(k, &enc, q, oc);
+        }
+        Ok(())
     }
 
     /// Packs `f(i)` for `i < n` (the definition, element by element).
@@ -329,6 +452,16 @@ impl ElementFormat {
                 (k.decode_nibbles)(&t, &bytes[..even / 2], &mut out[..even]);
                 if even < out.len() {
                     out[even] = t.lut[(bytes[even / 2] & 15) as usize];
+                }
+            }
+            6 => {
+                let whole = out.len() & !3;
+                (k.decode_sixes)(&t, &bytes[..whole / 4 * 3], &mut out[..whole]);
+                for (i, o) in out.iter_mut().enumerate().skip(whole) {
+                    let (b, sh) = (i * 6 / 8, (i * 6 % 8) as u32);
+                    let lo = bytes[b] as u32;
+                    let hi = bytes.get(b + 1).copied().unwrap_or(0) as u32;
+                    *o = t.lut[(((lo | hi << 8) >> sh) & 63) as usize];
                 }
             }
             _ => {
@@ -536,3 +669,12 @@ fn any_nan(x: &[f32]) -> bool {
 
 /// Elements per call into `half`'s slice conversions on the f16/bf16 paths.
 const HALF_CHUNK: usize = 4096;
+
+/// A format's lane encoder, built once per call.
+enum Lanes {
+    /// A float format's, and whether the hardware half conversions may run (nearest even,
+    /// ∞ on overflow).
+    Float(LaneParams, bool),
+    /// An integer format's.
+    Int(IntLane),
+}

@@ -435,3 +435,78 @@ fn every_backend_converts_halves_like_scalar() {
         }
     }
 }
+
+/// `encode_slice_scaled` on every backend and input type equals the definition: the f64
+/// quotient `x / scale` encoded once (NaN stored as the format's stored NaN), for scales that
+/// are powers of two, inexact, negative, tiny (quotients overflow f32), huge (quotients
+/// underflow into f32's subnormals), zero and non-finite.
+#[test]
+fn scaled_encode_every_backend_equals_the_definition() {
+    let bs = backends();
+    let x = inputs(700);
+    let scales = [
+        4.0f32,
+        0.1,
+        3.0,
+        -0.37,
+        1e-30,
+        1e30,
+        2f32.powi(-140),
+        7e-45,
+        0.0,
+        f32::INFINITY,
+        f32::NAN,
+    ];
+    let want = |f: &ElementFormat, xs: &[f64], s: f32, r: Rounding, o: Overflow| {
+        let codes: Vec<u16> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let q = v / s as f64;
+                let r = match r {
+                    Rounding::Stochastic(seed) => {
+                        Rounding::Stochastic(lowbit::stochastic_bits(seed, i as u64))
+                    }
+                    r => r,
+                };
+                if q.is_nan() {
+                    f.stored_nan() as u16
+                } else {
+                    f.encode_f64(q, r, o) as u16
+                }
+            })
+            .collect();
+        let mut out = vec![0u8; f.packed_len(xs.len()).unwrap()];
+        pack::pack(&codes, f.bits(), Layout::Dense, &mut out).unwrap();
+        out
+    };
+    for (_, f, _) in ElementFormat::NAMED {
+        for &s in &scales {
+            for r in modes() {
+                for o in [Overflow::NonFinite, Overflow::Saturate] {
+                    for len in [0usize, 1, 5, 511, 512, 513, 700] {
+                        let xs = &x[..len];
+                        let x64: Vec<f64> = xs.iter().map(|&v| v as f64).collect();
+                        let w = want(f, &x64, s, r, o);
+                        let xh: Vec<half::bf16> =
+                            xs.iter().map(|&v| half::bf16::from_f32(v)).collect();
+                        let xh64: Vec<f64> = xh.iter().map(|v| v.to_f64()).collect();
+                        let wh = want(f, &xh64, s, r, o);
+                        for &b in &bs {
+                            let mut got = vec![0u8; w.len()];
+                            f.encode_slice_scaled_with(b, xs, s, r, o, &mut got)
+                                .unwrap();
+                            assert_eq!(got, w, "{f} {b:?} scale {s:e} {r:?} {o:?} len {len}");
+                            f.encode_slice_scaled_with(b, &x64, s, r, o, &mut got)
+                                .unwrap();
+                            assert_eq!(got, w, "{f} {b:?} f64 scale {s:e} {r:?} {o:?} len {len}");
+                            f.encode_slice_scaled_with(b, &xh, s, r, o, &mut got)
+                                .unwrap();
+                            assert_eq!(got, wh, "{f} {b:?} bf16 scale {s:e} {r:?} {o:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

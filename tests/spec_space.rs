@@ -175,6 +175,40 @@ fn check_spec(spec: FloatSpec, per_exp: u32, bs: &[Backend]) -> Vec<String> {
             }
         }
     }
+    // Scaled encode (`x / s` in f64, one rounding) against the definition, for an inexact
+    // scale.
+    for s in [0.37f32] {
+        for r in [
+            Rounding::NearestEven,
+            Rounding::TowardZero,
+            Rounding::NearestAway,
+        ] {
+            let o = Overflow::Saturate;
+            let codes: Vec<u16> = x
+                .iter()
+                .map(|&v| {
+                    let q = v as f64 / s as f64;
+                    if q.is_nan() {
+                        f.stored_nan() as u16
+                    } else {
+                        f.encode_f64(q, r, o) as u16
+                    }
+                })
+                .collect();
+            let mut want = vec![0u8; f.packed_len(x.len()).unwrap()];
+            pack::pack(&codes, bits, Layout::Dense, &mut want).unwrap();
+            for &b in bs {
+                let mut got = vec![0u8; want.len()];
+                f.encode_slice_scaled_with(b, &x, s, r, o, &mut got)
+                    .unwrap();
+                if got != want {
+                    bad.push(format!(
+                        "{f} {b:?} {r:?}: encode_slice_scaled by {s:e} differs"
+                    ));
+                }
+            }
+        }
+    }
     // Decode of every code, packed densely.
     let all: Vec<u16> = f.codes().map(|c| c as u16).collect();
     let mut bytes = vec![0u8; f.packed_len(all.len()).unwrap()];

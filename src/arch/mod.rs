@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicU8, Ordering};
 
 use crate::element::fast::{Grid, LaneParams};
 use crate::error::Error;
-use crate::kernels::element::{self, DecodeTable};
+use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;
 
@@ -156,7 +156,20 @@ macro_rules! for_each_kernel {
         /// One-byte codes → f32 (AVX-512: arithmetic for 8-bit floats, else the 256-bit
         /// table kernel, whose gathers beat 16-lane ones on Zen 4: docs/benchmarks.md).
         decode_u8(t: &DecodeTable, codes: &[u8], out: &mut [f32])
-            = [element::decode_lut8, element::decode_lut8, super::x86::decode_u8_avx512];
+            = [element::decode_u8, element::decode_u8, super::x86::decode_u8_avx512];
+        /// Dense 6-bit codes (whole groups of four per three bytes) → f32.
+        decode_sixes(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
+            = [element::decode_sixes, element::decode_sixes, element::decode_sixes];
+        /// f32 → integer codes of at most 8 bits, one per byte.
+        encode_int_u8(p: &IntLane, x: &[f32], out: &mut [u8])
+            = [element::encode_int_u8, element::encode_int_u8, element::encode_int_u8];
+        /// f32 → 16-bit integer codes.
+        encode_int_u16(p: &IntLane, x: &[f32], out: &mut [u16])
+            = [element::encode_int_u16, element::encode_int_u16, element::encode_int_u16];
+        /// `x / s` in f64 rounded to odd in f32; whether any lane fell outside f32's
+        /// normal range.
+        div_to_odd(x: &[f32], s: f64, out: &mut [f32]) -> bool
+            = [element::div_to_odd, element::div_to_odd_fma, element::div_to_odd_fma];
         /// Dense 4-bit codes → f32 (`out.len()` even; AVX-512: a register table).
         decode_nibbles(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
             = [element::decode_pairs4, element::decode_pairs4, super::x86::decode_nibbles_avx512];

@@ -5,7 +5,7 @@ use core::arch::x86_64::*;
 
 use super::{Kernels, for_each_kernel};
 use crate::element::fast::{Grid, LaneParams};
-use crate::kernels::element::{self, DecodeTable};
+use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;
 
@@ -68,6 +68,9 @@ for_each_kernel!(x86_table!(
 /// else the AVX2 table kernel (8-lane gathers measured faster than 16-lane ones on Zen 4).
 #[inline(always)]
 pub(super) fn decode_u8_avx512(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
+    if element::decode_arith8(t, codes, out) {
+        return;
+    }
     if t.float8.is_some() {
         element::decode_float8(t, codes, out);
     } else {

@@ -7,6 +7,8 @@ use crate::element::fast::{
     encode_lane_ne,
 };
 use crate::element::{Format, fast};
+use crate::round::Rounding;
+use crate::spec::IntSpec;
 
 /// Encodes `x` into one code per byte (formats of at most 8 bits), with the lane kernel and
 /// mode `p` was built for.
@@ -105,6 +107,19 @@ pub(crate) struct DecodeTable {
     pub(crate) pairs: [[f32; 2]; 256],
     /// 8-bit float formats decode arithmetically instead (no gathers) on AVX-512.
     pub(crate) float8: Option<FloatDecode>,
+    /// 8-bit formats whose value is plain arithmetic on the code, on every backend.
+    pub(crate) arith8: Arith8,
+}
+
+/// Codes of 8-bit formats whose values are cheaper to compute than to look up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arith8 {
+    /// No such rule: the table (or [`FloatDecode`] where a backend prefers it).
+    None,
+    /// Two's-complement (`true`) or unsigned 8-bit integers: the code as an integer.
+    Int(bool),
+    /// E8M0: `2^(c − 127)`; code 0 is 2^−127 (an f32 subnormal), 0xFF the positive NaN.
+    E8m0,
 }
 
 impl DecodeTable {
@@ -112,9 +127,20 @@ impl DecodeTable {
     pub(crate) fn new(f: &ElementFormat) -> Self {
         let bits = f.bits();
         debug_assert!(bits <= 8);
+        // Built once per call, so it must be cheap next to the work: signed floats through
+        // the arithmetic decode (equal to the definition on every code, tested in `fast`),
+        // everything else through the definition.
+        let arith = match f {
+            ElementFormat::Float(spec) => fast::FloatDecode::new(spec),
+            _ => None,
+        };
         let mut lut = [0f32; 256];
         for (c, v) in lut.iter_mut().enumerate().take(1 << bits) {
-            *v = f.decode(c as u32);
+            *v = match &arith {
+                Some(d) if d.scaled() => d.decode_as::<true>(c as u8),
+                Some(d) => d.decode_as::<false>(c as u8),
+                None => f.decode(c as u32),
+            };
         }
         let mut pairs = [[0f32; 2]; 256];
         if bits == 4 {
@@ -122,11 +148,18 @@ impl DecodeTable {
                 *p = [lut[b & 15], lut[b >> 4]];
             }
         }
-        let float8 = match f {
-            ElementFormat::Float(spec) if bits == 8 => fast::FloatDecode::new(spec),
-            _ => None,
+        let float8 = if bits == 8 { arith } else { None };
+        let arith8 = match f {
+            ElementFormat::Int(s) if bits == 8 => Arith8::Int(s.is_signed()),
+            f if *f == ElementFormat::FLOAT8_E8M0FNU => Arith8::E8m0,
+            _ => Arith8::None,
         };
-        DecodeTable { lut, pairs, float8 }
+        DecodeTable {
+            lut,
+            pairs,
+            float8,
+            arith8,
+        }
     }
 
     /// The first 16 entries: a 4-bit format's whole table.
@@ -135,6 +168,298 @@ impl DecodeTable {
         t.copy_from_slice(&self.lut[..16]);
         t
     }
+}
+
+/// One-byte codes → f32 on the portable and AVX2 backends: arithmetic for 8-bit integers
+/// and E8M0, the table for the rest.
+#[inline(always)]
+pub(crate) fn decode_u8(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
+    if !decode_arith8(t, codes, out) {
+        decode_lut8(t, codes, out);
+    }
+}
+
+/// The [`Arith8`] decodes; false (nothing written) where the format has none.
+#[inline(always)]
+pub(crate) fn decode_arith8(t: &DecodeTable, codes: &[u8], out: &mut [f32]) -> bool {
+    let n = codes.len().min(out.len());
+    let (codes, out) = (&codes[..n], &mut out[..n]);
+    match t.arith8 {
+        Arith8::Int(true) => {
+            for i in 0..n {
+                out[i] = codes[i] as i8 as f32;
+            }
+        }
+        Arith8::Int(false) => {
+            for i in 0..n {
+                out[i] = codes[i] as f32;
+            }
+        }
+        Arith8::E8m0 => {
+            for i in 0..n {
+                let c = codes[i] as u32;
+                let bits = if c == 0 {
+                    0x0040_0000
+                } else if c == 0xFF {
+                    0x7FC0_0000
+                } else {
+                    c << 23
+                };
+                out[i] = f32::from_bits(bits);
+            }
+        }
+        Arith8::None => return false,
+    }
+    true
+}
+
+/// Four 6-bit codes per three bytes (`pack`'s dense bit stream) → f32 through the table:
+/// `bytes` holds whole groups, `out` four elements per group.
+#[inline(always)]
+pub(crate) fn decode_sixes(t: &DecodeTable, bytes: &[u8], out: &mut [f32]) {
+    let lut = &t.lut;
+    for (o, b) in out.chunks_exact_mut(4).zip(bytes.chunks_exact(3)) {
+        let v = b[0] as u32 | (b[1] as u32) << 8 | (b[2] as u32) << 16;
+        o[0] = lut[(v & 63) as usize];
+        o[1] = lut[((v >> 6) & 63) as usize];
+        o[2] = lut[((v >> 12) & 63) as usize];
+        o[3] = lut[(v >> 18) as usize];
+    }
+}
+
+/// Per-call constants of the integer lane encoder (every mode but stochastic).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IntLane {
+    /// The range widened by one on each side, as f32 (inputs are clamped to it first).
+    lo1: f32,
+    hi1: f32,
+    lo: i32,
+    hi: i32,
+    mask: u32,
+    mode: u8,
+}
+
+impl IntLane {
+    /// The encoder of `spec` in mode `r`; `None` for stochastic rounding.
+    pub(crate) fn new(spec: &IntSpec, r: Rounding) -> Option<Self> {
+        let mode = match r {
+            Rounding::NearestEven => NE,
+            Rounding::NearestAway => NA,
+            Rounding::TowardZero => TZ,
+            Rounding::TowardPositive => TP,
+            Rounding::TowardNegative => TN,
+            _ => return None,
+        };
+        let (lo, hi) = (spec.min_value(), spec.max_value());
+        Some(IntLane {
+            lo1: (lo - 1) as f32,
+            hi1: (hi + 1) as f32,
+            lo,
+            hi,
+            mask: spec.mask(),
+            mode,
+        })
+    }
+}
+
+/// 1.5 · 2^23: for |v| < 2^22, `v + M` lies in [2^23, 2^24), where the f32 step is 1, so the
+/// addition rounds `v` to an integer (nearest even, the FPU's default mode), and for an
+/// integer `v` the sum's bits are `M`'s plus `v`.
+const M: f32 = 12_582_912.0;
+
+/// One integer code: the input rounded to an integer in the mode, then clamped to the
+/// format's range, as `convert::encode_int` defines it (NaN gives 0, ±∞ the ends). Every
+/// step is a compare, a select or an exact f32 addition, so the loops vectorize.
+#[inline(always)]
+fn int_lane<const MODE: u8>(p: &IntLane, x: f32) -> u32 {
+    // Clamping to the range widened by one changes no result (what lies beyond still
+    // rounds and clamps to the same end) and keeps |x| far below 2^22.
+    let x = if x.is_nan() { 0.0 } else { x };
+    let x = if x < p.lo1 {
+        p.lo1
+    } else if x > p.hi1 {
+        p.hi1
+    } else {
+        x
+    };
+    let r = (x + M) - M;
+    let floor = if r > x { r - 1.0 } else { r };
+    let ceil = if r < x { r + 1.0 } else { r };
+    let v = match MODE {
+        NE => r,
+        // Ties (a fraction of exactly ½, `x − floor` being exact) go away from zero.
+        NA => {
+            if x - floor == 0.5 {
+                if x > 0.0 { ceil } else { floor }
+            } else {
+                r
+            }
+        }
+        TZ => {
+            if x >= 0.0 {
+                floor
+            } else {
+                ceil
+            }
+        }
+        TP => ceil,
+        _ => floor,
+    };
+    let i = (v + M).to_bits() as i32 - M.to_bits() as i32;
+    (i.max(p.lo).min(p.hi) as u32) & p.mask
+}
+
+/// Integer codes of at most 8 bits, one per byte.
+#[inline(always)]
+pub(crate) fn encode_int_u8(p: &IntLane, x: &[f32], out: &mut [u8]) {
+    match p.mode {
+        NE => encode_int_u8_mode::<NE>(p, x, out),
+        NA => encode_int_u8_mode::<NA>(p, x, out),
+        TZ => encode_int_u8_mode::<TZ>(p, x, out),
+        TP => encode_int_u8_mode::<TP>(p, x, out),
+        _ => encode_int_u8_mode::<TN>(p, x, out),
+    }
+}
+
+#[inline(always)]
+fn encode_int_u8_mode<const MODE: u8>(p: &IntLane, x: &[f32], out: &mut [u8]) {
+    let p = *p;
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    for i in 0..n {
+        out[i] = int_lane::<MODE>(&p, x[i]) as u8;
+    }
+}
+
+/// 16-bit integer codes.
+#[inline(always)]
+pub(crate) fn encode_int_u16(p: &IntLane, x: &[f32], out: &mut [u16]) {
+    match p.mode {
+        NE => encode_int_u16_mode::<NE>(p, x, out),
+        NA => encode_int_u16_mode::<NA>(p, x, out),
+        TZ => encode_int_u16_mode::<TZ>(p, x, out),
+        TP => encode_int_u16_mode::<TP>(p, x, out),
+        _ => encode_int_u16_mode::<TN>(p, x, out),
+    }
+}
+
+#[inline(always)]
+fn encode_int_u16_mode<const MODE: u8>(p: &IntLane, x: &[f32], out: &mut [u16]) {
+    let p = *p;
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    for i in 0..n {
+        out[i] = int_lane::<MODE>(&p, x[i]) as u16;
+    }
+}
+
+/// `x[i] / s` formed in f64 and rounded to f32 *to odd* (an inexact quotient gets the odd
+/// one of its two f32 neighbours). One more rounding of that f32, in any mode, into a format
+/// of at most 22 significant bits equals rounding the f64 quotient itself (Boldo &
+/// Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using rounding
+/// to odd", IEEE TC 2008: two extra bits suffice). Quotients outside f32's normal range
+/// (nonzero below 2^−126, above `f32::MAX`) and NaN quotients (whose stored code is the
+/// caller's choice) are not covered: returns whether any lane had one, for the caller to
+/// redo those lanes.
+#[inline(always)]
+pub(crate) fn div_to_odd(x: &[f32], s: f64, out: &mut [f32]) -> bool {
+    if let Some(inv) = pow2_reciprocal(s) {
+        return mul_pow2(x, inv, out);
+    }
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    let mut outside = false;
+    for i in 0..n {
+        let q = x[i] as f64 / s;
+        let f = q as f32;
+        let back = f as f64;
+        let bits = f.to_bits();
+        // The neighbour toward q, if f is even and q is not f (NaN compares unequal but is
+        // never adjusted: its exponent field is all ones, so `normal` is false; lanes
+        // outside the normal range are redone by the caller).
+        let normal = (bits & 0x7F80_0000) != 0 && (bits & 0x7F80_0000) != 0x7F80_0000;
+        let inexact = back != q;
+        let adjust = normal && inexact && bits & 1 == 0;
+        let toward_zero = back.abs() > q.abs();
+        let odd = if toward_zero {
+            bits.wrapping_sub(1)
+        } else {
+            bits | 1
+        };
+        out[i] = f32::from_bits(if adjust { odd } else { bits });
+        let a = q.abs();
+        outside |=
+            q.is_nan() || (a != 0.0 && (a < f32::MIN_POSITIVE as f64 || a > f32::MAX as f64));
+    }
+    outside
+}
+
+/// `1/s` as an f32 when `s` is a power of two whose reciprocal is a normal f32 (then
+/// `x · (1/s)` is the exact quotient wherever it is a normal f32).
+#[inline(always)]
+fn pow2_reciprocal(s: f64) -> Option<f32> {
+    let sf = s as f32;
+    let inv = 1.0 / sf;
+    let pow2 = sf as f64 == s && sf.to_bits() & 0x007F_FFFF == 0 && sf.is_normal();
+    (pow2 && inv.is_normal()).then_some(inv)
+}
+
+/// [`div_to_odd`] for a power-of-two scale: the product by its reciprocal, exact wherever
+/// it is a normal f32 (the other lanes are flagged as there).
+#[inline(always)]
+fn mul_pow2(x: &[f32], inv: f32, out: &mut [f32]) -> bool {
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    let mut outside = false;
+    for i in 0..n {
+        let q = x[i] * inv;
+        out[i] = q;
+        let a = q.abs();
+        outside |= q.is_nan() | ((x[i] != 0.0) & (a < f32::MIN_POSITIVE)) | (a > f32::MAX);
+    }
+    outside
+}
+
+/// 2^−100: [`div_to_odd_fma`] leaves inputs below it to the caller.
+pub(crate) const TINY_X: f32 = f32::from_bits(0x0D80_0000);
+
+/// [`div_to_odd`] for backends with a fused multiply-add: the f32 quotient `q = x / s`
+/// and its remainder `x − q·s`, exact in one FMA (no underflow: the caller passes a normal
+/// `s`, and lanes with |x| below 2^−100 are redone), whose sign tells on which side of `q`
+/// the exact quotient lies. The exact quotient and its f64 rounding lie strictly between the
+/// same two f32 values (two 24-bit operands' quotient is never within 2^−53 relative of an
+/// f32 it does not equal), so the result is [`div_to_odd`]'s bit for bit.
+#[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
+    let sf = s as f32;
+    if !(sf.is_normal() && sf as f64 == s) || pow2_reciprocal(s).is_some() {
+        return div_to_odd(x, s, out);
+    }
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    let mut outside = false;
+    for i in 0..n {
+        let xi = x[i];
+        let q = xi / sf;
+        let r = (-q).mul_add(sf, xi);
+        let bits = q.to_bits();
+        let e = bits & 0x7F80_0000;
+        let normal = (e != 0) & (e != 0x7F80_0000);
+        // The exact quotient is q + r/s: beyond |q| when r/s has q's sign.
+        let away = (r.to_bits() ^ bits ^ sf.to_bits()) & 0x8000_0000 == 0;
+        let adjust = normal & (r != 0.0) & (bits & 1 == 0);
+        let odd = if away { bits | 1 } else { bits.wrapping_sub(1) };
+        out[i] = f32::from_bits(if adjust { odd } else { bits });
+        let (a, ax) = (q.abs(), xi.abs());
+        // NaN quotients, quotients outside f32's normal range (q = ±MAX may be an
+        // overflowed quotient rounded down) and tiny x are redone by the caller.
+        // (`|` and `&`, not `||` and `&&`: no branches in the loop, so it vectorizes.)
+        outside |= q.is_nan()
+            | ((ax != 0.0) & ((ax < TINY_X) | (a < f32::MIN_POSITIVE)))
+            | (a >= f32::MAX);
+    }
+    outside
 }
 
 /// One-byte codes through the table.
