@@ -9,7 +9,7 @@
 //! space). Stochastic rounding, integer formats and f64 inputs take the definition on every
 //! backend.
 
-use half::{bf16, f16};
+use half::f16;
 
 use crate::arch::Backend;
 use crate::arch::{Kernels, Path};
@@ -131,7 +131,7 @@ impl ElementFormat {
         match self {
             ElementFormat::Float(s) => Some(Lanes::Float(
                 LaneParams::new(s, rounding, overflow)?,
-                rounding == Rounding::NearestEven && overflow == Overflow::NonFinite,
+                (rounding == Rounding::NearestEven).then_some(overflow == Overflow::Saturate),
             )),
             ElementFormat::Int(s) => Some(Lanes::Int(IntLane::new(s, rounding)?)),
             ElementFormat::Ternary => None,
@@ -180,8 +180,17 @@ impl ElementFormat {
     /// f32 values into packed codes with a backend's kernels (`out` the exact packed size);
     /// `halfs`: the mode and policy are the hardware conversion's (nearest even, ∞ on
     /// overflow), so float16 and bfloat16 may take it.
-    fn encode_f32s(&self, k: &Kernels, lane: &LaneParams, halfs: bool, x: &[f32], out: &mut [u8]) {
-        if halfs && self.encode_halfs(k, x, out) {
+    fn encode_f32s(
+        &self,
+        k: &Kernels,
+        lane: &LaneParams,
+        halfs: Option<bool>,
+        x: &[f32],
+        out: &mut [u8],
+    ) {
+        if let Some(saturate) = halfs
+            && self.encode_halfs(k, saturate, x, out)
+        {
             return;
         }
         let bits = self.bits() as usize;
@@ -479,97 +488,73 @@ impl ElementFormat {
         Ok(())
     }
 
-    /// f32 → float16/bfloat16 with `half`'s slice conversion (F16C where the CPU has it),
-    /// which rounds to nearest-even and overflows to ±∞ exactly as the scalar definition does
-    /// (checked over the f32 range in the tests); NaN lanes get this crate's canonical NaN.
+    /// f32 → float16/bfloat16 codes, nearest even: float16 through the hardware conversion
+    /// where the backend has one (else `half`'s), bfloat16 through the integer kernel; both
+    /// overflow to ±∞ exactly as the definition does (checked over the f32 range in the
+    /// tests), then ±∞ becomes ±max when `saturate`; NaN lanes get the canonical NaN.
     /// Returns false for other formats.
-    fn encode_halfs(&self, k: &Kernels, x: &[f32], out: &mut [u8]) -> bool {
-        use half::slice::HalfFloatSliceExt;
+    fn encode_halfs(&self, k: &Kernels, saturate: bool, x: &[f32], out: &mut [u8]) -> bool {
         let is_f16 = *self == ElementFormat::FLOAT16;
         if !is_f16 && *self != ElementFormat::BFLOAT16 {
             return false;
         }
-        // An aligned output is converted in place (then NaN lanes fixed); otherwise through a
-        // bounce buffer.
+        // An aligned little-endian output is written in place, otherwise through a buffer.
         if let Ok(codes) = bytemuck::try_cast_slice_mut::<u8, u16>(out)
             && cfg!(target_endian = "little")
         {
-            // float16 on x86: the hardware conversion with the NaN fix in one pass; the
-            // rest (a short tail, bfloat16, other CPUs) through `half`.
-            let done = if is_f16 { (k.f32_to_f16)(x, codes) } else { 0 };
-            let (x, codes) = (&x[done..], &mut codes[done..]);
-            // In chunks, so the NaN check reads inputs still in L1.
-            for (xc, cc) in x.chunks(HALF_CHUNK).zip(codes.chunks_mut(HALF_CHUNK)) {
-                if is_f16 {
-                    bytemuck::cast_slice_mut::<u16, f16>(cc).convert_from_f32_slice(xc);
-                } else {
-                    bytemuck::cast_slice_mut::<u16, bf16>(cc).convert_from_f32_slice(xc);
-                }
-                if any_nan(xc) {
-                    for (c, v) in cc.iter_mut().zip(xc).filter(|(_, v)| v.is_nan()) {
-                        *c = self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16;
-                    }
-                }
-            }
+            self.encode_halfs_to(k, saturate, x, codes);
             return true;
         }
-        let mut h = [f16::ZERO; CHUNK];
-        let mut b = [bf16::ZERO; CHUNK];
+        let mut codes = [0u16; CHUNK];
         for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
-            let n = xc.len();
-            let bits: &[u16] = if is_f16 {
-                h[..n].convert_from_f32_slice(xc);
-                bytemuck::cast_slice(&h[..n])
-            } else {
-                b[..n].convert_from_f32_slice(xc);
-                bytemuck::cast_slice(&b[..n])
-            };
-            for ((o, &c), v) in oc.chunks_exact_mut(2).zip(bits).zip(xc) {
-                let c = if v.is_nan() {
-                    self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16
-                } else {
-                    c
-                };
-                o.copy_from_slice(&c.to_le_bytes());
+            let c = &mut codes[..xc.len()];
+            self.encode_halfs_to(k, saturate, xc, c);
+            for (o, v) in oc.chunks_exact_mut(2).zip(c.iter()) {
+                o.copy_from_slice(&v.to_le_bytes());
             }
         }
         true
     }
 
-    /// float16/bfloat16 → f32 with `half`'s exact slice conversion; false for other formats.
-    fn decode_halfs(&self, k: &Kernels, bytes: &[u8], out: &mut [f32]) -> bool {
+    /// [`encode_halfs`](Self::encode_halfs) into native `u16` codes.
+    fn encode_halfs_to(&self, k: &Kernels, saturate: bool, x: &[f32], codes: &mut [u16]) {
         use half::slice::HalfFloatSliceExt;
+        if *self == ElementFormat::BFLOAT16 {
+            (k.f32_to_bf16)(x, saturate, codes);
+            return;
+        }
+        // float16: the hardware conversion (NaN fix included) over the longest whole-vector
+        // prefix, the rest through `half`; in chunks, so the fixes read data still in L1.
+        let done = (k.f32_to_f16)(x, codes);
+        if saturate {
+            (k.saturate_f16)(&mut codes[..done]);
+        }
+        let (x, codes) = (&x[done..], &mut codes[done..]);
+        for (xc, cc) in x.chunks(HALF_CHUNK).zip(codes.chunks_mut(HALF_CHUNK)) {
+            bytemuck::cast_slice_mut::<u16, f16>(cc).convert_from_f32_slice(xc);
+            if any_nan(xc) {
+                for (c, v) in cc.iter_mut().zip(xc).filter(|(_, v)| v.is_nan()) {
+                    *c = self.encode(*v, Rounding::NearestEven, Overflow::NonFinite) as u16;
+                }
+            }
+            if saturate {
+                (k.saturate_f16)(cc);
+            }
+        }
+    }
+
+    /// float16/bfloat16 → f32 (exact; NaN codes give the canonical NaN with the code's sign):
+    /// float16 through the hardware conversion where the backend has one (else `half`'s),
+    /// bfloat16 through the shift kernel. False for other formats.
+    fn decode_halfs(&self, k: &Kernels, bytes: &[u8], out: &mut [f32]) -> bool {
         let is_f16 = *self == ElementFormat::FLOAT16;
         if !is_f16 && *self != ElementFormat::BFLOAT16 {
             return false;
         }
-        let canon = |o: &mut f32| {
-            *o = if o.is_sign_negative() {
-                -f32::NAN
-            } else {
-                f32::NAN
-            }
-        };
         if let Ok(codes) = bytemuck::try_cast_slice::<u8, u16>(bytes)
             && cfg!(target_endian = "little")
         {
-            let done = if is_f16 {
-                (k.f16_to_f32)(codes, out)
-            } else {
-                0
-            };
-            let (codes, out) = (&codes[done..], &mut out[done..]);
-            // In chunks, so the NaN check reads outputs still in L1.
-            for (cc, oc) in codes.chunks(HALF_CHUNK).zip(out.chunks_mut(HALF_CHUNK)) {
-                if is_f16 {
-                    bytemuck::cast_slice::<u16, f16>(cc).convert_to_f32_slice(oc);
-                } else {
-                    bytemuck::cast_slice::<u16, bf16>(cc).convert_to_f32_slice(oc);
-                }
-                if any_nan(oc) {
-                    oc.iter_mut().filter(|o| o.is_nan()).for_each(canon);
-                }
-            }
+            self.decode_halfs_from(k, codes, out);
             return true;
         }
         let mut codes = [0u16; CHUNK];
@@ -578,17 +563,33 @@ impl ElementFormat {
             for (d, s) in c.iter_mut().zip(bc.chunks_exact(2)) {
                 *d = u16::from_le_bytes([s[0], s[1]]);
             }
-            if is_f16 {
-                let h: &[f16] = bytemuck::cast_slice(c);
-                h.convert_to_f32_slice(oc);
-            } else {
-                let h: &[bf16] = bytemuck::cast_slice(c);
-                h.convert_to_f32_slice(oc);
-            }
-            // `half` keeps NaN payloads; the definition returns the canonical NaN, signed.
-            oc.iter_mut().filter(|o| o.is_nan()).for_each(canon);
+            self.decode_halfs_from(k, c, oc);
         }
         true
+    }
+
+    /// [`decode_halfs`](Self::decode_halfs) from native `u16` codes.
+    fn decode_halfs_from(&self, k: &Kernels, codes: &[u16], out: &mut [f32]) {
+        use half::slice::HalfFloatSliceExt;
+        if *self == ElementFormat::BFLOAT16 {
+            (k.bf16_to_f32)(codes, out);
+            return;
+        }
+        let done = (k.f16_to_f32)(codes, out);
+        let (codes, out) = (&codes[done..], &mut out[done..]);
+        for (cc, oc) in codes.chunks(HALF_CHUNK).zip(out.chunks_mut(HALF_CHUNK)) {
+            bytemuck::cast_slice::<u16, f16>(cc).convert_to_f32_slice(oc);
+            // `half` keeps NaN payloads; the definition returns the canonical NaN, signed.
+            if any_nan(oc) {
+                for o in oc.iter_mut().filter(|o| o.is_nan()) {
+                    *o = if o.is_sign_negative() {
+                        -f32::NAN
+                    } else {
+                        f32::NAN
+                    };
+                }
+            }
+        }
     }
 
     /// Decodes and multiplies by `scale` (one f32 multiply per element; exact for power-of-two
@@ -672,9 +673,9 @@ const HALF_CHUNK: usize = 4096;
 
 /// A format's lane encoder, built once per call.
 enum Lanes {
-    /// A float format's, and whether the hardware half conversions may run (nearest even,
-    /// ∞ on overflow).
-    Float(LaneParams, bool),
+    /// A float format's, and whether the half conversions may run (nearest even: `Some`,
+    /// holding whether ±∞ saturates).
+    Float(LaneParams, Option<bool>),
     /// An integer format's.
     Int(IntLane),
 }

@@ -386,52 +386,42 @@ fn every_backend_converts_halves_like_scalar() {
                 x.push(((v as f64 + next as f64) / 2.0) as f32);
             }
         }
-        let mut enc_want = vec![0u8; x.len() * 2];
-        f.encode_slice_with(
-            Backend::Scalar,
-            &x,
-            Rounding::NearestEven,
-            Overflow::NonFinite,
-            &mut enc_want,
-        )
-        .unwrap();
-        for b in backends() {
-            let mut got = vec![0f32; 1 << 16];
-            f.decode_slice_with(b, &codes, &mut got).unwrap();
-            for (c, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert_eq!(g.to_bits(), w.to_bits(), "{f} {b:?} decode code {c:#06x}");
-            }
-            let mut enc = vec![0u8; x.len() * 2];
-            f.encode_slice_with(b, &x, Rounding::NearestEven, Overflow::NonFinite, &mut enc)
+        for o in [Overflow::NonFinite, Overflow::Saturate] {
+            let mut enc_want = vec![0u8; x.len() * 2];
+            f.encode_slice_with(Backend::Scalar, &x, Rounding::NearestEven, o, &mut enc_want)
                 .unwrap();
-            for i in 0..x.len() {
-                assert_eq!(
-                    enc[2 * i..2 * i + 2],
-                    enc_want[2 * i..2 * i + 2],
-                    "{f} {b:?} encode {:e}",
-                    x[i]
+            for b in backends() {
+                let mut got = vec![0f32; 1 << 16];
+                f.decode_slice_with(b, &codes, &mut got).unwrap();
+                for (c, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g.to_bits(), w.to_bits(), "{f} {b:?} decode code {c:#06x}");
+                }
+                let mut enc = vec![0u8; x.len() * 2];
+                f.encode_slice_with(b, &x, Rounding::NearestEven, o, &mut enc)
+                    .unwrap();
+                for i in 0..x.len() {
+                    assert_eq!(
+                        enc[2 * i..2 * i + 2],
+                        enc_want[2 * i..2 * i + 2],
+                        "{f} {b:?} {o:?} encode {:e}",
+                        x[i]
+                    );
+                }
+                // Unaligned output and input (odd byte offsets) take the bounce-buffer paths.
+                let mut buf = vec![0u8; x.len() * 2 + 1];
+                f.encode_slice_with(b, &x, Rounding::NearestEven, o, &mut buf[1..])
+                    .unwrap();
+                assert_eq!(&buf[1..], &enc_want[..], "{f} {b:?} {o:?} unaligned encode");
+                let mut shifted = vec![0u8; codes.len() + 1];
+                shifted[1..].copy_from_slice(&codes);
+                f.decode_slice_with(b, &shifted[1..], &mut got).unwrap();
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(g, w)| g.to_bits() == w.to_bits()),
+                    "{f} {b:?} unaligned decode"
                 );
             }
-            // Unaligned output and input (odd byte offsets) take the bounce-buffer paths.
-            let mut buf = vec![0u8; x.len() * 2 + 1];
-            f.encode_slice_with(
-                b,
-                &x,
-                Rounding::NearestEven,
-                Overflow::NonFinite,
-                &mut buf[1..],
-            )
-            .unwrap();
-            assert_eq!(&buf[1..], &enc_want[..], "{f} {b:?} unaligned encode");
-            let mut shifted = vec![0u8; codes.len() + 1];
-            shifted[1..].copy_from_slice(&codes);
-            f.decode_slice_with(b, &shifted[1..], &mut got).unwrap();
-            assert!(
-                got.iter()
-                    .zip(&want)
-                    .all(|(g, w)| g.to_bits() == w.to_bits()),
-                "{f} {b:?} unaligned decode"
-            );
         }
     }
 }

@@ -177,6 +177,15 @@ macro_rules! for_each_kernel {
         /// its length (0 where the backend has no conversion).
         f32_to_f16(x: &[f32], out: &mut [u16]) -> usize
             = [element::none_f32_to_u16, super::x86::f32_to_f16_avx2, super::x86::f32_to_f16_avx512];
+        /// f32 → bfloat16 codes, nearest even (`true`: ±∞ results saturate to ±max).
+        f32_to_bf16(x: &[f32], saturate: bool, out: &mut [u16])
+            = [element::f32_to_bf16, element::f32_to_bf16, element::f32_to_bf16];
+        /// bfloat16 codes → f32.
+        bf16_to_f32(h: &[u16], out: &mut [f32])
+            = [element::bf16_to_f32, element::bf16_to_f32, element::bf16_to_f32];
+        /// float16 codes: ±∞ → ±max.
+        saturate_f16(codes: &mut [u16])
+            = [element::saturate_f16, element::saturate_f16, element::saturate_f16];
         /// float16 codes → f32, as `f32_to_f16`.
         f16_to_f32(h: &[u16], out: &mut [f32]) -> usize
             = [element::none_u16_to_f32, super::x86::f16_to_f32_avx2, super::x86::f16_to_f32_avx512];

@@ -462,6 +462,54 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
     outside
 }
 
+/// f32 → bfloat16 codes, nearest even (the carry of the rounding increment moves into the
+/// exponent, so overflow gives ±∞ as the definition does); NaN gives the canonical quiet
+/// NaN 0x7FC0 with the input's sign; with `saturate`, ±∞ results become ±max (0x7F7F).
+#[inline(always)]
+pub(crate) fn f32_to_bf16(x: &[f32], saturate: bool, out: &mut [u16]) {
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    for i in 0..n {
+        let b = x[i].to_bits();
+        let nan = (b & 0x7FFF_FFFF) > 0x7F80_0000;
+        let r = b.wrapping_add(0x7FFF + ((b >> 16) & 1)) >> 16;
+        let c = if nan {
+            ((b >> 16) & 0x8000) | 0x7FC0
+        } else {
+            r
+        };
+        let inf = (c & 0x7FFF) == 0x7F80;
+        out[i] = (if saturate & inf { c - 1 } else { c }) as u16;
+    }
+}
+
+/// bfloat16 codes → f32 (exact); NaN codes give the canonical NaN with the code's sign.
+#[inline(always)]
+pub(crate) fn bf16_to_f32(h: &[u16], out: &mut [f32]) {
+    let n = h.len().min(out.len());
+    let (h, out) = (&h[..n], &mut out[..n]);
+    for i in 0..n {
+        let v = (h[i] as u32) << 16;
+        let nan = (v & 0x7FFF_FFFF) > 0x7F80_0000;
+        out[i] = f32::from_bits(if nan {
+            (v & 0x8000_0000) | 0x7FC0_0000
+        } else {
+            v
+        });
+    }
+}
+
+/// float16 codes with ±∞ replaced by ±max (0x7BFF): the saturating policy applied after a
+/// nearest-even conversion that overflowed to ∞.
+#[inline(always)]
+pub(crate) fn saturate_f16(codes: &mut [u16]) {
+    for c in codes.iter_mut() {
+        if *c & 0x7FFF == 0x7C00 {
+            *c -= 1;
+        }
+    }
+}
+
 /// One-byte codes through the table.
 #[inline(always)]
 pub(crate) fn decode_lut8(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
