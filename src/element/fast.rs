@@ -51,6 +51,8 @@ pub(crate) struct LaneParams {
     magic: f32,
     /// Bits of 2^emin as f32.
     min_normal_bits: u32,
+    /// 2^(M − emin): scales a value below 2^emin so that the format's subnormal step is 1.
+    sub_up: f32,
     /// 1 when the format has no mantissa bits: the last kept bit of a normal result is then
     /// the implicit bit, which is odd, so a tie between two normals rounds up (to the even
     /// significand, as the definition does); else 0.
@@ -69,6 +71,10 @@ pub(crate) enum LaneKernel {
     /// encoding like an overflow, and the subnormal magic constant `2^(emin − M + 23)` a
     /// finite f32 (the smallest step at most 2^104).
     NearestEven,
+    /// [`encode_lane_directed`]: a mode other than nearest-even, [`LaneKernel::Lean`]'s
+    /// conditions, and `2^(M − emin)` a finite f32 of at least 1 (so scaling a value below
+    /// 2^emin by it is exact).
+    Directed,
     /// [`encode_lane_lean`]: every f32 subnormal lies below the format's lowest binade
     /// (emin > −126) and exponent field 0 holds subnormals.
     Lean,
@@ -103,8 +109,11 @@ impl LaneParams {
         let lean = spec.emin() > -126 && !spec.zero_is_normal();
         // The magic constant's exponent; it must stay within f32's normal range.
         let magic_exp = spec.emin() - spec.man_bits() as i32 + 23;
+        let sub_up_exp = spec.man_bits() as i32 - spec.emin();
         let kernel = if lean && mode == NE && !unsigned && inf_in == ov && magic_exp <= 127 {
             LaneKernel::NearestEven
+        } else if lean && mode != NE && (0..=127).contains(&sub_up_exp) {
+            LaneKernel::Directed
         } else if lean {
             LaneKernel::Lean
         } else {
@@ -134,6 +143,11 @@ impl LaneParams {
             },
             magic: if kernel == LaneKernel::NearestEven {
                 convert::pow2_f64(magic_exp) as f32
+            } else {
+                0.0
+            },
+            sub_up: if kernel == LaneKernel::Directed {
+                convert::pow2_f64(sub_up_exp) as f32
             } else {
                 0.0
             },
@@ -268,6 +282,60 @@ pub(crate) fn encode_lane_lean<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
         ((e + p.bias - 1) as u32).wrapping_shl(p.m)
     };
     let code = base.wrapping_add(ip);
+    finish(p, x, code)
+}
+
+/// The directed and nearest-away modes for lean formats with uniform shifts only, the
+/// counterpart of [`encode_lane_ne`]: a normal result rounds by adding the mode's bias below
+/// the kept bits (the carry ripples into the exponent); a subnormal result is `|x| · 2^(M −
+/// emin)` (exact: a power-of-two scaling into f32's normal range) rounded to an integer in
+/// the mode with the 1.5·2^23 addition and one compare each way, and that integer is the
+/// code. The special cases go through [`finish`] like the other kernels.
+#[inline(always)]
+pub(crate) fn encode_lane_directed<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
+    const M: f32 = 12_582_912.0;
+    let neg = x >> 31;
+    let a = x & 0x7FFF_FFFF;
+    let sh = 23 - p.m;
+    let unit = 1u32 << sh;
+    let bias = match MODE {
+        NA => unit >> 1,
+        TZ => 0,
+        TP => (unit - 1) & neg.wrapping_sub(1),
+        _ => (unit - 1) & neg.wrapping_neg(),
+    };
+    let normal = ((a + bias) >> sh).wrapping_sub(p.rebias);
+    // Below 2^emin: y < 2^M ≤ 2^22, where the 1.5·2^23 addition rounds to an integer.
+    let y = f32::from_bits(a) * p.sub_up;
+    let r = (y + M) - M;
+    let floor = if r > y { r - 1.0 } else { r };
+    let ceil = if r < y { r + 1.0 } else { r };
+    let up_mag = match MODE {
+        NA => {
+            if y - floor == 0.5 {
+                ceil
+            } else {
+                r
+            }
+        }
+        TZ => floor,
+        TP => {
+            if neg == 0 {
+                ceil
+            } else {
+                floor
+            }
+        }
+        _ => {
+            if neg != 0 {
+                ceil
+            } else {
+                floor
+            }
+        }
+    };
+    let sub = (up_mag + M).to_bits().wrapping_sub(M.to_bits());
+    let code = if a < p.min_normal_bits { sub } else { normal };
     finish(p, x, code)
 }
 

@@ -3,8 +3,8 @@
 
 use crate::element::ElementFormat;
 use crate::element::fast::{
-    FloatDecode, LaneKernel, LaneParams, NA, NE, TN, TP, TZ, encode_lane, encode_lane_lean,
-    encode_lane_ne,
+    FloatDecode, LaneKernel, LaneParams, NA, NE, TN, TP, TZ, encode_lane, encode_lane_directed,
+    encode_lane_lean, encode_lane_ne,
 };
 use crate::element::{Format, fast};
 use crate::round::Rounding;
@@ -33,6 +33,11 @@ fn encode_u8_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u8]) {
         LaneKernel::NearestEven => {
             for i in 0..n {
                 out[i] = encode_lane_ne(&p, x[i].to_bits()) as u8;
+            }
+        }
+        LaneKernel::Directed => {
+            for i in 0..n {
+                out[i] = encode_lane_directed::<MODE>(&p, x[i].to_bits()) as u8;
             }
         }
         LaneKernel::Lean => {
@@ -65,8 +70,27 @@ fn encode_u16_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
     let p = *p;
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
-    for i in 0..n {
-        out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u16;
+    match p.kernel {
+        LaneKernel::NearestEven => {
+            for i in 0..n {
+                out[i] = encode_lane_ne(&p, x[i].to_bits()) as u16;
+            }
+        }
+        LaneKernel::Directed => {
+            for i in 0..n {
+                out[i] = encode_lane_directed::<MODE>(&p, x[i].to_bits()) as u16;
+            }
+        }
+        LaneKernel::Lean => {
+            for i in 0..n {
+                out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u16;
+            }
+        }
+        LaneKernel::General => {
+            for i in 0..n {
+                out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u16;
+            }
+        }
     }
 }
 
@@ -442,7 +466,8 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
     for i in 0..n {
         let xi = x[i];
         let q = xi / sf;
-        let r = (-q).mul_add(sf, xi);
+        // `num_traits`: `f32::mul_add` (one FMA instruction here) with std, libm's without.
+        let r = num_traits::Float::mul_add(-q, sf, xi);
         let bits = q.to_bits();
         let e = bits & 0x7F80_0000;
         let normal = (e != 0) & (e != 0x7F80_0000);
