@@ -27,6 +27,8 @@ mod kernels;
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod metrics;
 pub mod pack;
+#[cfg(feature = "rayon")]
+mod par;
 mod real;
 mod round;
 mod scaled;

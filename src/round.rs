@@ -39,6 +39,31 @@ pub enum Rounding {
     /// seed and draw element `i`'s bits from [`stochastic_bits`]`(seed, i)`, so a run is
     /// reproducible.
     Stochastic(u32),
+    /// [`Rounding::Stochastic`]`(seed)` for a piece of a larger slice whose element 0 is
+    /// element `first` of the whole: element `i` of the piece draws
+    /// [`stochastic_bits`]`(seed, first + i)`, so a tensor converted in pieces (on several
+    /// threads, or streamed) gets the bits of one call. Made by [`Rounding::offset`]; in a
+    /// scalar call the draw is `stochastic_bits(seed, first)`.
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// let f = ElementFormat::FLOAT4_E2M1FN;
+    /// let x: Vec<f32> = (0..64).map(|i| i as f32 * 0.1).collect();
+    /// let r = Rounding::Stochastic(9);
+    /// let mut whole = [0u8; 32];
+    /// f.encode_slice(&x, r, Overflow::Saturate, &mut whole).unwrap();
+    /// let mut pieces = [0u8; 32];
+    /// for (k, (xc, oc)) in x.chunks(16).zip(pieces.chunks_mut(8)).enumerate() {
+    ///     f.encode_slice(xc, r.offset(16 * k as u64), Overflow::Saturate, oc).unwrap();
+    /// }
+    /// assert_eq!(pieces, whole);
+    /// ```
+    StochasticFrom {
+        /// The seed of the whole slice.
+        seed: u32,
+        /// The index, in the whole slice, of this piece's element 0.
+        first: u64,
+    },
 }
 
 /// The random draw used for element `index` of a slice converted with
@@ -64,6 +89,43 @@ pub const fn stochastic_bits(seed: u32, index: u64) -> u32 {
 }
 
 impl Rounding {
+    /// This rounding for a piece that starts at element `n` of the slice it was meant for:
+    /// stochastic rounding continues the whole slice's draws
+    /// ([`Rounding::StochasticFrom`]); every other mode is unchanged.
+    ///
+    /// ```
+    /// use lowbit::Rounding;
+    /// assert_eq!(Rounding::Stochastic(3).offset(10), Rounding::StochasticFrom { seed: 3, first: 10 });
+    /// assert_eq!(Rounding::Stochastic(3).offset(10).offset(5), Rounding::Stochastic(3).offset(15));
+    /// assert_eq!(Rounding::TowardZero.offset(10), Rounding::TowardZero);
+    /// ```
+    #[must_use]
+    pub const fn offset(self, n: u64) -> Rounding {
+        match self {
+            Rounding::Stochastic(seed) => Rounding::StochasticFrom { seed, first: n },
+            Rounding::StochasticFrom { seed, first } => Rounding::StochasticFrom {
+                seed,
+                first: first.wrapping_add(n),
+            },
+            r => r,
+        }
+    }
+
+    /// Whether this is a stochastic mode.
+    ///
+    /// ```
+    /// use lowbit::Rounding;
+    /// assert!(Rounding::Stochastic(1).offset(4).is_stochastic());
+    /// assert!(!Rounding::NearestAway.is_stochastic());
+    /// ```
+    #[must_use]
+    pub const fn is_stochastic(self) -> bool {
+        matches!(
+            self,
+            Rounding::Stochastic(_) | Rounding::StochasticFrom { .. }
+        )
+    }
+
     /// Every mode, with `Stochastic(0)` standing for the stochastic family.
     pub const ALL: [Rounding; 6] = [
         Rounding::NearestEven,
@@ -80,7 +142,10 @@ impl Rounding {
     #[inline(always)]
     pub(crate) const fn overflows_to_inf(self, negative: bool) -> bool {
         match self {
-            Rounding::NearestEven | Rounding::NearestAway | Rounding::Stochastic(_) => true,
+            Rounding::NearestEven
+            | Rounding::NearestAway
+            | Rounding::Stochastic(_)
+            | Rounding::StochasticFrom { .. } => true,
             Rounding::TowardZero => false,
             Rounding::TowardPositive => !negative,
             Rounding::TowardNegative => negative,
@@ -102,6 +167,9 @@ impl Rounding {
             Rounding::TowardPositive => inexact && !negative,
             Rounding::TowardNegative => inexact && negative,
             Rounding::Stochastic(draw) => ((frac >> 32) + draw as u64) >> 32 != 0,
+            Rounding::StochasticFrom { seed, first } => {
+                ((frac >> 32) + stochastic_bits(seed, first) as u64) >> 32 != 0
+            }
         }
     }
 }
@@ -236,6 +304,9 @@ impl fmt::Debug for Status {
 pub(crate) fn per_element(r: Rounding, i: u64) -> Rounding {
     match r {
         Rounding::Stochastic(seed) => Rounding::Stochastic(stochastic_bits(seed, i)),
+        Rounding::StochasticFrom { seed, first } => {
+            Rounding::Stochastic(stochastic_bits(seed, first.wrapping_add(i)))
+        }
         r => r,
     }
 }

@@ -23,6 +23,35 @@ use crate::real::{self, Real};
 use crate::round::{Overflow, Rounding, per_element};
 
 impl ElementFormat {
+    /// The chunk unit: the fewest elements whose codes fill whole bytes (8/gcd(bits, 8):
+    /// 1 for 8- and 16-bit formats, 2 for 4-bit, 4 for 6-bit, 8 for 3-bit). A slice cut at
+    /// multiples of it converts piece by piece into the bytes of one call, when each piece
+    /// at element `start` is converted with [`Rounding::offset`]`(start)` (which only
+    /// stochastic rounding needs).
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, Overflow, Rounding};
+    /// let f = ElementFormat::FLOAT6_E3M2FN;
+    /// assert_eq!(f.chunk_unit(), 4);
+    /// let x: Vec<f32> = (0..40).map(|i| i as f32 * 0.3).collect();
+    /// let r = Rounding::Stochastic(5);
+    /// let mut whole = vec![0u8; f.packed_len(40).unwrap()];
+    /// f.encode_slice(&x, r, Overflow::Saturate, &mut whole).unwrap();
+    /// let (mut a, mut b) = (vec![0u8; f.packed_len(12).unwrap()], vec![0u8; f.packed_len(28).unwrap()]);
+    /// f.encode_slice(&x[..12], r, Overflow::Saturate, &mut a).unwrap();
+    /// f.encode_slice(&x[12..], r.offset(12), Overflow::Saturate, &mut b).unwrap();
+    /// assert_eq!([a, b].concat(), whole);
+    /// ```
+    #[must_use]
+    pub fn chunk_unit(&self) -> usize {
+        let bits = self.bits() as usize;
+        let mut g = (bits, 8usize);
+        while g.1 != 0 {
+            g = (g.1, g.0 % g.1);
+        }
+        8 / g.0
+    }
+
     /// Bytes that `n` codes of this format take when packed densely.
     ///
     /// # Errors
@@ -312,7 +341,7 @@ impl ElementFormat {
         // which are redone by the definition and replaced by their code's value (that value
         // encodes back to the same code in every mode).
         let enc = match rounding {
-            Rounding::Stochastic(_) => None,
+            r if r.is_stochastic() => None,
             _ => self.lane_encoder::<T>(rounding, overflow),
         };
         let (Path::Kernels(k), Some(enc)) = (&path, enc) else {

@@ -16,7 +16,7 @@ use crate::spec::NonFinite::{Finite, Fn, Fnuz, Ieee};
 use crate::spec::{FloatSpec, IntSpec};
 
 /// The longest name [`normalize`] accepts.
-pub(crate) const NAME_LEN: usize = 48;
+pub(crate) const NAME_LEN: usize = 80;
 
 /// `s` trimmed and ASCII-lowercased into `buf`, or `None` if it is longer than [`NAME_LEN`]
 /// bytes or not ASCII. Element names and block-format names are matched on this form, so that

@@ -672,6 +672,38 @@ impl BlockFormat {
         crate::error::mul("scales", count, self.record_bytes())
     }
 
+    /// The chunk unit of a 1-D slice: the fewest elements in whole blocks whose codes fill
+    /// whole bytes (a multiple of the block length and of the element's
+    /// [`chunk_unit`](ElementFormat::chunk_unit)). A slice cut at multiples of it gives, piece
+    /// by piece, the codes and scale values of one call when each piece at element `start`
+    /// uses `self.with_rounding(self.rounding().offset(start))` and, for NVFP4's tensor scale
+    /// and whole-tensor regions, the `_shard` forms with the tensor's amax. `None` where
+    /// one scale depends on the whole slice in another way (a row or tensor region of a
+    /// non-absmax scheme): such formats run whole.
+    ///
+    /// ```
+    /// use lowbit::BlockFormat;
+    /// assert_eq!(BlockFormat::MXFP4.chunk_unit(), Some(32));
+    /// assert_eq!(BlockFormat::MXFP6_E3M2.with_block_len(6).unwrap().chunk_unit(), Some(12));
+    /// assert_eq!(BlockFormat::FP8_E4M3_TENSOR.chunk_unit(), Some(1));
+    /// assert_eq!(BlockFormat::BITNET_B158.chunk_unit(), None);
+    /// ```
+    #[must_use]
+    pub fn chunk_unit(&self) -> Option<usize> {
+        let e = self.element.chunk_unit();
+        match (self.region, self.scheme) {
+            (Region::Block(n), _) => {
+                let (mut a, mut b) = (n, e);
+                while b != 0 {
+                    (a, b) = (b, a % b);
+                }
+                Some(n / a * e)
+            }
+            (Region::Tensor, Scheme::Absmax { .. }) => Some(e),
+            _ => None,
+        }
+    }
+
     /// Stored bytes per region: the scale, and the zero point where there is one.
     pub(crate) const fn record_bytes(&self) -> usize {
         self.scale_bytes() + self.has_zero_points() as usize

@@ -138,6 +138,7 @@ impl fmt::Display for BlockFormat {
         match self.rounding {
             Rounding::NearestEven => Ok(()),
             Rounding::Stochastic(seed) => write!(f, "_sr{seed}"),
+            Rounding::StochasticFrom { seed, first } => write!(f, "_sr{seed}+{first}"),
             r => {
                 let s = ROUNDING_SUFFIXES
                     .iter()
@@ -285,11 +286,27 @@ impl FromStr for BlockFormat {
         }
         if let Some(t) = toks.next() {
             bf = match t.strip_prefix("sr") {
-                Some(seed) => {
+                Some(rest) => {
+                    // `sr{seed}`, or `sr{seed}+{first}` for a piece starting at element
+                    // `first` (`Rounding::offset`).
+                    let (seed, first) = match rest.split_once('+') {
+                        Some((s, f)) => (s, Some(f)),
+                        None => (rest, None),
+                    };
                     let seed = digits(seed)
                         .filter(|&v| v <= u32::MAX as u64)
                         .ok_or_else(bad)?;
-                    bf.with_rounding(Rounding::Stochastic(seed as u32))
+                    let r = Rounding::Stochastic(seed as u32);
+                    match first {
+                        None => bf.with_rounding(r),
+                        Some(f) => {
+                            let ok = !f.is_empty()
+                                && f.len() <= 20
+                                && f.bytes().all(|b| b.is_ascii_digit());
+                            let first: u64 = f.parse().ok().filter(|_| ok).ok_or_else(bad)?;
+                            bf.with_rounding(r.offset(first))
+                        }
+                    }
                 }
                 None => {
                     let r = ROUNDING_SUFFIXES

@@ -143,7 +143,7 @@ impl Ctx {
         let path = backend.path()?;
         let element = bf.element;
         let bits = element.bits();
-        let deterministic = !matches!(bf.rounding, Rounding::Stochastic(_));
+        let deterministic = !bf.rounding.is_stochastic();
         let step = match (path, element, bf.scheme) {
             (Path::Definition, ..) => Step::Definition,
             // MXINT8's factors 2^(6 − k) leave f32's range for the smallest scales.
