@@ -545,6 +545,33 @@ impl PackedVec {
 /// byte are kept, the bits after the last code in its last byte become 0. For spans of a row
 /// whose start is not on a byte boundary (blocks of odd length).
 pub(crate) fn pack_u8_at(codes: &[u8], bits: u32, first_bit: usize, out: &mut [u8]) {
+    // Byte-aligned 8-, 4- and 2-bit streams in whole bytes: fixed shifts (these loops
+    // vectorize); everything else through the bit accumulator.
+    if first_bit.is_multiple_of(8)
+        && (bits == 8 || bits == 4 || bits == 2)
+        && codes.len() >= (8 / bits) as usize
+    {
+        let per = (8 / bits) as usize;
+        let whole = codes.len() / per * per;
+        let dst = &mut out[first_bit / 8..];
+        match bits {
+            8 => dst[..whole].copy_from_slice(&codes[..whole]),
+            4 => {
+                for (o, c) in dst.iter_mut().zip(codes[..whole].chunks_exact(2)) {
+                    *o = c[0] | c[1] << 4;
+                }
+            }
+            _ => {
+                for (o, c) in dst.iter_mut().zip(codes[..whole].chunks_exact(4)) {
+                    *o = c[0] | c[1] << 2 | c[2] << 4 | c[3] << 6;
+                }
+            }
+        }
+        if whole < codes.len() {
+            pack_u8_at(&codes[whole..], bits, first_bit + whole * bits as usize, out);
+        }
+        return;
+    }
     let mut pos = first_bit / 8;
     let keep = (first_bit % 8) as u32;
     let (mut acc, mut nacc) = if keep == 0 {
@@ -570,6 +597,36 @@ pub(crate) fn pack_u8_at(codes: &[u8], bits: u32, first_bit: usize, out: &mut [u
 /// Reads `out.len()` codes of `bits` bits (1..=8) from the bit stream `bytes` from bit
 /// `first_bit` on (the inverse of [`pack_u8_at`]).
 pub(crate) fn unpack_u8_at(bytes: &[u8], bits: u32, first_bit: usize, out: &mut [u8]) {
+    if first_bit.is_multiple_of(8)
+        && (bits == 8 || bits == 4 || bits == 2)
+        && out.len() >= (8 / bits) as usize
+    {
+        let per = (8 / bits) as usize;
+        let whole = out.len() / per * per;
+        let src = &bytes[first_bit / 8..];
+        match bits {
+            8 => out[..whole].copy_from_slice(&src[..whole]),
+            4 => {
+                for (o, &b) in out[..whole].chunks_exact_mut(2).zip(src) {
+                    o[0] = b & 15;
+                    o[1] = b >> 4;
+                }
+            }
+            _ => {
+                for (o, &b) in out[..whole].chunks_exact_mut(4).zip(src) {
+                    o[0] = b & 3;
+                    o[1] = (b >> 2) & 3;
+                    o[2] = (b >> 4) & 3;
+                    o[3] = b >> 6;
+                }
+            }
+        }
+        if whole < out.len() {
+            let at = first_bit + whole * bits as usize;
+            unpack_u8_at(bytes, bits, at, &mut out[whole..]);
+        }
+        return;
+    }
     let mask = (1u64 << bits) - 1;
     let mut pos = first_bit / 8;
     let skip = (first_bit % 8) as u32;
