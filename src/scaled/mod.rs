@@ -271,7 +271,11 @@ impl BlockFormat {
     /// A scaled format from its parts, checked: MX takes a float element of at most 8
     /// bits or MXINT8's int8; NVFP4 E2M1 in blocks; affine schemes unsigned integers of 1..=8
     /// bits; absmax an 8-bit float with a finite maximum or a signed integer; absmean
-    /// ternary. Element rounding is nearest-even (see [`with_rounding`](Self::with_rounding)).
+    /// ternary. Library profiles take what their library has: [`MxProfile`] its MX element
+    /// formats in blocks (and its one rule, where it has one), [`AbsmaxProfile`]'s libraries
+    /// E4M3 (f32 scales, except compressed-tensors; power-of-two scales only for
+    /// transformers), [`AffineRule::AutoAwq`] f16 scales. Element rounding is nearest-even
+    /// (see [`with_rounding`](Self::with_rounding)).
     ///
     /// # Errors
     /// [`Error::Unsupported`] for another combination, [`Error::Parameter`] for a region
