@@ -4,7 +4,9 @@
 //! 2. The error of an LLM-like weight tensor (Gaussian weights with a few outlier input
 //!    channels) stored in each element format (per-tensor absmax scaling) and in each block
 //!    format.
-//! 3. Single-thread throughput of the main kernels beside a copy of the same bytes.
+//! 3. The library profiles on the same tensor: their error, and how many element codes
+//!    differ from the crate's exact definition of the same format (`docs/profiles.md`).
+//! 4. Single-thread throughput of the main kernels beside a copy of the same bytes.
 
 #[path = "common/svg.rs"]
 mod svg;
@@ -159,6 +161,9 @@ fn main() {
         scaled.push(name.parse().unwrap());
     }
     for bf in scaled {
+        if is_profile(&bf) {
+            continue;
+        }
         let mut y = vec![0f32; w.len()];
         bf.quantize_dequantize_rows(&w, cols, &mut y).unwrap();
         let bytes =
@@ -181,7 +186,139 @@ fn main() {
         );
     }
 
+    profiles(&w, cols);
     throughput();
+}
+
+/// Whether a format follows another library's recipe (printed in [`profiles`]).
+fn is_profile(bf: &BlockFormat) -> bool {
+    use lowbit::{AbsmaxProfile as A, AffineRule as R, Nvfp4Profile as N, Scheme as S};
+    match bf.scheme() {
+        S::MxProfiled { .. } => true,
+        S::Nvfp4 { profile, .. } => profile != N::TransformerEngine,
+        S::Affine { rule, .. } => matches!(
+            rule,
+            R::AutoAwq | R::CompressedTensors | R::CompressedTensorsSym
+        ),
+        S::Absmax { profile, .. } => !matches!(profile, A::DeepSeek | A::BitNet),
+        _ => false,
+    }
+}
+
+/// The crate's exact format a profile is a variant of: the same element, region, scale rule
+/// and scale type, computed by the crate's definition (NVFP4: TransformerEngine's recipe;
+/// AutoAWQ: the `_awq` rule; compressed-tensors INT: GPTQ's asymmetric or the symmetric rule;
+/// FP8: DeepSeek's `amax / 448`).
+fn exact_of(bf: &BlockFormat) -> BlockFormat {
+    use lowbit::{AbsmaxProfile as A, AffineRule as R, Nvfp4Profile as N, Scheme as S};
+    let scheme = match bf.scheme() {
+        S::MxProfiled { .. } => return bf.with_mx_profile(None).unwrap(),
+        S::Nvfp4 { two_level, .. } => S::Nvfp4 {
+            profile: N::TransformerEngine,
+            two_level,
+        },
+        S::Affine { rule, scale } => S::Affine {
+            rule: match rule {
+                R::AutoAwq => R::Awq,
+                R::CompressedTensorsSym => R::Symmetric,
+                _ => R::Gptq,
+            },
+            scale,
+        },
+        S::Absmax { scale, pow2, .. } => S::Absmax {
+            profile: A::DeepSeek,
+            scale,
+            pow2,
+        },
+        s => s,
+    };
+    BlockFormat::new(bf.element(), bf.region(), scheme).unwrap()
+}
+
+/// The element codes of `x` (rows of `cols`) in `bf`'s stored form, one per element.
+fn element_codes(bf: &BlockFormat, x: &[f32], cols: usize) -> Vec<u8> {
+    let rows = x.len() / cols;
+    let mut codes = vec![0u8; bf.codes_len_rows(rows, cols).unwrap()];
+    let mut scales = vec![0u8; bf.scales_len_rows(rows, cols).unwrap()];
+    bf.quantize_rows(x, cols, &mut codes, &mut scales).unwrap();
+    let high_first = bf.to_string().contains("torchao14") && bf.element().bits() == 4;
+    if high_first {
+        codes.iter_mut().for_each(|b| *b = b.rotate_left(4));
+    }
+    let bits = bf.element().bits();
+    let mut out = vec![0u8; x.len()];
+    let row_bytes = codes.len() / rows;
+    for (r, o) in out.chunks_mut(cols).enumerate() {
+        let row = &codes[r * row_bytes..(r + 1) * row_bytes];
+        lowbit::pack::unpack(row, bits, lowbit::pack::Layout::Dense, o).unwrap();
+    }
+    out
+}
+
+/// One line per library profile on the built-in tensor: its SQNR beside the exact format's,
+/// and the element codes that differ from the exact format's codes.
+fn profiles(w: &[f32], cols: usize) {
+    println!(
+        "
+Library profiles on the same tensor (docs/profiles.md): SQNR, and the element codes \
+         that differ from the crate's exact definition of the same format\n"
+    );
+    println!(
+        "{:<38} {:<22} {:>8} {:>8} {:>12}",
+        "profile", "exact counterpart", "SQNR dB", "exact", "codes differ"
+    );
+    let names = [
+        "mxfp4_torchao",
+        "mxfp4_ceil_torchao",
+        "mxfp4_even_torchao",
+        "mxfp4_rceil_torchao",
+        "mxfp6_e2m3_torchao",
+        "mxfp6_e3m2_rceil_torchao",
+        "mxfp8_e4m3_torchao",
+        "mxfp8_e4m3_rceil_torchao",
+        "mxfp8_e5m2_torchao",
+        "mxfp4_torchao15",
+        "mxfp4_torchao14",
+        "mxfp4_modelopt",
+        "mxfp8_e4m3_modelopt",
+        "mxfp4_ct",
+        "mxfp6_e2m3_ct",
+        "mxfp6_e3m2_ct",
+        "mxfp8_e4m3_ct",
+        "nvfp4_torchao",
+        "nvfp4_torchao_single",
+        "nvfp4_torchao15",
+        "nvfp4_torchao14",
+        "nvfp4_modelopt",
+        "nvfp4_ct",
+        "int4_g128_autoawq",
+        "int4_g128_ct_bf16",
+        "int4_g128_sym_ct_bf16",
+        "fp8_e4m3_tensor_modelopt",
+        "fp8_e4m3_row_ct_bf16",
+        "fp8_e4m3_t128x128_ct",
+        "fp8_e4m3_t128x128_transformers",
+        "fp8_e4m3_t128x128_ue8m0_transformers",
+    ];
+    let sqnr = |bf: &BlockFormat| {
+        let mut y = vec![0f32; w.len()];
+        bf.quantize_dequantize_rows(w, cols, &mut y).unwrap();
+        ErrorStats::of(w, &y).unwrap().sqnr_db
+    };
+    for name in names {
+        let bf: BlockFormat = name.parse().unwrap();
+        let exact = exact_of(&bf);
+        let (a, b) = (element_codes(&bf, w, cols), element_codes(&exact, w, cols));
+        let differ = a.iter().zip(&b).filter(|(p, q)| p != q).count();
+        println!(
+            "{:<38} {:<22} {:>8.2} {:>8.2} {:>12}",
+            name,
+            exact.to_string(),
+            sqnr(&bf),
+            sqnr(&exact),
+            differ
+        );
+    }
 }
 
 /// Writes `docs/img/grid-<format>.svg`: every non-negative finite value of the main formats

@@ -46,6 +46,7 @@ pub use error::{Error, NameBuf, SpecError};
 pub use real::{Real, Real32};
 pub use round::{Overflow, Rounding, Status, stochastic_bits};
 pub use scaled::{
-    AbsmaxProfile, AffineRule, BlockFormat, MxScaleRule, Nvfp4Profile, Region, ScaleType, Scheme,
+    AbsmaxProfile, AffineRule, BlockFormat, MxProfile, MxScaleRule, Nvfp4Profile, Region,
+    ScaleType, Scheme,
 };
 pub use spec::{FloatSpec, IntSpec, NonFinite};

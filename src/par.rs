@@ -181,7 +181,9 @@ impl BlockFormat {
         let n = x.len();
         Error::check_len("block codes", self.codes_len(n)?, codes.len())?;
         Error::check_len("block scales", self.scales_len(n)?, scales.len())?;
-        let (Some(unit), Region::Block(bl)) = (self.chunk_unit(), self.region()) else {
+        let (Some(unit), Region::Block(bl), false) =
+            (self.chunk_unit(), self.region(), x.is_empty())
+        else {
             return self.quantize(x, codes, scales);
         };
         let p = piece_len(n, unit);

@@ -1,8 +1,8 @@
 //! Every bulk operation on every backend this CPU has equals [`Backend::Scalar`] (the
 //! definition) bit for bit, over seeds × lengths × start offsets × input types: scaled
 //! formats' quantize, dequantize and fake quantization (MX with every rule, NVFP4 with every
-//! profile, group-wise INT, FP8 absmax scales, BitNet), 1-D and by rows, and the ternary
-//! kernels. Element slices have their own sweeps (`bulk.rs`, `spec_space.rs`).
+//! profile, group-wise INT, FP8 absmax scales, BitNet, and the library profiles of MX, INT
+//! and FP8), 1-D and by rows, and the ternary kernels. Element slices have their own sweeps (`bulk.rs`, `spec_space.rs`).
 //!
 //! `common::backends` fails if a backend the CPU lists is missing from the run.
 
@@ -92,8 +92,43 @@ fn formats() -> Vec<BlockFormat> {
         "absmax_float8_e4m3fnuz_row",
         "bitnet_b158_g64",
         "bitnet_a8_tensor",
+        // Library profiles (tests/profile_vectors.rs holds them to the libraries).
+        "mxfp4_torchao",
+        "mxfp4_rceil_torchao",
+        "mxfp8_e4m3_ceil_torchao",
+        "mxfp8_e5m2_even_torchao",
+        "mxfp6_e2m3_rceil_torchao15",
+        "mxfp6_e3m2_torchao",
+        "mxfp4_even_torchao14",
+        "mxfp4_torchao14_k7",
+        "mxfp8_e4m3_rceil_torchao_k33",
+        "mxfp4_torchao_rz",
+        "mxfp4_modelopt",
+        "mxfp8_e4m3_modelopt",
+        "mxfp4_ct",
+        "mxfp6_e2m3_ct",
+        "mxfp6_e3m2_ct",
+        "mxfp8_e4m3_ct",
+        "mxfp8_e4m3_ct_sr3",
+        "nvfp4_torchao15_single",
+        "nvfp4_torchao14_single",
+        "nvfp4_modelopt_rz",
+        "int4_g128_autoawq",
+        "int4_g32_ct",
+        "int4_g32_sym_ct",
+        "int4_g128_ct_bf16",
+        "int4_g32_sym_ct_bf16",
+        "int3_g7_ct_f16",
+        "int8_g16_sym_ct",
+        "fp8_e4m3_tensor_modelopt",
+        "fp8_e4m3_row_ct",
+        "fp8_e4m3_t3x5_ct_bf16",
+        "fp8_e4m3_row_ct_f16",
+        "fp8_e4m3_t128x128_ue8m0_transformers",
+        "fp8_e4m3_t1x32_transformers",
+        "fp8_e4m3_g16_transformers_rz",
     ] {
-        v.push(name.parse().unwrap());
+        v.push(name.parse().unwrap_or_else(|e| panic!("{name}: {e}")));
     }
     v
 }
@@ -175,7 +210,13 @@ fn shards_every_backend_equals_the_definition() {
     for bf in [
         BlockFormat::NVFP4,
         BlockFormat::nvfp4(Nvfp4Profile::ModelOpt),
+        BlockFormat::nvfp4(Nvfp4Profile::Torchao),
+        BlockFormat::nvfp4(Nvfp4Profile::Torchao15),
+        BlockFormat::nvfp4(Nvfp4Profile::CompressedTensors),
         BlockFormat::FP8_E4M3_TENSOR,
+        "fp8_e4m3_tensor_modelopt".parse().unwrap(),
+        "fp8_e4m3_tensor_ct_bf16".parse().unwrap(),
+        "fp8_e4m3_tensor_transformers".parse().unwrap(),
     ] {
         for amax in [0.0f32, 1e-30, 3.0, 448.0, 1e30, f32::INFINITY, f32::NAN] {
             let mut want = vec![0f32; x.len()];

@@ -415,9 +415,10 @@ fn stored_form_buffers_are_checked() {
     assert!(c.iter().all(|&b| b == 0xE4)); // 1/X = 2 -> code 4 (low); -2/X = -4 -> code 0xE (high)
 }
 
-/// NVFP4 profiles against float32 emulations of TransformerEngine, torchao, ModelOpt and
-/// compressed-tensors (scripts/gen_nvfp4_profiles.py): tensor scale, scale bytes, codes,
-/// dequantized values and fake-quantized values, bit for bit.
+/// NVFP4 as TransformerEngine computes it, against a float32 emulation of its reference
+/// (TE needs CUDA; scripts/gen_nvfp4_profiles.py): tensor scale, scale bytes, codes,
+/// dequantized values and fake-quantized values, bit for bit. The other profiles are tested
+/// against the libraries themselves (tests/profile_vectors.rs).
 #[test]
 fn nvfp4_profiles_match_their_references() {
     use lowbit::Nvfp4Profile;
@@ -447,9 +448,6 @@ fn nvfp4_profiles_match_their_references() {
         assert_eq!((x.len(), c_want.len(), y_want.len()), (n, n, n));
         let profile = match name {
             "te" => Nvfp4Profile::TransformerEngine,
-            "torchao" => Nvfp4Profile::Torchao,
-            "modelopt" => Nvfp4Profile::ModelOpt,
-            "ct" => Nvfp4Profile::CompressedTensors,
             _ => panic!("{name}"),
         };
         let bf = BlockFormat::nvfp4(profile)
@@ -481,7 +479,7 @@ fn nvfp4_profiles_match_their_references() {
         assert_eq!(bits(&z), bits(&y_want), "quantize_dequantize {ctx}");
         *seen.entry((name, mode)).or_insert(0) += 1;
     }
-    assert_eq!(seen.len(), 12, "{seen:?}");
+    assert_eq!(seen.len(), 3, "{seen:?}");
 }
 
 fn lcg_tensor(n: usize, seed: u64) -> Vec<f32> {

@@ -243,3 +243,152 @@ fn block_names_in_any_case() {
     );
     assert!("MXFP5".parse::<BlockFormat>().is_err());
 }
+
+/// The contract's profile names ("Profiles of other ecosystems") and the crate's other
+/// library names parse to the library, element and rule they say, and print back the same.
+#[test]
+fn library_profile_names() {
+    use lowbit::{
+        AbsmaxProfile, AffineRule, BlockFormat, MxProfile as P, MxScaleRule as R, Nvfp4Profile,
+        Scheme,
+    };
+    let mx = |name: &str, e: F, p: P, r: R| {
+        let bf: BlockFormat = name.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            bf.scheme(),
+            Scheme::MxProfiled {
+                profile: p,
+                rule: r
+            },
+            "{name}"
+        );
+        assert_eq!(bf.element(), e, "{name}");
+        assert_eq!(bf.block_len(), Some(32), "{name}");
+        assert_eq!(bf.to_string(), name);
+    };
+    mx("mxfp4_torchao", F::FLOAT4_E2M1FN, P::Torchao, R::Floor);
+    mx(
+        "mxfp4_rceil_torchao",
+        F::FLOAT4_E2M1FN,
+        P::Torchao,
+        R::RCeil,
+    );
+    mx("mxfp4_ceil_torchao", F::FLOAT4_E2M1FN, P::Torchao, R::Ceil);
+    mx("mxfp4_even_torchao", F::FLOAT4_E2M1FN, P::Torchao, R::Even);
+    mx(
+        "mxfp8_e4m3_rceil_torchao",
+        F::FLOAT8_E4M3FN,
+        P::Torchao,
+        R::RCeil,
+    );
+    mx("mxfp8_e5m2_torchao", F::FLOAT8_E5M2, P::Torchao, R::Floor);
+    mx(
+        "mxfp6_e2m3_ceil_torchao15",
+        F::FLOAT6_E2M3FN,
+        P::Torchao15,
+        R::Ceil,
+    );
+    mx(
+        "mxfp6_e3m2_even_torchao14",
+        F::FLOAT6_E3M2FN,
+        P::Torchao14,
+        R::Even,
+    );
+    mx("mxfp4_modelopt", F::FLOAT4_E2M1FN, P::ModelOpt, R::RCeil);
+    mx(
+        "mxfp8_e4m3_modelopt",
+        F::FLOAT8_E4M3FN,
+        P::ModelOpt,
+        R::RCeil,
+    );
+    mx("mxfp4_ct", F::FLOAT4_E2M1FN, P::CompressedTensors, R::Even);
+    mx(
+        "mxfp6_e2m3_ct",
+        F::FLOAT6_E2M3FN,
+        P::CompressedTensors,
+        R::Even,
+    );
+    mx(
+        "mxfp6_e3m2_ct",
+        F::FLOAT6_E3M2FN,
+        P::CompressedTensors,
+        R::Even,
+    );
+    mx(
+        "mxfp8_e4m3_ct",
+        F::FLOAT8_E4M3FN,
+        P::CompressedTensors,
+        R::Even,
+    );
+    // The profile comes after the rule; the libraries with one rule take no rule token.
+    for bad in [
+        "mxfp4_torchao_rceil",
+        "mxfp4_rceil_modelopt",
+        "mxfp4_floor_ct",
+        "mxfp8_e5m2_ct",
+        "mxint8_torchao",
+    ] {
+        assert!(bad.parse::<BlockFormat>().is_err(), "{bad}");
+    }
+    for (name, p, two) in [
+        ("nvfp4_torchao", Nvfp4Profile::Torchao, true),
+        ("nvfp4_torchao_single", Nvfp4Profile::Torchao, false),
+        ("nvfp4_torchao15", Nvfp4Profile::Torchao15, true),
+        ("nvfp4_torchao14_single", Nvfp4Profile::Torchao14, false),
+        ("nvfp4_modelopt", Nvfp4Profile::ModelOpt, true),
+        ("nvfp4_ct_single", Nvfp4Profile::CompressedTensors, false),
+    ] {
+        let bf: BlockFormat = name.parse().unwrap();
+        assert_eq!(
+            bf.scheme(),
+            Scheme::Nvfp4 {
+                profile: p,
+                two_level: two
+            },
+            "{name}"
+        );
+        assert_eq!(bf.to_string(), name);
+    }
+    for (name, rule) in [
+        ("int4_g128_autoawq", AffineRule::AutoAwq),
+        ("int4_g128_ct_bf16", AffineRule::CompressedTensors),
+        ("int4_g32_sym_ct", AffineRule::CompressedTensorsSym),
+    ] {
+        let bf: BlockFormat = name.parse().unwrap();
+        assert!(
+            matches!(bf.scheme(), Scheme::Affine { rule: r, .. } if r == rule),
+            "{name}"
+        );
+        assert_eq!(bf.to_string(), name);
+    }
+    for (name, p, pow2) in [
+        ("fp8_e4m3_tensor_modelopt", AbsmaxProfile::ModelOpt, false),
+        (
+            "fp8_e4m3_row_ct_bf16",
+            AbsmaxProfile::CompressedTensors,
+            false,
+        ),
+        (
+            "fp8_e4m3_t128x128_ct",
+            AbsmaxProfile::CompressedTensors,
+            false,
+        ),
+        (
+            "fp8_e4m3_t128x128_ue8m0_transformers",
+            AbsmaxProfile::Transformers,
+            true,
+        ),
+        (
+            "fp8_e4m3_t128x128_transformers",
+            AbsmaxProfile::Transformers,
+            false,
+        ),
+    ] {
+        let bf: BlockFormat = name.parse().unwrap();
+        assert!(
+            matches!(bf.scheme(), Scheme::Absmax { profile: q, pow2: w, .. } if q == p && w == pow2),
+            "{name}"
+        );
+        assert_eq!(bf.to_string(), name);
+    }
+}

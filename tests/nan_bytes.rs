@@ -4,6 +4,11 @@
 //! tensor scale that is NaN is stored as 0x7FC00000. A block whose scale is NaN stores element
 //! codes 0. The expected bytes below are these documented codes, so the same test run on
 //! aarch64 and s390x (under qemu in `.ci/run`) shows the bytes equal x86's.
+//!
+//! Library profiles (`nvfp4_torchao`, `nvfp4_modelopt`, `nvfp4_ct`, …) store the bytes their
+//! library stores on x86-64 instead, NaN scale bytes with the NaN's sign (`0/0` is negative:
+//! 0xFF) and NaN-derived element codes; they are the same on every CPU and for every input
+//! type too (the crate computes those NaN bits itself), which the NVFP4 loop below checks.
 
 use half::{bf16, f16};
 use lowbit::{Backend, BlockFormat, ElementFormat, Nvfp4Profile, Overflow, Region, Rounding};
@@ -100,7 +105,9 @@ fn block_formats_store_one_nan_code_for_every_input_type() {
                 let t16 = bf.quantize(&h, &mut c16, &mut s16).unwrap();
                 assert_eq!((c32, s32), (c16, s16), "{bf} f32 vs f16 {x:?}");
                 assert_eq!(t32.to_bits(), t16.to_bits(), "{bf} {x:?}");
-                if s32[0] & 0x7F == 0x7F {
+                // Only TransformerEngine (the default) stores the canonical NaN code: the
+                // libraries' bytes keep the NaN's sign (tests/profile_vectors.rs).
+                if s32[0] & 0x7F == 0x7F && p == Nvfp4Profile::TransformerEngine {
                     assert_eq!(s32[0], E4M3_NAN, "{bf} {x:?}");
                 }
                 if t32.is_nan() {

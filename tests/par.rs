@@ -80,6 +80,17 @@ fn scaled_par_equal_serial() {
         "fp8_e4m3_tensor",
         "bitnet_b158",
         "bitnet_b158_g5",
+        "nvfp4_torchao",
+        "nvfp4_torchao14",
+        "nvfp4_modelopt",
+        "nvfp4_ct",
+        "mxfp4_torchao14",
+        "mxfp8_e4m3_rceil_torchao",
+        "mxfp8_e4m3_ct",
+        "mxfp4_modelopt",
+        "int4_g128_ct_bf16",
+        "int4_g128_autoawq",
+        "fp8_e4m3_tensor_modelopt",
     ];
     for name in names {
         let bf: BlockFormat = name.parse().unwrap();

@@ -1,12 +1,12 @@
-//! Block formats: arbitrary f32 bytes and parameters (scheme, profile, block length, scale
-//! rule, element rounding, rows, a given tensor amax) never panic; the stored form
+//! Block formats: arbitrary f32 bytes and parameters (scheme, profile, MX library profile,
+//! block length, scale rule, element rounding, rows, a given tensor amax) never panic; the stored form
 //! dequantizes to exactly what fake quantization gives; MX FLOOR quantize -> dequantize ->
 //! quantize is a fixed point (absmean, NVFP4 and absmax scales move with the values, so only MX
 //! is checked for it).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lowbit::{BlockFormat, MxScaleRule, Rounding};
+use lowbit::{BlockFormat, MxProfile, MxScaleRule, Rounding};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 8 {
@@ -31,6 +31,19 @@ fuzz_target!(|data: &[u8]| {
     }
     if data[4] & 1 == 1 {
         if let Ok(b) = bf.with_tensor_scale(false) {
+            bf = b;
+        }
+    }
+    // MX library profiles (the libraries' arithmetic, NaN bits included).
+    let profiles = [
+        MxProfile::Torchao,
+        MxProfile::Torchao15,
+        MxProfile::Torchao14,
+        MxProfile::ModelOpt,
+        MxProfile::CompressedTensors,
+    ];
+    if data[6] % 3 == 0 {
+        if let Ok(b) = bf.with_mx_profile(Some(profiles[data[7] as usize % 5])) {
             bf = b;
         }
     }

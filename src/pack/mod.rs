@@ -568,7 +568,12 @@ pub(crate) fn pack_u8_at(codes: &[u8], bits: u32, first_bit: usize, out: &mut [u
             }
         }
         if whole < codes.len() {
-            pack_u8_at(&codes[whole..], bits, first_bit + whole * bits as usize, out);
+            pack_u8_at(
+                &codes[whole..],
+                bits,
+                first_bit + whole * bits as usize,
+                out,
+            );
         }
         return;
     }

@@ -6,6 +6,7 @@
 //! | scheme | element | region | scale stored as | e.g. |
 //! |---|---|---|---|---|
 //! | [`Scheme::Mx`] | FP8/FP6/FP4, MXINT8 | `Block(32)` | E8M0 byte | `mxfp4`, `mxfp8_e4m3_rceil` |
+//! | [`Scheme::MxProfiled`] | FP8/FP6/FP4 | `Block(32)` | E8M0 byte | `mxfp4_torchao`, `mxfp4_modelopt` |
 //! | [`Scheme::Nvfp4`] | E2M1 | `Block(16)` | E4M3 byte (+ f32 tensor scale) | `nvfp4`, `nvfp4_modelopt` |
 //! | [`Scheme::Affine`] | `uint{2..8}` | `Block(g)` | f16/bf16/f32 + zero point | `int4_g128`, `int4_g128_awq` |
 //! | [`Scheme::Absmax`] | FP8, int8 | tensor, row, tile | f32 (or pow2) | `fp8_e4m3_row`, `fp8_e4m3_t128x128`, `bitnet_a8` |
@@ -32,14 +33,17 @@ mod mx;
 mod name;
 mod nvfp4;
 mod ops;
+mod profile;
 mod run;
 mod scale;
 pub(crate) mod shape;
+mod torch;
 
 pub use absmax::AbsmaxProfile;
 pub use affine::{AffineRule, ScaleType};
 pub use mx::MxScaleRule;
 pub use nvfp4::Nvfp4Profile;
+pub use profile::MxProfile;
 pub use shape::Region;
 
 use crate::element::ElementFormat;
@@ -62,6 +66,14 @@ use crate::spec::{IntSpec, must_int};
 pub enum Scheme {
     /// OCP MX: one E8M0 power-of-two scale per region, by the given rule.
     Mx(MxScaleRule),
+    /// MX as a library computes it (see [`MxProfile`]): its scale rule, element casts and
+    /// stored bytes, byte for byte.
+    MxProfiled {
+        /// Whose recipe.
+        profile: MxProfile,
+        /// The scale rule (ModelOpt's and compressed-tensors' are fixed: RCEIL and EVEN).
+        rule: MxScaleRule,
+    },
     /// NVFP4: an E4M3 scale per block of E2M1 elements and, when `two_level`, one f32 scale
     /// for the tensor. Single-level NVFP4 (`two_level == false`) computes everything as if
     /// the tensor scale were 1 (torchao's `per_tensor_scale=None`).
@@ -259,7 +271,11 @@ impl BlockFormat {
     /// A scaled format from its parts, checked: MX takes a float element of at most 8
     /// bits or MXINT8's int8; NVFP4 E2M1 in blocks; affine schemes unsigned integers of 1..=8
     /// bits; absmax an 8-bit float with a finite maximum or a signed integer; absmean
-    /// ternary. Element rounding is nearest-even (see [`with_rounding`](Self::with_rounding)).
+    /// ternary. Library profiles take what their library has: [`MxProfile`] its MX element
+    /// formats in blocks (and its one rule, where it has one), [`AbsmaxProfile`]'s libraries
+    /// E4M3 (f32 scales, except compressed-tensors; power-of-two scales only for
+    /// transformers), [`AffineRule::AutoAwq`] f16 scales. Element rounding is nearest-even
+    /// (see [`with_rounding`](Self::with_rounding)).
     ///
     /// # Errors
     /// [`Error::Unsupported`] for another combination, [`Error::Parameter`] for a region
@@ -280,6 +296,11 @@ impl BlockFormat {
         let ok = match (scheme, element) {
             (Scheme::Mx(_), ElementFormat::Float(s)) => s.bits() <= 8,
             (Scheme::Mx(_), e) => e == ElementFormat::Int(MXINT8_ELEM),
+            (Scheme::MxProfiled { profile, rule }, e) => {
+                profile.supports(e)
+                    && matches!(region, Region::Block(_))
+                    && profile.fixed_rule().is_none_or(|r| r == rule)
+            }
             (Scheme::Nvfp4 { .. }, e) => {
                 e == ElementFormat::FLOAT4_E2M1FN && matches!(region, Region::Block(_))
             }
@@ -292,6 +313,15 @@ impl BlockFormat {
                 },
                 e,
             ) => e == ElementFormat::INT8,
+            (
+                Scheme::Absmax {
+                    profile,
+                    scale,
+                    pow2,
+                },
+                e,
+            ) if profile.suffix().is_some() => profile.accepts(e, scale, pow2),
+            (Scheme::Affine { rule, scale }, _) if !rule.takes(scale) => false,
             (Scheme::Absmax { .. }, ElementFormat::Float(s)) => {
                 s.bits() == 8 && element.max_value().is_finite()
             }
@@ -324,6 +354,8 @@ impl BlockFormat {
         ("nvfp4_torchao", Self::nvfp4(Nvfp4Profile::Torchao)),
         ("nvfp4_modelopt", Self::nvfp4(Nvfp4Profile::ModelOpt)),
         ("nvfp4_ct", Self::nvfp4(Nvfp4Profile::CompressedTensors)),
+        ("nvfp4_torchao15", Self::nvfp4(Nvfp4Profile::Torchao15)),
+        ("nvfp4_torchao14", Self::nvfp4(Nvfp4Profile::Torchao14)),
         ("bitnet_b158", Self::BITNET_B158),
         ("bitnet_a8", Self::BITNET_A8),
     ];
@@ -382,7 +414,64 @@ impl BlockFormat {
                 scheme: Scheme::Mx(rule),
                 ..self
             }),
+            Scheme::MxProfiled { profile, .. }
+                if profile.fixed_rule().is_none_or(|r| r == rule) =>
+            {
+                Ok(BlockFormat {
+                    scheme: Scheme::MxProfiled { profile, rule },
+                    ..self
+                })
+            }
+            Scheme::MxProfiled { .. } => {
+                Err(Error::Unsupported("this library has one MX scale rule"))
+            }
             _ => Err(Error::Unsupported("MX scale rules apply to MX formats")),
+        }
+    }
+
+    /// The same MX format computed as a library computes it (`Some`), or by the exact
+    /// definition (`None`), keeping the scale rule (a library with one rule of its own
+    /// takes it: ModelOpt RCEIL, compressed-tensors EVEN).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for formats that are not MX, and for an element format the
+    /// library has no MX type for (see [`MxProfile`]).
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, MxProfile, MxScaleRule};
+    /// let bf = BlockFormat::MXFP8_E4M3.with_scale_rule(MxScaleRule::RCeil).unwrap();
+    /// let ao = bf.with_mx_profile(Some(MxProfile::Torchao)).unwrap();
+    /// assert_eq!(ao.to_string(), "mxfp8_e4m3_rceil_torchao");
+    /// assert_eq!(ao.with_mx_profile(None).unwrap(), bf);
+    /// assert!(BlockFormat::MXINT8.with_mx_profile(Some(MxProfile::Torchao)).is_err());
+    /// ```
+    pub fn with_mx_profile(self, profile: Option<MxProfile>) -> Result<Self, Error> {
+        let rule = match self.scheme {
+            Scheme::Mx(rule) | Scheme::MxProfiled { rule, .. } => rule,
+            _ => return Err(Error::Unsupported("MX profiles apply to MX formats")),
+        };
+        let scheme = match profile {
+            None => Scheme::Mx(rule),
+            Some(p) => Scheme::MxProfiled {
+                profile: p,
+                rule: p.fixed_rule().unwrap_or(rule),
+            },
+        };
+        BlockFormat::new(self.element, self.region, scheme).map(|b| b.with_rounding(self.rounding))
+    }
+
+    /// The library an MX format follows, if any.
+    ///
+    /// ```
+    /// use lowbit::{BlockFormat, MxProfile};
+    /// assert_eq!("mxfp4_ct".parse::<BlockFormat>().unwrap().mx_profile(), Some(MxProfile::CompressedTensors));
+    /// assert_eq!(BlockFormat::MXFP4.mx_profile(), None);
+    /// ```
+    #[must_use]
+    pub const fn mx_profile(&self) -> Option<MxProfile> {
+        match self.scheme {
+            Scheme::MxProfiled { profile, .. } => Some(profile),
+            _ => None,
         }
     }
 
@@ -428,7 +517,7 @@ impl BlockFormat {
             Scheme::Absmean { .. } => Scheme::Absmean { scale },
             _ => return Err(Error::Unsupported("MX and NVFP4 scales have fixed formats")),
         };
-        Ok(BlockFormat { scheme, ..self })
+        BlockFormat::new(self.element, self.region, scheme).map(|b| b.with_rounding(self.rounding))
     }
 
     /// The same absmax format with power-of-two scales (`ue8m0`) or plain ones.
@@ -443,14 +532,16 @@ impl BlockFormat {
     /// ```
     pub fn with_pow2_scales(self, pow2: bool) -> Result<Self, Error> {
         match self.scheme {
-            Scheme::Absmax { profile, scale, .. } => Ok(BlockFormat {
-                scheme: Scheme::Absmax {
+            Scheme::Absmax { profile, scale, .. } => BlockFormat::new(
+                self.element,
+                self.region,
+                Scheme::Absmax {
                     profile,
                     scale,
                     pow2,
                 },
-                ..self
-            }),
+            )
+            .map(|b| b.with_rounding(self.rounding)),
             _ => Err(Error::Unsupported(
                 "power-of-two scales apply to absmax formats",
             )),
@@ -580,7 +671,7 @@ impl BlockFormat {
     #[must_use]
     pub const fn scale_format(&self) -> Option<ElementFormat> {
         match self.scheme {
-            Scheme::Mx(_) => Some(ElementFormat::FLOAT8_E8M0FNU),
+            Scheme::Mx(_) | Scheme::MxProfiled { .. } => Some(ElementFormat::FLOAT8_E8M0FNU),
             Scheme::Nvfp4 { .. } => Some(ElementFormat::FLOAT8_E4M3FN),
             _ => match self.scale_type() {
                 Some(ScaleType::F16) => Some(ElementFormat::FLOAT16),
@@ -739,8 +830,9 @@ impl BlockFormat {
 
     /// The E8M0 code of an MX format's shared scale for a block whose largest magnitude is
     /// `amax`: amax = 0 gives code 0 (2^−127, as microxcaling and torchao); ±∞ or NaN the
-    /// NaN code 0xFF (torchao); exponents below −127 clamp to −127, above 127 give NaN.
-    /// Other schemes get 0xFF.
+    /// NaN code 0xFF (torchao gives ±∞ a finite byte, see [`MxProfile`]); exponents below
+    /// −127 clamp to −127, above 127 give NaN. A library profile gives the byte that library
+    /// stores. Other schemes get 0xFF.
     ///
     /// ```
     /// use lowbit::BlockFormat;
@@ -753,6 +845,10 @@ impl BlockFormat {
     pub fn mx_scale_code(&self, amax: f32) -> u8 {
         match self.scheme {
             Scheme::Mx(rule) => mx::Mx::new(&self.element, rule).scale_code(amax),
+            Scheme::MxProfiled { profile, rule } => {
+                let lib = profile::MxLib::new(self.element, profile, rule);
+                lib.stored(&lib.scale(amax))
+            }
             _ => 0xFF,
         }
     }
@@ -768,6 +864,13 @@ impl BlockFormat {
     #[must_use]
     pub fn absmax_scale(&self, amax: f32) -> Option<f32> {
         match self.scheme {
+            Scheme::Absmax {
+                profile,
+                scale,
+                pow2,
+            } if profile.suffix().is_some() => {
+                Some(absmax::lib_scale(profile, scale, pow2, absmax::fmax(&self.element), amax).0)
+            }
             Scheme::Absmax {
                 profile,
                 scale,

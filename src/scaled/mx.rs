@@ -102,7 +102,7 @@ impl Mx {
 
     /// The E8M0 code of the shared scale for a block whose largest magnitude is `amax`.
     /// amax = 0 gives code 0 (2^−127, as microxcaling and torchao); ±∞ or NaN the NaN
-    /// code 0xFF (torchao); exponents below −127 clamp to −127, above 127 give NaN.
+    /// code 0xFF; exponents below −127 clamp to −127, above 127 give NaN.
     pub(crate) fn scale_code(&self, amax: f32) -> u8 {
         let (_, class) = convert::split_f32(amax);
         let m = match class {

@@ -1,13 +1,17 @@
 //! Names of scaled formats: `Display` prints one that `FromStr` parses back.
 //!
 //! ```text
-//! name      = head [_rule | _single] [_region] [_awq | _sym] [_ue8m0] [_f16 | _bf16 | _f32] [_rounding]
+//! name      = head [_rule | _single] [_mxlib] [_region] [_arule] [_ue8m0] [_fp8lib] [_f16 | _bf16 | _f32] [_rounding]
 //! head      = mxfp8_e4m3 | mxfp8_e5m2 | mxfp6_e2m3 | mxfp6_e3m2 | mxfp4 | mxint8
 //!           | nvfp4 | nvfp4_torchao | nvfp4_modelopt | nvfp4_ct
 //!           | int{2..8}                 (group-wise INT: affine, a region is required)
 //!           | fp8_e4m3 | fp8_e5m2 | absmax_<an 8-bit float or signed int element name>
 //!           | bitnet_b158 | bitnet_a8
 //! rule      = floor | ceil | even | rceil  (MX)
+//! mxlib     = torchao | torchao15 | torchao14 | modelopt | ct  (MX profiles, see MxProfile;
+//!             modelopt and ct take no rule: theirs is fixed)
+//! arule     = awq | sym | autoawq | ct | sym_ct  (group-wise INT rules, see AffineRule)
+//! fp8lib    = modelopt | ct | transformers  (absmax profiles, see AbsmaxProfile)
 //! region    = k{N} | g{N}  (blocks of N along a row) | row | tensor | t{R}x{C}  (tiles)
 //! rounding  = rna | rz | rup | rdn | sr{seed}
 //! ```
@@ -19,7 +23,9 @@
 use core::fmt;
 use core::str::FromStr;
 
-use super::{AbsmaxProfile, AffineRule, BlockFormat, MxScaleRule, Region, ScaleType, Scheme};
+use super::{
+    AbsmaxProfile, AffineRule, BlockFormat, MxProfile, MxScaleRule, Region, ScaleType, Scheme,
+};
 use crate::element::ElementFormat;
 use crate::element::name::{NAME_LEN, normalize};
 use crate::error::{Error, NameBuf};
@@ -49,7 +55,7 @@ const FP8_HEADS: [(&str, ElementFormat); 2] = [
 /// The region a format's name leaves out.
 fn default_region(bf: &BlockFormat) -> Option<Region> {
     match bf.scheme {
-        Scheme::Mx(_) => Some(Region::Block(32)),
+        Scheme::Mx(_) | Scheme::MxProfiled { .. } => Some(Region::Block(32)),
         Scheme::Nvfp4 { .. } => Some(Region::Block(16)),
         Scheme::Absmean { .. } => Some(Region::Tensor),
         Scheme::Absmax {
@@ -75,7 +81,7 @@ impl fmt::Display for BlockFormat {
             ..*self
         };
         match self.scheme {
-            Scheme::Mx(rule) => {
+            Scheme::Mx(rule) | Scheme::MxProfiled { rule, .. } => {
                 let base = BlockFormat {
                     region: Region::Block(32),
                     scheme: Scheme::Mx(MxScaleRule::Floor),
@@ -87,8 +93,13 @@ impl fmt::Display for BlockFormat {
                     .map(|(n, _)| *n)
                     .ok_or(fmt::Error)?;
                 f.write_str(name)?;
-                if rule != MxScaleRule::Floor {
+                let profile = self.mx_profile();
+                let fixed = profile.and_then(MxProfile::fixed_rule).is_some();
+                if rule != MxScaleRule::Floor && !fixed {
                     write!(f, "_{}", rule.suffix())?;
+                }
+                if let Some(p) = profile {
+                    write!(f, "_{}", p.suffix())?;
                 }
             }
             Scheme::Nvfp4 { profile, two_level } => {
@@ -113,7 +124,10 @@ impl fmt::Display for BlockFormat {
             }
         }
         if default_region(self) != Some(self.region) {
-            let block = if matches!(self.scheme, Scheme::Mx(_) | Scheme::Nvfp4 { .. }) {
+            let block = if matches!(
+                self.scheme,
+                Scheme::Mx(_) | Scheme::MxProfiled { .. } | Scheme::Nvfp4 { .. }
+            ) {
                 "k"
             } else {
                 "g"
@@ -127,7 +141,14 @@ impl fmt::Display for BlockFormat {
         }
         match self.scheme {
             Scheme::Affine { rule, .. } => f.write_str(rule.suffix())?,
-            Scheme::Absmax { pow2: true, .. } => f.write_str("_ue8m0")?,
+            Scheme::Absmax { pow2, profile, .. } => {
+                if pow2 {
+                    f.write_str("_ue8m0")?;
+                }
+                if let Some(p) = profile.suffix() {
+                    write!(f, "_{p}")?;
+                }
+            }
             _ => {}
         }
         if let Some(t) = self.scale_type()
@@ -242,14 +263,26 @@ impl FromStr for BlockFormat {
         let (mut bf, rest) = head(name).ok_or_else(bad)?;
         let mut toks = rest.split('_').skip(1).peekable();
         let mut region = default_region(&bf);
+        let mut rule_given = false;
         if let Some(&t) = toks.peek() {
             if let Some(rule) = MX_RULES.iter().find(|r| r.suffix() == t) {
                 bf = bf.with_scale_rule(*rule).map_err(|_| bad())?;
+                rule_given = true;
                 toks.next();
             } else if t == "single" {
                 bf = bf.with_tensor_scale(false).map_err(|_| bad())?;
                 toks.next();
             }
+        }
+        if let (Some(&t), Scheme::Mx(_)) = (toks.peek(), bf.scheme)
+            && let Some(p) = MxProfile::ALL.iter().find(|p| p.suffix() == t)
+        {
+            // A library with its own rule takes no rule token (one spelling per format).
+            if rule_given && p.fixed_rule().is_some() {
+                return Err(bad());
+            }
+            bf = bf.with_mx_profile(Some(*p)).map_err(|_| bad())?;
+            toks.next();
         }
         if let Some(r) = toks.peek().and_then(|t| region_token(t)) {
             region = Some(r);
@@ -264,15 +297,41 @@ impl FromStr for BlockFormat {
             let rule = match t {
                 "awq" => Some(AffineRule::Awq),
                 "sym" => Some(AffineRule::Symmetric),
+                "autoawq" => Some(AffineRule::AutoAwq),
+                "ct" => Some(AffineRule::CompressedTensors),
                 _ => None,
             };
-            if let Some(rule) = rule {
-                bf.scheme = Scheme::Affine { rule, scale };
+            if let Some(mut rule) = rule {
                 toks.next();
+                if rule == AffineRule::Symmetric && toks.peek() == Some(&"ct") {
+                    rule = AffineRule::CompressedTensorsSym;
+                    toks.next();
+                }
+                bf.scheme = Scheme::Affine { rule, scale };
             }
         }
         if toks.peek() == Some(&"ue8m0") {
             bf = bf.with_pow2_scales(true).map_err(|_| bad())?;
+            toks.next();
+        }
+        if let (
+            Some(&t),
+            Scheme::Absmax {
+                profile: AbsmaxProfile::DeepSeek,
+                scale,
+                pow2,
+            },
+        ) = (toks.peek(), bf.scheme)
+            && let Some(p) = AbsmaxProfile::LIBRARIES
+                .iter()
+                .find(|p| p.suffix() == Some(t))
+        {
+            let scheme = Scheme::Absmax {
+                profile: *p,
+                scale,
+                pow2,
+            };
+            bf = BlockFormat::new(bf.element, bf.region, scheme).map_err(|_| bad())?;
             toks.next();
         }
         if let Some(&t) = toks.peek() {
@@ -361,6 +420,36 @@ mod tests {
                 .unwrap()
                 .with_rounding(Rounding::TowardZero),
         ]);
+        for p in MxProfile::ALL {
+            for rule in MX_RULES {
+                for e in [
+                    BlockFormat::MXFP4,
+                    BlockFormat::MXFP6_E3M2,
+                    BlockFormat::MXFP8_E4M3,
+                ] {
+                    if let Ok(bf) = e
+                        .with_scale_rule(rule)
+                        .and_then(|b| b.with_mx_profile(Some(p)))
+                    {
+                        all.push(bf);
+                        all.push(
+                            bf.with_block_len(7)
+                                .unwrap()
+                                .with_rounding(Rounding::Stochastic(3)),
+                        );
+                    }
+                }
+            }
+        }
+        for name in [
+            "int4_g128_autoawq",
+            "int3_g5_ct_bf16",
+            "int8_g16_sym_ct_f32",
+            "fp8_e4m3_t3x5_ue8m0_transformers_rz",
+            "fp8_e4m3_tensor_ct_f16",
+        ] {
+            all.push(name.parse().unwrap());
+        }
         for bf in all {
             let name = std::format!("{bf}");
             assert_eq!(name.parse::<BlockFormat>().unwrap(), bf, "{name}");

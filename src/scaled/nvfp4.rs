@@ -1,6 +1,7 @@
 //! NVIDIA NVFP4: E2M1 elements in blocks of 16 with an E4M3 block scale and an f32 tensor
 //! scale, computed as each ecosystem computes it ([`Nvfp4Profile`]).
 
+use super::torch;
 use crate::element::fast::Grid;
 use crate::element::{ElementFormat, Format};
 use crate::kernels::scaled::{FactorRule, Plan};
@@ -24,36 +25,49 @@ pub(crate) fn e4m3_value(code: u8) -> f32 {
     E4M3.decode(code as u32)
 }
 
-/// Whose NVFP4 recipe a [`BlockFormat`](crate::BlockFormat) follows. They agree on the format (E2M1 elements,
-/// E4M3 block scales, an f32 tensor scale) and differ in the order of their f32 operations,
-/// the convention of the stored tensor scale, and the scale byte of an all-zero block; real
-/// checkpoints differ accordingly, so each is reproduced byte for byte.
+/// Whose NVFP4 recipe a [`BlockFormat`](crate::BlockFormat) follows. They agree on the
+/// format (E2M1 elements, E4M3 block scales, an f32 tensor scale) and differ in the order of
+/// their f32 operations, the convention of the stored tensor scale, the clamps of the block
+/// scale, and the codes of zeros and NaN; real checkpoints differ accordingly, so each
+/// library is reproduced byte for byte (scale bytes, codes, tensor scale, dequantized
+/// values with the sign of zero) at the version named, wherever it is deterministic.
 ///
-/// With `amax` the tensor's largest magnitude, `b` a block's, `q` an element code's value
-/// and `s` the decoded block scale (all arithmetic in f32):
+/// With `amax` the tensor's largest magnitude, `b` a block's, `x` an element, `s` the
+/// decoded block scale and `q` an element code's value (all arithmetic in f32, one rounding
+/// per operation, in the order written):
 ///
-/// | profile | stored tensor scale `t` | block scale byte | element | dequantize | zero block |
+/// | profile | stored tensor scale `t` | block scale | element input | dequantize | zero block |
 /// |---|---|---|---|---|---|
 /// | TransformerEngine | `S_dec = 1/S_enc`, `S_enc = min(2688/amax, MAX)` | `e4m3_sat(min(b·(S_enc·fl(1/6)), 448))` | `x · min(1/(s·S_dec), MAX)` | `(q·s)·t` | `0x00` |
-/// | torchao | `g = amax/2688` | `e4m3(clamp((b/6)/g, 2^-6, 448))` | `x / (g·s)` | `q·(g·s)` | `0x08` |
-/// | ModelOpt | `g = amax/2688` (`weight_scale_2`) | `e4m3(max(b/(6·g) or 1 if 0, 2^-9))` | `x / (s·g)` | `q·(s·g)` | `0x38` |
-/// | compressed-tensors | `G = 2688/amax` (`weight_global_scale`) | `e4m3_sat(G·(b/6))`, 0 → 0.125 | `x / (s/G)` | `q·(s/G)` | `0x20` |
+/// | torchao 0.18 | `p = amax/2688` | `e4m3(clamp((b/6)/p, 2^-6, 448))` | `x · ((1/p)/s)` | `q·(p·s)` | `0x08` |
+/// | torchao 0.13–0.16 | `p = amax/2688` | as 0.18 | `x / (p·s)` | `q·(p·s)` | `0x08` |
+/// | ModelOpt 0.47 | `s2 = amax/2688` (`weight_scale_2`) | `e4m3(clamp(b/(6·s2) or 1 if 0, 2^-9, 448))` | `x / (s·s2)` | `q·(s·s2)`, code 8 → +0 | `0x38` |
+/// | compressed-tensors 0.20 | `G = (1/max(amax, 2^-126))·2688`, 1 if not finite (`weight_global_scale`) | `e4m3(clamp(G·(b/6), ±448))`, 0 → 0.125 | `x / (s/G)` | `q·(s/G)` | `0x20` |
 ///
-/// Elements round to nearest even and saturate at ±6 in every profile (ModelOpt's cast
-/// sends NaN, e.g. from a scale that overflowed E4M3, to +6). ModelOpt and
-/// compressed-tensors store a zero whose scaled value is −0 as +0 (their sign test and
-/// their zero-point addition); the others keep the sign. Sources, read at these commits:
-/// TransformerEngine `reference_nvfp4.py`; pytorch/ao `nvfp4_tensor.py` (02a1bc44);
-/// NVIDIA/Model-Optimizer `qtensor/nvfp4_tensor.py` (211c6b34); vllm-project/compressed-tensors
-/// `lifecycle/forward.py` (01dd1a58) and `utils/helpers.py`.
+/// Elements are clamped to ±6 and round to nearest even in every profile. Zeros: torchao
+/// and TransformerEngine keep the sign of the element input; ModelOpt codes −0 as +0 and
+/// dequantizes code 8 to +0; compressed-tensors codes −0 as +0 (`|q|·sign(y)`) and small
+/// negatives as code 8, which it dequantizes to −0. NaN: torchao's cast derives the code from
+/// the NaN's bits (`_f32_to_floatx_unpacked`; x86's `0x7FC00000` → 3), ModelOpt's gives 7,
+/// compressed-tensors' 0. NaN block scales keep the NaN's sign (x86's `0/0` is negative:
+/// `0xFF`); TransformerEngine's are stored as `0x7F`.
 ///
-/// A tensor whose amax is 0 gets the tensor scale 1 in every profile (the three non-TE
-/// recipes divide 0 by 0 there and produce NaN scales; this crate does not).
+/// A tensor whose amax is 0 gets torchao's `p = 0` and ModelOpt's `s2 = 0`, so their block
+/// scales are NaN (`0/0`) and so are the dequantized values, as in the libraries;
+/// compressed-tensors and TransformerEngine fall back to a tensor scale of 1. Single-level
+/// NVFP4 (`_single`) is torchao's `per_tensor_scale=None` and ModelOpt with
+/// `weights_scaling_factor_2 = 1`; compressed-tensors has no single-level mode (`_single`
+/// computes as if `G = 1`).
+///
+/// Sources, run on CPU: TransformerEngine `reference_nvfp4.py` (emulated; it needs CUDA);
+/// torchao 0.18.0, 0.15.0, 0.14.1 `NVFP4Tensor.to_nvfp4` / `dequantize`; nvidia-modelopt
+/// 0.47.0 `NVFP4QTensor.quantize` / `dequantize`; compressed-tensors 0.20.1 NVFP4A16,
+/// `nvfp4-pack-quantized` (`tests/vectors/profiles/`, `scripts/ref_*.py`).
 ///
 /// ```
 /// use lowbit::{BlockFormat, Nvfp4Profile};
-/// let x = [0.0f32; 16];
-/// let (mut codes, mut scales) = ([0u8; 8], [0u8; 1]);
+/// let x: Vec<f32> = (0..32).map(|i| if i < 16 { 0.0 } else { i as f32 - 20.0 }).collect();
+/// let (mut codes, mut scales) = ([0u8; 16], [0u8; 2]);
 /// for (p, zero_byte) in [(Nvfp4Profile::Torchao, 0x08), (Nvfp4Profile::CompressedTensors, 0x20)] {
 ///     BlockFormat::nvfp4(p).quantize(&x, &mut codes, &mut scales).unwrap();
 ///     assert_eq!(scales[0], zero_byte);
@@ -66,13 +80,19 @@ pub enum Nvfp4Profile {
     /// default.
     #[default]
     TransformerEngine,
-    /// pytorch/ao `NVFP4Tensor` (`nvfp4_quantize`).
+    /// pytorch/ao 0.18 `NVFP4Tensor.to_nvfp4` (elements `x · ((1/p)/s)`, single-level
+    /// `x · (1/s)`).
     Torchao,
-    /// NVIDIA Model Optimizer's NVFP4 export (`weight`, `weight_scale`, `weight_scale_2`).
+    /// NVIDIA Model Optimizer 0.47 NVFP4 export (`weight`, `weight_scale`,
+    /// `weight_scale_2`: `NVFP4QTensor`).
     ModelOpt,
-    /// vLLM compressed-tensors `nvfp4-pack-quantized` (`weight_packed`, `weight_scale`,
-    /// `weight_global_scale`).
+    /// vLLM compressed-tensors 0.20 `nvfp4-pack-quantized` (`weight_packed`,
+    /// `weight_scale`, `weight_global_scale`).
     CompressedTensors,
+    /// pytorch/ao 0.15–0.16 (elements `x / (p·s)`, single-level `x / s`).
+    Torchao15,
+    /// pytorch/ao 0.13–0.14: as 0.15–0.16, with element 2j packed in the *high* nibble.
+    Torchao14,
 }
 
 impl Nvfp4Profile {
@@ -82,10 +102,13 @@ impl Nvfp4Profile {
             Nvfp4Profile::Torchao => "nvfp4_torchao",
             Nvfp4Profile::ModelOpt => "nvfp4_modelopt",
             Nvfp4Profile::CompressedTensors => "nvfp4_ct",
+            Nvfp4Profile::Torchao15 => "nvfp4_torchao15",
+            Nvfp4Profile::Torchao14 => "nvfp4_torchao14",
         }
     }
 
-    /// The scale byte this profile writes for an all-zero block.
+    /// The scale byte this profile writes for an all-zero block (of a tensor that is not
+    /// all zero).
     ///
     /// ```
     /// use lowbit::Nvfp4Profile;
@@ -96,10 +119,17 @@ impl Nvfp4Profile {
     pub const fn zero_block_scale(self) -> u8 {
         match self {
             Nvfp4Profile::TransformerEngine => 0x00,
-            Nvfp4Profile::Torchao => 0x08,
+            Nvfp4Profile::Torchao | Nvfp4Profile::Torchao15 | Nvfp4Profile::Torchao14 => 0x08,
             Nvfp4Profile::ModelOpt => 0x38,
             Nvfp4Profile::CompressedTensors => 0x20,
         }
+    }
+
+    const fn torchao(self) -> bool {
+        matches!(
+            self,
+            Nvfp4Profile::Torchao | Nvfp4Profile::Torchao15 | Nvfp4Profile::Torchao14
+        )
     }
 }
 
@@ -107,157 +137,208 @@ impl Nvfp4Profile {
 #[derive(Clone, Copy)]
 pub(crate) struct NvTensor {
     profile: Nvfp4Profile,
+    two_level: bool,
     /// The stored tensor scale, in the profile's convention.
     pub(crate) t: f32,
     /// TransformerEngine: S_enc · fl(1/6), the multiplier that maps a block amax to its scale.
+    /// torchao 0.18: `1/p`.
     to_scale: f32,
 }
 
 impl NvTensor {
     pub(crate) fn from_amax(profile: Nvfp4Profile, two_level: bool, amax: f32) -> NvTensor {
-        let amax = if two_level { amax } else { 0.0 };
-        match profile {
-            Nvfp4Profile::TransformerEngine => {
+        let amax = torch::abs(amax);
+        let (t, to_scale) = match (profile, two_level) {
+            (Nvfp4Profile::TransformerEngine, _) => {
+                let amax = if two_level { amax } else { 0.0 };
                 // S_enc = (448·6)/amax in f32, capped at FLT_MAX, 1 if 0.
                 let mut enc = tmin(2688.0f32 / amax, f32::MAX);
                 if amax == 0.0 || enc == 0.0 {
                     enc = 1.0;
                 }
-                NvTensor {
-                    profile,
-                    t: 1.0f32 / enc,
-                    to_scale: enc * (1.0f32 / 6.0f32),
-                }
+                (1.0f32 / enc, enc * (1.0f32 / 6.0f32))
             }
-            Nvfp4Profile::Torchao | Nvfp4Profile::ModelOpt => NvTensor {
-                profile,
-                t: if amax == 0.0 { 1.0 } else { amax / 2688.0f32 },
-                to_scale: 0.0,
-            },
-            Nvfp4Profile::CompressedTensors => NvTensor {
-                profile,
-                t: if amax == 0.0 { 1.0 } else { 2688.0f32 / amax },
-                to_scale: 0.0,
-            },
+            (_, false) => (1.0, 1.0),
+            (Nvfp4Profile::CompressedTensors, true) => {
+                // `generate_gparam`: 2688 / clamp(amax, tiny) is reciprocal·2688 (Python's
+                // `c / t`); NaN and ±∞ become 1.
+                let g = torch::mul(
+                    torch::div(1.0, torch::clamp(amax, f32::MIN_POSITIVE, f32::INFINITY)),
+                    2688.0,
+                );
+                (if g.is_finite() { g } else { 1.0 }, 0.0)
+            }
+            // `per_tensor_amax_to_scale`, `weight_scale_2`: amax / 2688, a decode scale.
+            (_, true) => {
+                // torchao's amax is `torch.max(torch.abs(x))`, a full reduction.
+                let amax = if amax.is_nan() && profile.torchao() {
+                    torch::TENSOR_MAX_NAN
+                } else {
+                    amax
+                };
+                let p = torch::div(amax, 2688.0);
+                (p, torch::div(1.0, p))
+            }
+        };
+        NvTensor {
+            profile,
+            two_level,
+            t,
+            to_scale,
         }
     }
 
     pub(crate) fn from_stored(profile: Nvfp4Profile, t: f32) -> NvTensor {
         NvTensor {
             profile,
+            two_level: true,
             t,
             to_scale: 0.0,
         }
     }
 
-    pub(crate) fn scale_code(&self, b: f32) -> u8 {
-        let code = self.scale_code_signed(b);
-        // Every stored NaN scale is the positive one (see `ElementFormat::stored_nan`).
-        if code & 0x7F == 0x7F { 0x7F } else { code }
+    pub(crate) fn is_te(&self) -> bool {
+        self.profile == Nvfp4Profile::TransformerEngine
     }
 
-    fn scale_code_signed(&self, b: f32) -> u8 {
-        let ne = Rounding::NearestEven;
-        let code = match self.profile {
-            Nvfp4Profile::TransformerEngine => {
-                let v = tmin(tmin(b * self.to_scale, f32::MAX), 448.0);
-                E4M3.encode(v, ne, Overflow::Saturate)
-            }
-            Nvfp4Profile::Torchao => {
-                // torch.clamp keeps NaN.
-                let v = ((b / 6.0f32) / self.t).clamp(1.0 / 64.0, 448.0);
-                E4M3.encode(v, ne, Overflow::NonFinite)
-            }
+    /// The stored block scale byte of a block whose largest magnitude is `b`.
+    pub(crate) fn scale_code(&self, b: f32) -> u8 {
+        let b = torch::abs(b);
+        let p = self.profile;
+        if p == Nvfp4Profile::TransformerEngine {
+            let v = tmin(tmin(b * self.to_scale, f32::MAX), 448.0);
+            let code = E4M3.encode(v, Rounding::NearestEven, Overflow::Saturate) as u8;
+            // Every stored NaN scale is the positive one (see `ElementFormat::stored_nan`).
+            return if code & 0x7F == 0x7F { 0x7F } else { code };
+        }
+        let bs = torch::div(b, 6.0);
+        match p {
             Nvfp4Profile::ModelOpt => {
-                let mut v = b / (6.0f32 * self.t);
+                let mut v = torch::div(b, torch::mul(6.0, self.t));
                 if v == 0.0 {
                     v = 1.0;
                 }
-                if v < 1.0 / 512.0 {
-                    v = 1.0 / 512.0;
-                }
-                // torch's cast: beyond 464 is NaN.
-                E4M3.encode(v, ne, Overflow::NonFinite)
+                torch::to_e4m3(torch::clamp(v, 1.0 / 512.0, 448.0))
             }
             Nvfp4Profile::CompressedTensors => {
-                let v = (self.t * (b / 6.0f32)).clamp(-448.0, 448.0);
-                let c = E4M3.encode(v, ne, Overflow::Saturate);
-                // A scale that is 0 after rounding becomes 0.125 (the E4M3 "eps" there).
+                let v = torch::clamp(torch::mul(self.t, bs), -448.0, 448.0);
+                let c = torch::to_e4m3(v);
+                // A scale that is 0 after rounding becomes 0.125 (the E4M3 "eps").
                 if c & 0x7F == 0 { 0x20 } else { c }
             }
-        };
-        code as u8
-    }
-
-    /// The block scale's value, as [`Self::scale_code`] then a decode would give it, from
-    /// [`Grid`] rounding onto E4M3 (`g4`) instead of through a code.
-    #[inline(always)]
-    pub(crate) fn scale_value(&self, b: f32, g4: &Grid) -> f32 {
-        match self.profile {
-            Nvfp4Profile::TransformerEngine => {
-                g4.round(tmin(tmin(b * self.to_scale, f32::MAX), 448.0))
-            }
-            Nvfp4Profile::Torchao => g4.round(((b / 6.0f32) / self.t).clamp(1.0 / 64.0, 448.0)),
-            Nvfp4Profile::ModelOpt => {
-                let mut v = b / (6.0f32 * self.t);
-                if v == 0.0 {
-                    v = 1.0;
-                }
-                if v < 1.0 / 512.0 {
-                    v = 1.0 / 512.0;
-                }
-                // Beyond 464 the non-saturating cast gives NaN (464 itself rounds to 448).
-                if v > 464.0 { f32::NAN } else { g4.round(v) }
-            }
-            Nvfp4Profile::CompressedTensors => {
-                let s = g4.round((self.t * (b / 6.0f32)).clamp(-448.0, 448.0));
-                if s == 0.0 { 0.125 } else { s }
+            _ => {
+                let v = if self.two_level {
+                    torch::div(bs, self.t)
+                } else {
+                    bs
+                };
+                torch::to_e4m3(torch::clamp(v, 1.0 / 64.0, 448.0))
             }
         }
     }
 
+    /// The block scale's value, as [`Self::scale_code`] then a decode would give it, from
+    /// [`Grid`] rounding onto E4M3 (`g4`) instead of through a code (TransformerEngine).
+    #[inline(always)]
+    pub(crate) fn scale_value(&self, b: f32, g4: &Grid) -> f32 {
+        g4.round(tmin(tmin(b * self.to_scale, f32::MAX), 448.0))
+    }
+
     /// How a block's dequantization factors `(a, b)`, `out = (q·a)·b`, follow from its scale
-    /// value `s`: the products of [`Self::plan_value`]'s post, as a rule and the tensor scale.
+    /// value `s`, as a rule and the tensor scale.
     pub(crate) fn factor_rule(&self) -> (FactorRule, f32) {
         let rule = match self.profile {
             Nvfp4Profile::TransformerEngine => FactorRule::Pair,
-            Nvfp4Profile::Torchao => FactorRule::MulLeft,
             Nvfp4Profile::ModelOpt => FactorRule::MulRight,
             Nvfp4Profile::CompressedTensors => FactorRule::Div,
+            _ => FactorRule::MulLeft,
         };
         (rule, self.t)
     }
 
-    /// How a block with scale value `s` maps to and from the element grid, for a block whose
-    /// largest magnitude is `amax` (NaN for a NaN-holding block; for dequantization, 0).
+    /// The dequantization factors of a block with scale byte `code`.
+    pub(crate) fn factors(&self, code: u8) -> (f32, f32) {
+        let s = e4m3_value(code);
+        let t = self.t;
+        match self.factor_rule().0 {
+            FactorRule::Pair => (s, t),
+            FactorRule::MulLeft => (t * s, 1.0),
+            FactorRule::MulRight => (s * t, 1.0),
+            FactorRule::Div => (s / t, 1.0),
+        }
+    }
+
+    /// TransformerEngine: how a block with scale value `s` maps to and from the element
+    /// grid, for a block whose largest magnitude is `amax`.
     #[inline(always)]
     pub(crate) fn plan_value(&self, s: f32, amax: f32) -> Plan {
-        let (pm, pd, pz, qa, qb) = match self.profile {
-            Nvfp4Profile::TransformerEngine => {
-                let enc = tmin(1.0f32 / (s * self.t), f32::MAX);
-                (enc, 1.0, -0.0, s, self.t)
-            }
-            Nvfp4Profile::Torchao => {
-                let tot = self.t * s;
-                (1.0, tot, -0.0, tot, 1.0)
-            }
+        let enc = tmin(1.0f32 / (s * self.t), f32::MAX);
+        Plan::new((enc, 1.0, -0.0, f32::NAN), (s, self.t), amax, true)
+    }
+
+    /// A library profile's kernel plan for a block with scale value `s` (as torch decodes
+    /// it), or `None` where the library's arithmetic must run element by element (a NaN or
+    /// infinity in the block, or factors that are not finite and nonzero).
+    pub(crate) fn lib_plan(&self, s: f32, amax: f32) -> Option<Plan> {
+        let (pre, post) = match self.profile {
+            Nvfp4Profile::Torchao if self.two_level => (
+                (torch::div(self.to_scale, s), 1.0, -0.0, f32::NAN),
+                torch::mul(self.t, s),
+            ),
+            Nvfp4Profile::Torchao => ((torch::div(1.0, s), 1.0, -0.0, f32::NAN), s),
             Nvfp4Profile::ModelOpt => {
-                let tot = s * self.t;
-                (1.0, tot, 0.0, tot, 1.0)
+                let tot = torch::mul(s, self.t);
+                ((1.0, tot, 0.0, 6.0), tot)
             }
             Nvfp4Profile::CompressedTensors => {
-                let eff = s / self.t;
-                (1.0, eff, 0.0, eff, 1.0)
+                let eff = torch::div(s, self.t);
+                ((1.0, eff, 0.0, f32::NAN), eff)
+            }
+            _ => {
+                let tot = if self.two_level {
+                    torch::mul(self.t, s)
+                } else {
+                    s
+                };
+                ((1.0, tot, -0.0, f32::NAN), tot)
             }
         };
-        // ModelOpt's cast sorts NaN above every bound: code 7 (+6).
-        let nan_to = if self.profile == Nvfp4Profile::ModelOpt {
-            6.0
-        } else {
-            f32::NAN
+        let (pm, pd) = (pre.0, pre.1);
+        let ok = |v: f32| v.is_finite() && v != 0.0;
+        let fits = (amax * pm).is_finite() && (amax / pd).is_finite();
+        (amax.is_finite() && ok(pm) && ok(pd) && ok(post) && fits)
+            .then(|| Plan::new(pre, (post, 1.0), amax, true))
+    }
+
+    /// A library profile's element code of `v` in a block with scale value `s` (as torch
+    /// decodes it, NaN bits included), by the library's operations. A rounding other than
+    /// nearest even replaces the library's cast by the crate's encoder in that mode.
+    pub(crate) fn encode(&self, s: f32, v: f32, r: Rounding) -> u8 {
+        let t = self.t;
+        let y = match self.profile {
+            Nvfp4Profile::Torchao if self.two_level => torch::mul(v, torch::div(self.to_scale, s)),
+            Nvfp4Profile::Torchao => torch::mul(v, torch::div(1.0, s)),
+            Nvfp4Profile::ModelOpt => torch::div(v, torch::mul(s, t)),
+            Nvfp4Profile::CompressedTensors => torch::div(v, torch::div(s, t)),
+            // `per_tensor_scale * scaled_block_scales`: the tensor scale is the broadcast one.
+            _ if self.two_level => torch::div(v, torch::mul(s, t)),
+            _ => torch::div(v, s),
         };
-        // E2M1 has −0.
-        Plan::new((pm, pd, pz, nan_to), (qa, qb), amax, true)
+        let y = torch::clamp(y, -6.0, 6.0);
+        let e = ElementFormat::FLOAT4_E2M1FN;
+        let signed_zero = self.profile.torchao();
+        if y.is_nan() || r == Rounding::NearestEven {
+            return match self.profile {
+                // `_cast_fp4`: sign = y < 0, searchsorted (nearest even); NaN sorts last: 7.
+                Nvfp4Profile::ModelOpt if y.is_nan() => 7,
+                // `cast_to_fp4`: |q| · sign(y), a NaN stays |y|'s: code 0.
+                Nvfp4Profile::CompressedTensors if y.is_nan() => 0,
+                _ if signed_zero => torch::floatx_code(y, 2, 1),
+                _ => e.encode(y + 0.0, Rounding::NearestEven, Overflow::Saturate) as u8,
+            };
+        }
+        let y = if signed_zero { y } else { y + 0.0 };
+        e.encode(y, r, Overflow::Saturate) as u8
     }
 }
 /// The E4M3FN code of a value that E4M3FN represents exactly (a scale from

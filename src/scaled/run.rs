@@ -63,6 +63,17 @@ fn stats_of(
             }
         }
         StatKind::MinMax => {
+            if ctx.nan_min_max() {
+                // The library's torch.amin/amax propagate NaN: note which regions hold one.
+                let a = &mut g.tmp[..blocks];
+                match k {
+                    Some(k) => (k.amax_blocks)(x32, n, a),
+                    None => ks::amax_blocks(x32, n, a),
+                }
+                for (s, &v) in g.amax[r.clone()].iter_mut().zip(a.iter()) {
+                    *s = f32::from_bits(s.to_bits().max(v.to_bits()));
+                }
+            }
             let (lo, hi) = (&mut g.tmp[..blocks], &mut g.tmp2[..blocks]);
             match k {
                 Some(k) => (k.min_max_blocks)(x32, n, lo, hi),
@@ -253,7 +264,13 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                         .copy_from_slice(&zeros[..nreg]);
                 }
             }
-            // The elements.
+            // The elements (a group a library profile cannot give the kernels runs by the
+            // definition, on every backend).
+            let step = if g.irregular {
+                &Step::Definition
+            } else {
+                &ctx.step
+            };
             for r in band.clone() {
                 let row = &x[r * cols..(r + 1) * cols];
                 for (pc, first) in shape.pieces(gcols.clone()) {
@@ -269,7 +286,7 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                             let rowc = &mut codes[r * *row_bytes..(r + 1) * *row_bytes];
                             let first_bit = pc.start * bits as usize;
                             let c = &mut c8[..len];
-                            match &ctx.step {
+                            match step {
                                 Step::Float { k, lane, .. } => {
                                     let y = &mut ybuf[..len];
                                     (k.pre_blocks)(x32, ne, plans, y);
@@ -297,7 +314,7 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                                 Some(d) => d,
                                 None => &mut obuf[..len],
                             };
-                            match &ctx.step {
+                            match step {
                                 Step::Float {
                                     k, grid: Some(gr), ..
                                 } => (k.qdq_grid)(gr, x32, ne, plans, o32),
@@ -399,6 +416,10 @@ pub(super) fn quantize<T: Real32>(
             scales,
         },
     );
+    if ctx.swap_nibbles {
+        // torchao before 0.15 packs element 2j in the high nibble.
+        codes.iter_mut().for_each(|b| *b = b.rotate_left(4));
+    }
     Ok(ctx.nv.map_or(1.0, |t| crate::element::stored_f32(t.t)))
 }
 
@@ -441,6 +462,7 @@ pub(super) fn dequantize<T: Real32>(
     let mut c8 = [0u8; CHUNK];
     let t16 = ctx.table.first16();
     let none = [0u8; 0];
+    let mut swapped = [0u8; CHUNK / 2 + 1];
     for (b, band) in shape.bands().enumerate() {
         for (j0, gcols) in shape.groups(group) {
             let nreg = gcols.len().div_ceil(n).max(1);
@@ -452,11 +474,21 @@ pub(super) fn dequantize<T: Real32>(
             };
             ctx.scales_of_records(&mut g, nreg, &scales[idx * sb..(idx + nreg) * sb], zeros);
             for r in band.clone() {
-                let rowc = &codes[r * row_bytes..(r + 1) * row_bytes];
+                let row = &codes[r * row_bytes..(r + 1) * row_bytes];
                 for (pc, first) in shape.pieces(gcols.clone()) {
                     let len = pc.len();
                     let ne = n.min(len);
-                    let first_bit = pc.start * bits as usize;
+                    let (rowc, first_bit) = if ctx.swap_nibbles {
+                        // High-nibble-first bytes (torchao before 0.15): the piece's bytes
+                        // with their nibbles swapped.
+                        let (b0, b1) = (pc.start / 2, (pc.end).div_ceil(2));
+                        for (d, &s) in swapped.iter_mut().zip(&row[b0..b1]) {
+                            *d = s.rotate_left(4);
+                        }
+                        (&swapped[..b1 - b0], (pc.start % 2) * 4)
+                    } else {
+                        (row, pc.start * bits as usize)
+                    };
                     let dst = &mut out[r * cols + pc.start..r * cols + pc.end];
                     let o32: &mut [f32] = match T::as_f32_mut(dst) {
                         Some(d) => d,

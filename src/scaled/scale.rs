@@ -20,6 +20,7 @@ use crate::spec::IntSpec;
 
 use super::mx::Mx;
 use super::nvfp4::{self, NvTensor};
+use super::profile::{LibRegion, MxLib};
 use super::shape::Shape;
 use super::{BlockFormat, Scheme, absmax, affine};
 
@@ -51,6 +52,12 @@ pub(super) struct Group {
     pub(super) factors: [(f32, f32); CHUNK],
     pub(super) tmp: [f32; CHUNK],
     pub(super) tmp2: [f32; CHUNK],
+    /// Library profiles: each region's scale in the library's terms.
+    pub(super) lib: [LibRegion; CHUNK],
+    /// Library profiles: some region of the group needs the library's arithmetic element by
+    /// element (a NaN or infinity, or factors the kernels' plans cannot express), so the
+    /// group's elements run by the definition on every backend.
+    pub(super) irregular: bool,
 }
 
 impl Group {
@@ -68,15 +75,19 @@ impl Group {
             factors: [(0.0, 0.0); CHUNK],
             tmp: [0.0; CHUNK],
             tmp2: [0.0; CHUNK],
+            lib: [LibRegion::default(); CHUNK],
+            irregular: false,
         }
     }
 
     /// Empty statistics for `n` regions.
     pub(super) fn reset(&mut self, kind: StatKind, n: usize) {
         self.given = false;
+        self.irregular = false;
         match kind {
             StatKind::Amax => self.amax[..n].fill(0.0),
             StatKind::MinMax => {
+                self.amax[..n].fill(0.0);
                 self.lo[..n].fill(f32::INFINITY);
                 self.hi[..n].fill(f32::NEG_INFINITY);
             }
@@ -118,6 +129,8 @@ pub(super) struct Ctx {
     pub(super) step: Step,
     pub(super) table: DecodeTable,
     pub(super) mx: Option<Mx>,
+    /// MX as a library computes it.
+    pub(super) lib: Option<MxLib>,
     pub(super) nv: Option<NvTensor>,
     pub(super) g4: Grid,
     /// The value of every one-byte scale code for dequantization: MX `2^(code − 127 −
@@ -131,6 +144,8 @@ pub(super) struct Ctx {
     pub(super) signed: bool,
     /// A given tensor amax (`_shard` calls).
     pub(super) given: Option<f32>,
+    /// Packed 4-bit codes hold element 2j in the high nibble (torchao before 0.15).
+    pub(super) swap_nibbles: bool,
 }
 
 impl Ctx {
@@ -148,13 +163,19 @@ impl Ctx {
             (Path::Definition, ..) => Step::Definition,
             // MXINT8's factors 2^(6 − k) leave f32's range for the smallest scales.
             (_, ElementFormat::Int(_), Scheme::Mx(_)) => Step::Definition,
+            // Library arithmetic the kernels do not express (see `definition_only`).
+            _ if super::profile::definition_only(bf) => Step::Definition,
             (Path::Kernels(k), ElementFormat::Float(spec), _) if deterministic => {
                 match LaneParams::new_stored(&spec, bf.rounding, Overflow::Saturate) {
                     Some(lane) => Step::Float {
                         k,
                         lane,
                         grid: match bf.rounding {
-                            Rounding::NearestEven => Grid::new(&spec),
+                            // A profile that decodes a code otherwise than the grid rounds
+                            // (ModelOpt's +0 for code 8) goes through codes and its table.
+                            Rounding::NearestEven if !super::profile::patch_decode(bf) => {
+                                Grid::new(&spec)
+                            }
                             _ => None,
                         },
                     },
@@ -203,9 +224,13 @@ impl Ctx {
             shape,
             bits,
             step,
-            table: DecodeTable::new(&element),
+            table: super::profile::decode_table(bf),
             mx: match bf.scheme {
                 Scheme::Mx(rule) => Some(Mx::new(&element, rule)),
+                _ => None,
+            },
+            lib: match bf.scheme {
+                Scheme::MxProfiled { profile, rule } => Some(MxLib::new(element, profile, rule)),
                 _ => None,
             },
             nv: None,
@@ -216,6 +241,10 @@ impl Ctx {
                     let mx = Mx::new(&element, rule);
                     core::array::from_fn(|c| mx.factors(c as u8).0)
                 }
+                Scheme::MxProfiled { profile, rule } => {
+                    let lib = MxLib::new(element, profile, rule);
+                    core::array::from_fn(|c| lib.factor(c as u8))
+                }
                 _ => [0.0; 256],
             },
             neg_zero: match element {
@@ -225,6 +254,7 @@ impl Ctx {
             affine,
             signed,
             given,
+            swap_nibbles: super::profile::high_nibble_first(bf),
         })
     }
 
@@ -250,6 +280,19 @@ impl Ctx {
             Step::Definition => None,
             Step::Float { k, .. } | Step::Int { k } => Some(k),
         }
+    }
+
+    /// Whether a region's min and max are NaN when it holds a NaN (compressed-tensors' rules:
+    /// `torch.amin`/`amax` propagate it); the crate's own rules skip NaN.
+    pub(super) fn nan_min_max(&self) -> bool {
+        matches!(
+            self.bf.scheme,
+            Scheme::Affine {
+                rule: affine::AffineRule::CompressedTensors
+                    | affine::AffineRule::CompressedTensorsSym,
+                ..
+            }
+        )
     }
 
     pub(super) fn stat_kind(&self) -> StatKind {
@@ -294,8 +337,48 @@ impl Ctx {
                     (rec[j], g.plans[j], g.shifts[j]) = (code, plan, shift);
                 }
             }
+            Scheme::MxProfiled { .. } => {
+                let lib = self.lib.as_ref().unwrap_or_else(|| unreachable!());
+                for j in 0..n {
+                    let r = lib.scale(g.amax[j]);
+                    let stored = lib.stored(&r);
+                    (rec[j], g.lib[j]) = (stored, r);
+                    g.plans[j] = match lib.plan(&r, g.loop_amax(j), nz) {
+                        Some(p) => p,
+                        None => {
+                            g.irregular = true;
+                            Plan {
+                                qa: lib.factor(stored),
+                                qb: 1.0,
+                                ..Plan::NAN
+                            }
+                        }
+                    };
+                }
+            }
             Scheme::Nvfp4 { .. } => {
                 let nv = self.nv.as_ref().unwrap_or_else(|| unreachable!());
+                if !nv.is_te() {
+                    // A library's recipe: its own f32 operations, NaN bits included.
+                    for j in 0..n {
+                        let code = nv.scale_code(g.amax[j]);
+                        let s = super::torch::e4m3_value(code);
+                        (rec[j], g.lib[j]) = (code, LibRegion { code, s });
+                        g.plans[j] = match nv.lib_plan(s, g.loop_amax(j)) {
+                            Some(p) => p,
+                            None => {
+                                g.irregular = true;
+                                let (qa, qb) = nv.factors(code);
+                                Plan {
+                                    qa,
+                                    qb,
+                                    ..Plan::NAN
+                                }
+                            }
+                        };
+                    }
+                    return;
+                }
                 for j in 0..n {
                     let (a, la) = (g.amax[j], g.loop_amax(j));
                     let (code, s) = if fast {
@@ -310,8 +393,18 @@ impl Ctx {
             }
             Scheme::Affine { rule, scale } => {
                 let sb = scale.bytes();
+                let nan_stats = self.nan_min_max();
                 for j in 0..n {
-                    let (s, z) = affine::params(rule, scale, self.bits, g.lo[j], g.hi[j]);
+                    let (lo, hi) = if nan_stats && g.amax[j].is_nan() {
+                        (f32::NAN, f32::NAN)
+                    } else {
+                        (g.lo[j], g.hi[j])
+                    };
+                    let (s, z) = affine::params(rule, scale, self.bits, lo, hi);
+                    if nan_stats && !s.is_finite() {
+                        // NaN codes and values: the library's element arithmetic.
+                        g.irregular = true;
+                    }
                     scale.store(s, &mut rec[j * sb..]);
                     zeros[j] = z;
                     g.aff[j] = affine::kernel_params(s, z);
@@ -323,6 +416,26 @@ impl Ctx {
                 pow2,
             } => {
                 let (sb, fmax) = (scale.bytes(), absmax::fmax(&self.bf.element));
+                if profile.suffix().is_some() {
+                    // A library's recipe (see `AbsmaxProfile`).
+                    for j in 0..n {
+                        let (st, e) = absmax::lib_scale(profile, scale, pow2, fmax, g.amax[j]);
+                        scale.store(st, &mut rec[j * sb..]);
+                        g.lib[j] = LibRegion { code: 0, s: e };
+                        g.plans[j] = match absmax::lib_plan(profile, st, e, g.loop_amax(j), nz) {
+                            Some(p) => p,
+                            None => {
+                                g.irregular = true;
+                                Plan {
+                                    qa: st,
+                                    qb: 1.0,
+                                    ..Plan::NAN
+                                }
+                            }
+                        };
+                    }
+                    return;
+                }
                 for j in 0..n {
                     let s = scale.round(absmax::scale(profile, pow2, fmax, g.amax[j]));
                     scale.store(s, &mut rec[j * sb..]);
@@ -365,7 +478,7 @@ impl Ctx {
     /// of regions `0..n` from their stored records and zero points.
     pub(super) fn scales_of_records(&self, g: &mut Group, n: usize, rec: &[u8], zeros: &[u8]) {
         match self.bf.scheme {
-            Scheme::Mx(_) | Scheme::Nvfp4 { .. } => {
+            Scheme::Mx(_) | Scheme::MxProfiled { .. } | Scheme::Nvfp4 { .. } => {
                 // One-byte scale codes: their factors through the call's table.
                 let (rule, t) = self.factor_rule();
                 let out = &mut g.factors[..n];
@@ -414,6 +527,23 @@ impl Ctx {
                 // A block whose scale is NaN stores codes 0.
                 None => 0,
             },
+            (Scheme::MxProfiled { .. }, _) => {
+                let lib = self.lib.as_ref().unwrap_or_else(|| unreachable!());
+                lib.encode(&g.lib[j], v, r)
+            }
+            (Scheme::Absmax { profile, scale, .. }, _) if profile.suffix().is_some() => {
+                absmax::lib_encode(profile, scale, g.lib[j].s, v, r)
+            }
+            (Scheme::Affine { rule, scale }, _)
+                if let Some(q) =
+                    affine::encode_def(rule, scale, self.bits, g.aff[j].pre, g.aff[j].z, v, r) =>
+            {
+                q
+            }
+            (Scheme::Nvfp4 { .. }, _) if self.nv.as_ref().is_some_and(|nv| !nv.is_te()) => {
+                let nv = self.nv.as_ref().unwrap_or_else(|| unreachable!());
+                nv.encode(g.lib[j].s, v, r)
+            }
             _ if !self.is_affine() => {
                 e.encode_stored(g.plans[j].pre(v), r, Overflow::Saturate) as u8
             }
@@ -453,7 +583,7 @@ impl Ctx {
         match self.is_affine() {
             false => {
                 let (a, b) = g.factors[j];
-                (self.bf.element.decode(q as u32) * a) * b
+                (self.table.lut[q as usize] * a) * b
             }
             true => {
                 let c = &self.affine;
