@@ -226,7 +226,10 @@ fn gguf_py_files_read_as_gguf_py_reads_them() {
                 .eq(f.metadata().map(|(k, v)| (k, contents(&v)))),
             "{name}"
         );
-        assert!(r.tensor_infos().eq(f.tensors().map(|t| t.info())), "{name}");
+        assert!(
+            r.tensor_infos().eq(f.tensors().map(|t| *t.info())),
+            "{name}"
+        );
         for t in f.tensors() {
             assert_eq!(
                 r.read_tensor(t.name()).unwrap(),

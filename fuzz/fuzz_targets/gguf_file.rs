@@ -73,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
                     .map(|(k, v)| (k, exact(&v)))
                     .eq(r.metadata().map(|(k, v)| (k, exact(&v))))
             );
-            assert!(f.tensors().map(|t| t.info()).eq(r.tensor_infos()));
+            assert!(f.tensors().map(|t| *t.info()).eq(r.tensor_infos()));
             f
         }
         (Err(e), Err(io)) => {

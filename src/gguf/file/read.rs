@@ -352,7 +352,8 @@ fn sorted<'k>(n: usize, key: impl Fn(usize) -> &'k str) -> Vec<usize> {
 /// w.add_tensor("token_embd.weight", &[64, 3], GgufType::Q8_0, &[0.5; 192])?;
 /// let bytes = w.to_bytes()?;
 /// let f = GgufFile::parse(&bytes)?;
-/// let info = f.tensor("token_embd.weight").unwrap().info();
+/// let t = f.tensor("token_embd.weight").unwrap();
+/// let info = t.info();
 /// assert_eq!(info.name(), "token_embd.weight");
 /// assert_eq!(info.ggml_type(), GgufType::Q8_0);
 /// assert_eq!(info.dims(), [64, 3]);
@@ -540,8 +541,8 @@ impl<'a> GgufTensor<'a> {
     /// # Ok::<(), lowbit::Error>(())
     /// ```
     #[must_use]
-    pub fn info(&self) -> GgufTensorInfo<'a> {
-        self.info
+    pub fn info(&self) -> &GgufTensorInfo<'a> {
+        &self.info
     }
 
     /// Its name ([`GgufTensorInfo::name`]).
