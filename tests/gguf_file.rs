@@ -480,6 +480,60 @@ fn every_tensor_type_round_trips() {
 }
 
 #[test]
+fn streaming_writes_the_same_file() {
+    // Tensors with their bytes and declared-only ones, mixed: streamed, the file is the one
+    // a writer holding every tensor writes.
+    let x: Vec<f32> = (0..1024)
+        .map(|i| ((i * 37) % 101) as f32 / 50.0 - 1.0)
+        .collect();
+    let shapes: [(&str, &[u64], GgufType); 5] = [
+        ("a", &[256, 2], GgufType::Q4K),
+        ("b", &[7], GgufType::F32),
+        ("c", &[32, 3], GgufType::Q8_0),
+        ("d", &[64], GgufType::Mxfp4),
+        ("e", &[0], GgufType::F16),
+    ];
+    let mut whole = GgufWriter::new();
+    let mut lazy = GgufWriter::new();
+    for w in [&mut whole, &mut lazy] {
+        w.set("general.architecture", "llama").unwrap();
+        w.set_alignment(64).unwrap();
+    }
+    for (i, (name, dims, t)) in shapes.iter().enumerate() {
+        let n = dims.iter().product::<u64>() as usize;
+        whole.add_tensor(name, dims, *t, &x[..n]).unwrap();
+        if i % 2 == 0 {
+            lazy.add_tensor_info(name, dims, *t).unwrap();
+        } else {
+            lazy.add_tensor(name, dims, *t, &x[..n]).unwrap();
+        }
+    }
+    assert!(lazy.to_bytes().is_err());
+    assert_eq!(
+        lazy.write_to(Vec::new()).unwrap_err().kind(),
+        std::io::ErrorKind::InvalidInput
+    );
+    let mut out = Vec::new();
+    let mut s = lazy.stream_to(&mut out).unwrap();
+    let mut seen = Vec::new();
+    let f0 = whole.to_bytes().unwrap();
+    let f = GgufFile::parse(&f0).unwrap();
+    while let Some(t) = s.next_tensor() {
+        assert_eq!(Some(&t), f.tensor(t.name()).as_ref().map(|w| w.info()));
+        seen.push(t.name().to_string());
+        let n = t.n_elements() as usize;
+        if t.name() == "c" {
+            s.write_tensor_bytes(f.tensor("c").unwrap().data()).unwrap();
+        } else {
+            s.write_tensor(&x[..n]).unwrap();
+        }
+    }
+    assert_eq!(seen, ["a", "c", "e"]);
+    s.finish().unwrap();
+    assert_eq!(out, f0);
+}
+
+#[test]
 fn reader_and_slice_agree_and_a_stream_may_start_anywhere() {
     let mut w = GgufWriter::new();
     w.set("general.architecture", "llama").unwrap();

@@ -67,6 +67,9 @@ pub use read::{GgufFile, GgufTensor, GgufTensorInfo};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use value::{GgufArray, GgufArrayIter, GgufValue};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use write::GgufStream;
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use write::{GgufWriter, ToGgufValue};
@@ -162,6 +165,11 @@ pub enum GgufValueType {
 
 impl GgufValueType {
     /// Every type, in id order.
+    ///
+    /// ```
+    /// use lowbit::gguf::GgufValueType;
+    /// assert!(GgufValueType::ALL.iter().enumerate().all(|(i, t)| t.id() == i as u32));
+    /// ```
     pub const ALL: [GgufValueType; 13] = [
         GgufValueType::U8,
         GgufValueType::I8,

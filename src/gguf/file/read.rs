@@ -372,6 +372,25 @@ pub struct GgufTensorInfo<'a> {
 }
 
 impl<'a> GgufTensorInfo<'a> {
+    #[cfg(feature = "std")]
+    pub(crate) fn new(
+        name: &'a str,
+        ty: GgufType,
+        dims: [u64; MAX_DIMS],
+        n_dims: u8,
+        offset: u64,
+        byte_len: u64,
+    ) -> Self {
+        GgufTensorInfo {
+            name,
+            ty,
+            dims,
+            n_dims,
+            offset,
+            byte_len,
+        }
+    }
+
     /// The tensor's name.
     ///
     /// ```

@@ -173,7 +173,8 @@ pub(crate) fn walk(
 }
 
 /// One metadata value, borrowed from the file's bytes. Strings are UTF-8 (checked when the
-/// file was read); arrays are read element by element in place.
+/// file was read); arrays are read element by element in place. `==` compares numbers as
+/// numbers (a NaN is unequal to itself) and arrays by their encoding.
 ///
 /// ```
 /// use lowbit::gguf::{GgufFile, GgufValue, GgufValueType, GgufWriter};

@@ -7,6 +7,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+#[cfg(feature = "std")]
+use super::GgufTensorInfo;
 use super::value::{Cur, Stop, walk};
 use super::{
     GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufArray, GgufError, GgufFile, GgufValue,
@@ -207,8 +209,16 @@ struct Pending<'a> {
     ty: GgufType,
     dims: [u64; MAX_DIMS],
     n_dims: usize,
-    data: Cow<'a, [u8]>,
+    byte_len: u64,
+    /// `None` for a tensor declared with [`GgufWriter::add_tensor_info`], whose bytes come
+    /// through a [`GgufStream`].
+    data: Option<Cow<'a, [u8]>>,
 }
+
+/// Why a file with declared-only tensors cannot be written in one go.
+const NO_DATA: Error = Error::Unsupported(
+    "GGUF: a tensor declared with add_tensor_info has no data: write the file with stream_to",
+);
 
 /// Builds a GGUF v3 file: metadata pairs and tensors, written in the order they were
 /// added, each tensor's data at the next multiple of the alignment (tensor infos and data
@@ -216,7 +226,9 @@ struct Pending<'a> {
 ///
 /// Tensors come as f32 values, quantized with [`quantize`](crate::gguf::quantize) (ggml's
 /// bytes; F32, F16 and BF16 converted as ggml converts), or as bytes already in the type's
-/// layout, borrowed (`&'a [u8]`, from a memory map say) or owned. What the writer takes is
+/// layout, borrowed (`&'a [u8]`, from a memory map say) or owned — or are only declared
+/// ([`add_tensor_info`](Self::add_tensor_info)) and written one at a time after the header
+/// ([`stream_to`](Self::stream_to)), for files larger than memory. What the writer takes is
 /// what llama.cpp reads: non-empty keys, tensor names of at most [`MAX_TENSOR_NAME`] bytes,
 /// at most four dimensions, rows of whole blocks. (llama.cpp also refuses nested arrays,
 /// which the format and gguf-py allow and this writer writes.)
@@ -490,7 +502,14 @@ impl<'a> GgufWriter<'a> {
         Ok((n, bytes))
     }
 
-    fn push(&mut self, name: &str, dims: &[u64], ty: GgufType, data: Cow<'a, [u8]>) {
+    fn push(
+        &mut self,
+        name: &str,
+        dims: &[u64],
+        ty: GgufType,
+        byte_len: u64,
+        data: Option<Cow<'a, [u8]>>,
+    ) {
         let mut d = [1u64; MAX_DIMS];
         d[..dims.len()].copy_from_slice(dims);
         self.names.insert(name.to_string(), self.tensors.len());
@@ -499,6 +518,7 @@ impl<'a> GgufWriter<'a> {
             ty,
             dims: d,
             n_dims: dims.len(),
+            byte_len,
             data,
         });
     }
@@ -548,7 +568,7 @@ impl<'a> GgufWriter<'a> {
         // As many bytes as the slice's blocks: fits in usize.
         let mut out = vec![0u8; bytes as usize];
         crate::gguf::quantize(ty, x, &mut out)?;
-        self.push(name, dims, ty, Cow::Owned(out));
+        self.push(name, dims, ty, bytes, Some(Cow::Owned(out)));
         Ok(self)
     }
 
@@ -587,7 +607,32 @@ impl<'a> GgufWriter<'a> {
             usize::try_from(bytes).unwrap_or(usize::MAX),
             data.len(),
         )?;
-        self.push(name, dims, ty, data);
+        self.push(name, dims, ty, bytes, Some(data));
+        Ok(self)
+    }
+
+    /// Declares a tensor whose bytes are written later, through the [`GgufStream`] of
+    /// [`stream_to`](Self::stream_to): the way to write a file larger than memory, one
+    /// tensor at a time. `dims` as for [`add_tensor`](Self::add_tensor).
+    ///
+    /// # Errors
+    /// The shape and name errors of [`add_tensor`](Self::add_tensor).
+    ///
+    /// ```
+    /// use lowbit::gguf::{GgufType, GgufWriter};
+    /// let mut w = GgufWriter::new();
+    /// w.add_tensor_info("blk.0.ffn_up.weight", &[4096, 11008], GgufType::Q4K)?;
+    /// assert!(w.to_bytes().is_err()); // its bytes must come through stream_to
+    /// # Ok::<(), lowbit::Error>(())
+    /// ```
+    pub fn add_tensor_info(
+        &mut self,
+        name: &str,
+        dims: &[u64],
+        ty: GgufType,
+    ) -> Result<&mut Self, Error> {
+        let (_, bytes) = self.check(name, dims, ty)?;
+        self.push(name, dims, ty, bytes, None);
         Ok(self)
     }
 
@@ -612,7 +657,10 @@ impl<'a> GgufWriter<'a> {
             }
             h.extend_from_slice(&t.ty.id().to_le_bytes());
             h.extend_from_slice(&offset.to_le_bytes());
-            offset = pad(offset + t.data.len() as u64, self.alignment)?;
+            offset = offset
+                .checked_add(t.byte_len)
+                .ok_or(Error::SizeOverflow("GGUF file size"))?;
+            offset = pad(offset, self.alignment)?;
         }
         let n = usize::try_from(pad(h.len() as u64, self.alignment)?)
             .map_err(|_| Error::SizeOverflow("GGUF header"))?;
@@ -621,15 +669,18 @@ impl<'a> GgufWriter<'a> {
     }
 
     /// Zero bytes after a tensor's data, up to the next multiple of the alignment.
-    fn tail(&self, len: usize) -> usize {
-        let a = self.alignment as usize;
-        (a - len % a) % a
+    fn tail(&self, len: u64) -> usize {
+        let a = u64::from(self.alignment);
+        // Below the alignment, a u32.
+        ((a - len % a) % a) as usize
     }
 
     /// The whole file.
     ///
     /// # Errors
-    /// [`Error::SizeOverflow`] if the file would not fit in memory.
+    /// [`Error::SizeOverflow`] if the file would not fit in memory; [`Error::Unsupported`]
+    /// if a tensor was declared with [`add_tensor_info`](Self::add_tensor_info) (its bytes
+    /// come through [`stream_to`](Self::stream_to)).
     ///
     /// ```
     /// use lowbit::gguf::{GgufFile, GgufType, GgufWriter};
@@ -644,16 +695,18 @@ impl<'a> GgufWriter<'a> {
         let mut out = self.header()?;
         let mut total = out.len();
         for t in &self.tensors {
+            let len = t.data.as_ref().ok_or(NO_DATA)?.len();
             total = total
-                .checked_add(t.data.len())
-                .and_then(|n| n.checked_add(self.tail(t.data.len())))
+                .checked_add(len)
+                .and_then(|n| n.checked_add(self.tail(len as u64)))
                 .ok_or(Error::SizeOverflow("GGUF file size"))?;
         }
         out.try_reserve_exact(total - out.len())
             .map_err(|_| Error::SizeOverflow("GGUF file size"))?;
         for t in &self.tensors {
-            out.extend_from_slice(&t.data);
-            out.resize(out.len() + self.tail(t.data.len()), 0);
+            let data = t.data.as_deref().unwrap_or_default();
+            out.extend_from_slice(data);
+            out.resize(out.len() + self.tail(data.len() as u64), 0);
         }
         Ok(out)
     }
@@ -663,7 +716,9 @@ impl<'a> GgufWriter<'a> {
     ///
     /// # Errors
     /// The writer's errors; [`ErrorKind::InvalidData`](std::io::ErrorKind::InvalidData)
-    /// with [`Error::SizeOverflow`] if the header would not fit in memory.
+    /// with [`Error::SizeOverflow`] if the header would not fit in memory;
+    /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) if a tensor was declared
+    /// with [`add_tensor_info`](Self::add_tensor_info) (use [`stream_to`](Self::stream_to)).
     ///
     /// ```
     /// use lowbit::gguf::{GgufReader, GgufType, GgufWriter};
@@ -679,24 +734,265 @@ impl<'a> GgufWriter<'a> {
     /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-    pub fn write_to<W: std::io::Write>(&self, mut w: W) -> std::io::Result<()> {
+    pub fn write_to<W: std::io::Write>(&self, w: W) -> std::io::Result<()> {
+        if self.tensors.iter().any(|t| t.data.is_none()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                NO_DATA,
+            ));
+        }
+        self.stream_to(w)?.finish().map(|_| ())
+    }
+
+    /// Writes the header (metadata and tensor infos) to `w` and returns the [`GgufStream`]
+    /// that writes the tensors' data, in the order they were added: those added with bytes
+    /// or values go out by themselves, those declared with
+    /// [`add_tensor_info`](Self::add_tensor_info) take theirs from
+    /// [`GgufStream::write_tensor`] or [`GgufStream::write_tensor_bytes`], one call each.
+    /// Only one tensor's bytes are held at a time.
+    ///
+    /// # Errors
+    /// The writer's errors; [`ErrorKind::InvalidData`](std::io::ErrorKind::InvalidData)
+    /// with [`Error::SizeOverflow`] if the header would not fit in memory.
+    ///
+    /// ```
+    /// use lowbit::gguf::{GgufFile, GgufType, GgufWriter};
+    /// let mut w = GgufWriter::new();
+    /// w.set("general.architecture", "llama")?;
+    /// w.add_tensor("output_norm.weight", &[256], GgufType::F32, &[1.0; 256])?;
+    /// for i in 0..3 {
+    ///     w.add_tensor_info(&format!("blk.{i}.attn_q.weight"), &[256, 256], GgufType::Q4K)?;
+    /// }
+    /// let mut out = std::io::Cursor::new(Vec::new()); // a File, say
+    /// let mut s = w.stream_to(&mut out)?;
+    /// while let Some(t) = s.next_tensor() {
+    ///     let n = t.n_elements() as usize;
+    ///     let x: Vec<f32> = (0..n).map(|j| ((j * 7) % 13) as f32 - 6.0).collect(); // from a checkpoint, say
+    ///     s.write_tensor(&x)?;
+    /// }
+    /// s.finish()?;
+    /// let bytes = out.into_inner();
+    /// let f = GgufFile::parse(&bytes)?;
+    /// assert_eq!(f.tensors().len(), 4);
+    /// assert_eq!(f.tensor("blk.2.attn_q.weight").unwrap().data().len(), 256 * 144);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn stream_to<W: std::io::Write>(&self, mut w: W) -> std::io::Result<GgufStream<'_, 'a, W>> {
         let h = self
             .header()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         w.write_all(&h)?;
-        let zeros = [0u8; 256];
-        for t in &self.tensors {
-            w.write_all(&t.data)?;
-            let mut n = self.tail(t.data.len());
-            while n > 0 {
-                let k = n.min(zeros.len());
-                w.write_all(&zeros[..k])?;
-                n -= k;
-            }
-        }
-        w.flush()
+        Ok(GgufStream {
+            writer: self,
+            out: w,
+            next: 0,
+            offset: 0,
+        })
     }
 }
+
+/// Writes the tensor data of a file after its header ([`GgufWriter::stream_to`]): tensors
+/// in the order they were added, one at a time. Call [`finish`](Self::finish) at the end;
+/// a stream dropped before it has written an incomplete file.
+///
+/// ```
+/// use lowbit::gguf::{quantize, GgufFile, GgufType, GgufWriter};
+/// let mut w = GgufWriter::new();
+/// w.add_tensor_info("a", &[32, 2], GgufType::Q8_0)?;
+/// w.add_tensor_info("b", &[4], GgufType::I32)?;
+/// let mut bytes = Vec::new();
+/// let mut s = w.stream_to(&mut bytes)?;
+/// assert_eq!(s.next_tensor().unwrap().name(), "a");
+/// s.write_tensor(&[127.0; 64])?;                                   // quantized here
+/// assert!(s.write_tensor_bytes(&[0u8; 15]).is_err());                // b takes 16 bytes
+/// s.write_tensor_bytes(&[1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0])?;
+/// assert!(s.next_tensor().is_none());
+/// s.finish()?;
+/// let f = GgufFile::parse(&bytes)?;
+/// assert_eq!(f.tensor("a").unwrap().to_f32()?, [127.0; 64]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub struct GgufStream<'w, 'a, W: std::io::Write> {
+    writer: &'w GgufWriter<'a>,
+    out: W,
+    /// The first tensor not written yet.
+    next: usize,
+    /// Its offset in the data section.
+    offset: u64,
+}
+
+#[cfg(feature = "std")]
+impl<W: std::io::Write> fmt::Debug for GgufStream<'_, '_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GgufStream")
+            .field("tensors", &self.writer.tensors.len())
+            .field("written", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<'w, W: std::io::Write> GgufStream<'w, '_, W> {
+    fn invalid(e: Error) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
+    }
+
+    /// Writes `data` and its padding as tensor `self.next`.
+    fn emit(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(data)?;
+        let zeros = [0u8; 256];
+        let mut n = self.writer.tail(data.len() as u64);
+        self.offset += data.len() as u64 + n as u64;
+        while n > 0 {
+            let k = n.min(zeros.len());
+            self.out.write_all(&zeros[..k])?;
+            n -= k;
+        }
+        self.next += 1;
+        Ok(())
+    }
+
+    /// Writes the tensors that have their bytes, up to the next one that needs them.
+    fn catch_up(&mut self) -> std::io::Result<()> {
+        let tensors = &self.writer.tensors;
+        while let Some(Some(data)) = tensors.get(self.next).map(|t| t.data.as_deref()) {
+            self.emit(data)?;
+        }
+        Ok(())
+    }
+
+    /// The next tensor whose bytes the stream waits for (declared with
+    /// [`GgufWriter::add_tensor_info`]), or `None` when every such tensor is written.
+    ///
+    /// ```
+    /// use lowbit::gguf::{GgufType, GgufWriter};
+    /// let mut w = GgufWriter::new();
+    /// w.add_tensor("a", &[4], GgufType::F32, &[0.0; 4])?;
+    /// w.add_tensor_info("b", &[32, 3], GgufType::Q4_0)?;
+    /// let mut s = w.stream_to(std::io::sink())?;
+    /// let t = s.next_tensor().unwrap();
+    /// assert_eq!((t.name(), t.dims(), t.byte_len(), t.offset()), ("b", &[32, 3][..], 54, 32));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn next_tensor(&self) -> Option<GgufTensorInfo<'w>> {
+        let tensors = &self.writer.tensors;
+        let mut offset = self.offset;
+        for t in tensors.get(self.next..)? {
+            if t.data.is_none() {
+                return Some(GgufTensorInfo::new(
+                    &t.name,
+                    t.ty,
+                    t.dims,
+                    t.n_dims as u8,
+                    offset,
+                    t.byte_len,
+                ));
+            }
+            offset += t.byte_len + self.writer.tail(t.byte_len) as u64;
+        }
+        None
+    }
+
+    /// Writes the next declared tensor's data as `x` quantized to its type with
+    /// [`quantize`](crate::gguf::quantize) (`x` holds its elements, `ne[0]` fastest).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) with the crate's
+    /// [`Error`]: every declared tensor is written already, `x` is not its element count
+    /// ([`Error::Length`]), or `quantize` refuses the type; the writer's errors.
+    ///
+    /// ```
+    /// use lowbit::gguf::{GgufType, GgufWriter};
+    /// let mut w = GgufWriter::new();
+    /// w.add_tensor_info("w", &[256], GgufType::Q6K)?;
+    /// let mut s = w.stream_to(Vec::new())?;
+    /// assert!(s.write_tensor(&[1.0; 255]).is_err());
+    /// s.write_tensor(&[1.0; 256])?;
+    /// assert!(s.write_tensor(&[1.0; 256]).is_err()); // nothing left to write
+    /// assert_eq!(s.finish()?.len() % 32, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_tensor(&mut self, x: &[f32]) -> std::io::Result<()> {
+        let info = self
+            .next_tensor()
+            .ok_or_else(|| Self::invalid(ALL_WRITTEN))?;
+        Error::check_len(
+            "GGUF tensor elements (the product of the dimensions)",
+            usize::try_from(info.n_elements()).unwrap_or(usize::MAX),
+            x.len(),
+        )
+        .map_err(Self::invalid)?;
+        // As many bytes as the slice's blocks: fits in usize.
+        let mut q = vec![0u8; info.byte_len() as usize];
+        crate::gguf::quantize(info.ggml_type(), x, &mut q).map_err(Self::invalid)?;
+        self.catch_up()?;
+        self.emit(&q)
+    }
+
+    /// Writes the next declared tensor's data, bytes already in its type's layout.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) with the crate's
+    /// [`Error`]: every declared tensor is written already, or `data` is not its byte length
+    /// ([`Error::Length`]); the writer's errors.
+    ///
+    /// ```
+    /// use lowbit::gguf::{GgufType, GgufWriter};
+    /// let mut w = GgufWriter::new();
+    /// w.add_tensor_info("w", &[32], GgufType::Q4_0)?;
+    /// let mut s = w.stream_to(Vec::new())?;
+    /// assert!(s.write_tensor_bytes(&[0u8; 17]).is_err());
+    /// s.write_tensor_bytes(&[0u8; 18])?;
+    /// s.finish()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_tensor_bytes(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let info = self
+            .next_tensor()
+            .ok_or_else(|| Self::invalid(ALL_WRITTEN))?;
+        Error::check_len(
+            "GGUF tensor bytes (ggml_nbytes of the shape)",
+            usize::try_from(info.byte_len()).unwrap_or(usize::MAX),
+            data.len(),
+        )
+        .map_err(Self::invalid)?;
+        self.catch_up()?;
+        self.emit(data)
+    }
+
+    /// Writes the tensors left that have their bytes, flushes, and gives the writer back.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) if a declared tensor
+    /// has not been written (the file would be incomplete); the writer's errors.
+    ///
+    /// ```
+    /// use lowbit::gguf::{GgufType, GgufWriter};
+    /// let mut w = GgufWriter::new();
+    /// w.add_tensor_info("w", &[32], GgufType::Q8_0)?;
+    /// assert!(w.stream_to(Vec::new())?.finish().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.catch_up()?;
+        if self.next < self.writer.tensors.len() {
+            return Err(Self::invalid(Error::Unsupported(
+                "GGUF: a tensor declared with add_tensor_info was not written",
+            )));
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+#[cfg(feature = "std")]
+const ALL_WRITTEN: Error =
+    Error::Unsupported("GGUF: every tensor declared with add_tensor_info is written already");
 
 /// A freshly encoded value is whole: checking it never asks for more bytes.
 fn unreachable_more() -> Result<(), Error> {
