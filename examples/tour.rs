@@ -6,7 +6,8 @@
 //!    format.
 //! 3. The library profiles on the same tensor: their error, and how many element codes
 //!    differ from the crate's exact definition of the same format (`docs/profiles.md`).
-//! 4. Single-thread throughput of the main kernels beside a copy of the same bytes.
+//! 4. A small GGUF file written and read back.
+//! 5. Single-thread throughput of the main kernels beside a copy of the same bytes.
 
 #[path = "common/svg.rs"]
 mod svg;
@@ -187,7 +188,62 @@ fn main() {
     }
 
     profiles(&w, cols);
+    gguf_file(&w);
     throughput();
+}
+
+/// Writes the weight tensor into a GGUF file (as llama.cpp would name it, in three types)
+/// and reads it back: metadata, tensor infos, and the dequantized values' error.
+fn gguf_file(w: &[f32]) {
+    use lowbit::gguf::{GgufFile, GgufType, GgufWriter};
+    let (rows, cols) = (w.len() as u64 / 1024, 1024u64);
+    let mut out = GgufWriter::new();
+    let written = (|| -> Result<Vec<u8>, lowbit::Error> {
+        out.set("general.architecture", "llama")?
+            .set("general.name", "lowbit tour")?
+            .set("llama.embedding_length", cols as u32)?;
+        for (name, t) in [
+            ("blk.0.attn_q.weight", GgufType::Q4K),
+            ("blk.0.attn_k.weight", GgufType::Q8_0),
+            ("blk.0.attn_v.weight", GgufType::Iq4Xs),
+        ] {
+            // ne[0] first: a row of 1024 input channels, then the 256 rows.
+            out.add_tensor(name, &[cols, rows], t, w)?;
+        }
+        out.to_bytes()
+    })()
+    .expect("the tour's tensor fits every type");
+    let path = std::env::temp_dir().join("lowbit-tour.gguf");
+    std::fs::write(&path, &written).expect("write into the temp dir");
+    let bytes = std::fs::read(&path).expect("read it back");
+    let f = GgufFile::parse(&bytes).expect("a file the crate wrote");
+    println!(
+        "\nGGUF file {} ({} bytes, version {}, {} metadata pairs, data at byte {})\n",
+        path.display(),
+        bytes.len(),
+        f.version(),
+        f.metadata().len(),
+        f.data_offset()
+    );
+    for (k, v) in f.metadata() {
+        println!("  {k} = {v}");
+    }
+    println!(
+        "\n  {:<22} {:>7} {:>12} {:>8} {:>12}",
+        "tensor", "type", "ne", "bytes", "RMSE"
+    );
+    for t in f.tensors() {
+        let y = t.to_f32().expect("every block type dequantizes");
+        let s = ErrorStats::of(w, &y).unwrap();
+        println!(
+            "  {:<22} {:>7} {:>12} {:>8} {:>12.4e}",
+            t.name(),
+            t.ggml_type().to_string(),
+            format!("{:?}", t.dims()),
+            t.data().len(),
+            s.rmse
+        );
+    }
 }
 
 /// Whether a format follows another library's recipe (printed in [`profiles`]).

@@ -67,6 +67,10 @@ pub enum Error {
     /// does not fit in `usize`: no buffer of that size can exist.
     #[error("size overflow: {0} does not fit in usize")]
     SizeOverflow(&'static str),
+    /// A GGUF file that cannot be read, or a tensor or value that cannot be written into one:
+    /// the [`GgufError`](crate::gguf::GgufError) says what and where.
+    #[error("GGUF file: {0}")]
+    Gguf(#[from] crate::gguf::GgufError),
 }
 
 /// `a · b`, or [`Error::SizeOverflow`] naming `what`.

@@ -38,12 +38,24 @@
 //!
 //! [docs/gguf.md]: https://docs.rs/crate/lowbit/latest/source/docs/gguf.md
 
+pub mod file;
 mod fp4;
 mod ggml;
 mod grids;
 
 use crate::error::Error;
 use crate::pack::{self, Layout};
+pub use file::{
+    GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufError, GgufValueType, MAX_DIMS,
+    MAX_NESTING, MAX_TENSOR_NAME,
+};
+#[cfg(feature = "alloc")]
+pub use file::{
+    GgufArray, GgufArrayIter, GgufFile, GgufTensor, GgufTensorInfo, GgufValue, GgufWriter,
+    ToGgufValue,
+};
+#[cfg(feature = "std")]
+pub use file::{GgufReader, GgufStream};
 
 /// A GGUF tensor type: ggml's `enum ggml_type` (every named entry; the removed ids 4, 5,
 /// 31–33 and 36–38 have no variant).
