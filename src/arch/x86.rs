@@ -8,6 +8,7 @@ use crate::element::fast::{Grid, LaneParams};
 use crate::kernels::element::{self, DecodeTable};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;
+use crate::kernels::{gguf_dq, gguf_q};
 
 /// Stamps one table: each body wrapped in a `#[target_feature]` function with exactly the
 /// listed features, and a detection function for the same list.
