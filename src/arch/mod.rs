@@ -270,16 +270,16 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_tq2_0, gguf_dq::dq_tq2_0, gguf_dq::dq_tq2_0];
         /// GGUF MXFP4 blocks → f32 (`kv`: the value table).
         gguf_dq_mxfp4(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_mxfp4, gguf_dq::dq_mxfp4, gguf_dq::dq_mxfp4];
+            = [gguf_dq::dq_mxfp4, super::x86::gguf_dq_mxfp4_avx2, super::x86::gguf_dq_mxfp4_avx512];
         /// GGUF NVFP4 blocks → f32 (`kv`: the value table).
         gguf_dq_nvfp4(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_nvfp4, gguf_dq::dq_nvfp4, gguf_dq::dq_nvfp4];
+            = [gguf_dq::dq_nvfp4, super::x86::gguf_dq_nvfp4_avx2, super::x86::gguf_dq_nvfp4_avx512];
         /// GGUF IQ4_NL blocks → f32 (`kv`: the value table).
         gguf_dq_iq4_nl(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq4_nl, gguf_dq::dq_iq4_nl, gguf_dq::dq_iq4_nl];
+            = [gguf_dq::dq_iq4_nl, super::x86::gguf_dq_iq4_nl_avx2, super::x86::gguf_dq_iq4_nl_avx512];
         /// GGUF IQ4_XS blocks → f32 (`kv`: the value table).
         gguf_dq_iq4_xs(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq4_xs, gguf_dq::dq_iq4_xs, gguf_dq::dq_iq4_xs];
+            = [gguf_dq::dq_iq4_xs, super::x86::gguf_dq_iq4_xs_avx2, super::x86::gguf_dq_iq4_xs_avx512];
         /// GGUF IQ2_XXS blocks → f32.
         gguf_dq_iq2_xxs(grid: &[u64; 256], ksigns: &[u8; 128], bytes: &[u8], out: &mut [f32]) -> u64
             = [gguf_dq::dq_iq2_xxs, gguf_dq::dq_iq2_xxs, gguf_dq::dq_iq2_xxs];
@@ -342,7 +342,7 @@ macro_rules! for_each_kernel {
             = [gguf_q::q_nvfp4, gguf_q::q_nvfp4, gguf_q::q_nvfp4];
         /// GGUF F16 bytes → f32 (ggml's conversion, NaN payloads kept).
         gguf_f16_row(bytes: &[u8], out: &mut [f32])
-            = [gguf_dq::f16_row, gguf_dq::f16_row, gguf_dq::f16_row];
+            = [gguf_dq::f16_row, super::x86::gguf_f16_row_avx2, super::x86::gguf_f16_row_avx512];
         /// GGUF BF16 bytes → f32.
         gguf_bf16_row(bytes: &[u8], out: &mut [f32])
             = [gguf_dq::bf16_row, gguf_dq::bf16_row, gguf_dq::bf16_row];
@@ -351,7 +351,7 @@ macro_rules! for_each_kernel {
             = [gguf_dq::f32_row, gguf_dq::f32_row, gguf_dq::f32_row];
         /// f32 → GGUF F16 bytes (ggml's rounding, NaN → 0x7e00 | sign).
         gguf_f16_from_row(x: &[f32], out: &mut [u8])
-            = [gguf_q::f16_from_row, gguf_q::f16_from_row, gguf_q::f16_from_row];
+            = [gguf_q::f16_from_row, super::x86::gguf_f16_from_row_avx2, super::x86::gguf_f16_from_row_avx512];
         /// f32 → GGUF BF16 bytes (ggml's rounding).
         gguf_bf16_from_row(x: &[f32], out: &mut [u8])
             = [gguf_q::bf16_from_row, gguf_q::bf16_from_row, gguf_q::bf16_from_row];

@@ -272,3 +272,343 @@ pub(super) fn dequant_nibble_blocks_avx512(
         _ => 0,
     }
 }
+
+// GGUF: the f16 rows with the hardware conversions. Converting f16 → f32 in hardware is
+// ggml's `GGML_FP16_TO_FP32` exactly (every finite value exact, a NaN keeps its payload
+// shifted by 13 with the quiet bit set); f32 → f16 rounds to nearest even as ggml does, and
+// a NaN is made `0x7e00 | sign` in the same pass. The tails run the portable bodies.
+
+/// GGUF F16 bytes → f32 with F16C.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn gguf_f16_row_avx2(bytes: &[u8], out: &mut [f32]) {
+    let n = (bytes.len() / 2).min(out.len()) / 8 * 8;
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 8 <= n: 16 bytes are read from bytes[2i..] and 8 f32 written to
+        // out[i..], in bounds; unaligned loads and stores.
+        unsafe {
+            let c = _mm_loadu_si128(bytes.as_ptr().add(2 * i) as *const __m128i);
+            _mm256_storeu_ps(out.as_mut_ptr().add(i), _mm256_cvtph_ps(c));
+        }
+        i += 8;
+    }
+    gguf_dq::f16_row(&bytes[2 * n..], &mut out[n..]);
+}
+
+/// GGUF F16 bytes → f32 with AVX-512.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_f16_row_avx512(bytes: &[u8], out: &mut [f32]) {
+    let n = (bytes.len() / 2).min(out.len()) / 32 * 32;
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 32 <= n: 64 bytes are read from bytes[2i..] and 32 f32 written to
+        // out[i..], in bounds; unaligned loads and stores.
+        unsafe {
+            let p = bytes.as_ptr().add(2 * i) as *const __m256i;
+            let (c0, c1) = (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1)));
+            let o = out.as_mut_ptr().add(i);
+            _mm512_storeu_ps(o, _mm512_cvtph_ps(c0));
+            _mm512_storeu_ps(o.add(16), _mm512_cvtph_ps(c1));
+        }
+        i += 32;
+    }
+    gguf_dq::f16_row(&bytes[2 * n..], &mut out[n..]);
+}
+
+/// f32 → GGUF F16 bytes with F16C (NaN → `0x7e00 | sign`).
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn gguf_f16_from_row_avx2(x: &[f32], out: &mut [u8]) {
+    let n = x.len().min(out.len() / 2) / 8 * 8;
+    let sign = _mm_set1_epi16(0x8000u16 as i16);
+    let qnan = _mm_set1_epi16(0x7E00);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 8 <= n: 8 f32 are read from x[i..] and 16 bytes written to
+        // out[2i..], in bounds; unaligned loads and stores.
+        unsafe {
+            let v = _mm256_loadu_ps(x.as_ptr().add(i));
+            let h = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(v);
+            let m = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v));
+            let m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256::<1>(m));
+            let canon = _mm_or_si128(_mm_and_si128(h, sign), qnan);
+            let r = _mm_blendv_epi8(h, canon, m16);
+            _mm_storeu_si128(out.as_mut_ptr().add(2 * i) as *mut __m128i, r);
+        }
+        i += 8;
+    }
+    gguf_q::f16_from_row(&x[n..], &mut out[2 * n..]);
+}
+
+/// f32 → GGUF F16 bytes with AVX-512 (NaN → `0x7e00 | sign`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_f16_from_row_avx512(x: &[f32], out: &mut [u8]) {
+    let n = x.len().min(out.len() / 2) / 16 * 16;
+    let sign = _mm256_set1_epi16(0x8000u16 as i16);
+    let qnan = _mm256_set1_epi16(0x7E00);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 16 <= n: 16 f32 are read from x[i..] and 32 bytes written to
+        // out[2i..], in bounds; unaligned loads and stores.
+        unsafe {
+            let v = _mm512_loadu_ps(x.as_ptr().add(i));
+            let h = _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v);
+            let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+            let canon = _mm256_or_si256(_mm256_and_si256(h, sign), qnan);
+            let r = _mm256_mask_blend_epi16(nan, h, canon);
+            _mm256_storeu_si256(out.as_mut_ptr().add(2 * i) as *mut __m256i, r);
+        }
+        i += 16;
+    }
+    gguf_q::f16_from_row(&x[n..], &mut out[2 * n..]);
+}
+
+// GGUF: the 4-bit table types (MXFP4, NVFP4, IQ4_NL, IQ4_XS). Each block's (or sub-block's)
+// 16 values are the definition's products `kv[i]·d` (or `d·kv[i]`, the same IEEE product),
+// computed once per block in one vector multiply, then looked up per nibble with
+// `vpermps`; the same bits as the portable kernels, which multiply per element.
+
+/// 32 outputs of one 16-byte GGUF nibble group (low nibbles → 0..16, high → 16..32)
+/// through the 16-entry table `t`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn nib32_avx512(t: __m512, q: &[u8], o: &mut [f32]) {
+    if q.len() < 16 || o.len() < 32 {
+        return;
+    }
+    let low = _mm_set1_epi8(0x0f);
+    // SAFETY: q has at least 16 bytes and o at least 32 f32 (checked above); unaligned
+    // loads and stores.
+    unsafe {
+        let b = _mm_loadu_si128(q.as_ptr() as *const __m128i);
+        let lo = _mm_and_si128(b, low);
+        let hi = _mm_and_si128(_mm_srli_epi16::<4>(b), low);
+        _mm512_storeu_ps(
+            o.as_mut_ptr(),
+            _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(lo), t),
+        );
+        _mm512_storeu_ps(
+            o.as_mut_ptr().add(16),
+            _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(hi), t),
+        );
+    }
+}
+
+/// 16 outputs of one 8-byte NVFP4 sub-block (low nibbles → 0..8, high → 8..16).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn nib16_avx512(t: __m512, q: &[u8], o: &mut [f32]) {
+    if q.len() < 8 || o.len() < 16 {
+        return;
+    }
+    let low = _mm_set1_epi8(0x0f);
+    // SAFETY: q has at least 8 bytes and o at least 16 f32 (checked above).
+    unsafe {
+        let b = _mm_loadl_epi64(q.as_ptr() as *const __m128i);
+        let lo = _mm_and_si128(b, low);
+        let hi = _mm_and_si128(_mm_srli_epi16::<4>(b), low);
+        let idx = _mm512_cvtepu8_epi32(_mm_unpacklo_epi64(lo, hi));
+        _mm512_storeu_ps(o.as_mut_ptr(), _mm512_permutexvar_ps(idx, t));
+    }
+}
+
+/// The 16 table values as f32 in a register.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn kv512(kv: &[i8; 16]) -> __m512 {
+    // SAFETY: kv holds exactly 16 bytes.
+    unsafe {
+        _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(
+            kv.as_ptr() as *const __m128i
+        )))
+    }
+}
+
+/// GGUF MXFP4 → f32 with AVX-512.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_dq_mxfp4_avx512(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    let k = kv512(kv);
+    for (b, y) in bytes.chunks_exact(17).zip(out.chunks_exact_mut(32)) {
+        let t = _mm512_mul_ps(k, _mm512_set1_ps(gguf_dq::e8m0_half(b[0])));
+        nib32_avx512(t, &b[1..], y);
+    }
+    0
+}
+
+/// GGUF NVFP4 → f32 with AVX-512.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_dq_nvfp4_avx512(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    let k = kv512(kv);
+    for (b, y) in bytes.chunks_exact(36).zip(out.chunks_exact_mut(64)) {
+        for (s, ys) in y.chunks_exact_mut(16).enumerate() {
+            let t = _mm512_mul_ps(k, _mm512_set1_ps(gguf_dq::ue4m3_half(b[s])));
+            nib16_avx512(t, &b[4 + 8 * s..], ys);
+        }
+    }
+    0
+}
+
+/// GGUF IQ4_NL → f32 with AVX-512 (a non-finite scale leaves the block).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_dq_iq4_nl_avx512(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    let k = kv512(kv);
+    let mut left = 0u64;
+    for (i, (b, y)) in bytes
+        .chunks_exact(18)
+        .zip(out.chunks_exact_mut(32))
+        .enumerate()
+    {
+        let h = u16::from_le_bytes([b[0], b[1]]);
+        if gguf_dq::half_special(h) {
+            left |= 1 << i;
+            continue;
+        }
+        let t = _mm512_mul_ps(_mm512_set1_ps(gguf_dq::half_finite(h)), k);
+        nib32_avx512(t, &b[2..], y);
+    }
+    left
+}
+
+/// GGUF IQ4_XS → f32 with AVX-512 (a non-finite scale leaves the block).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_dq_iq4_xs_avx512(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    let k = kv512(kv);
+    let mut left = 0u64;
+    for (i, (b, y)) in bytes
+        .chunks_exact(136)
+        .zip(out.chunks_exact_mut(256))
+        .enumerate()
+    {
+        let h = u16::from_le_bytes([b[0], b[1]]);
+        if gguf_dq::half_special(h) {
+            left |= 1 << i;
+            continue;
+        }
+        let d = gguf_dq::half_finite(h);
+        let sh = u16::from_le_bytes([b[2], b[3]]);
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
+            let ls =
+                u16::from((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xf) | (((sh >> (2 * ib)) & 3) << 4);
+            let dl = d * (i32::from(ls) - 32) as f32;
+            let t = _mm512_mul_ps(_mm512_set1_ps(dl), k);
+            nib32_avx512(t, &b[8 + 16 * ib..], yb);
+        }
+    }
+    left
+}
+
+/// 8 outputs through a 16-entry table held as two 8-entry halves (bit 3 of the index picks
+/// the half).
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn lut8_avx2(tl: __m256, th: __m256, idx: __m256i) -> __m256 {
+    let a = _mm256_permutevar8x32_ps(tl, idx);
+    let b = _mm256_permutevar8x32_ps(th, idx);
+    _mm256_blendv_ps(a, b, _mm256_castsi256_ps(_mm256_slli_epi32::<28>(idx)))
+}
+
+/// `n` (16 or 32) outputs of a GGUF nibble group with AVX2: the first n/2 bytes' low
+/// nibbles, then their high nibbles.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn nib_avx2(tl: __m256, th: __m256, q: &[u8], o: &mut [f32], n: usize) {
+    if q.len() < n / 2 || o.len() < n {
+        return;
+    }
+    let low = _mm_set1_epi8(0x0f);
+    // SAFETY: q has n/2 (8 or 16) bytes and o n f32 (checked above); the 8-byte loads read
+    // q[0..8] and, for n = 32, q[8..16].
+    unsafe {
+        for half in 0..n / 16 {
+            let b = _mm_loadl_epi64(q.as_ptr().add(8 * half) as *const __m128i);
+            let lo = _mm256_cvtepu8_epi32(_mm_and_si128(b, low));
+            let hi = _mm256_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16::<4>(b), low));
+            let p = o.as_mut_ptr().add(8 * half);
+            _mm256_storeu_ps(p, lut8_avx2(tl, th, lo));
+            _mm256_storeu_ps(p.add(n / 2), lut8_avx2(tl, th, hi));
+        }
+    }
+}
+
+/// The two halves of a block's table `kv·d` (the product per entry, as the definition's).
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn table_avx2(kv: &[i8; 16], d: f32) -> (__m256, __m256) {
+    // SAFETY: kv holds 16 bytes; two 8-byte loads.
+    unsafe {
+        let lo = _mm_loadl_epi64(kv.as_ptr() as *const __m128i);
+        let hi = _mm_loadl_epi64(kv.as_ptr().add(8) as *const __m128i);
+        let vd = _mm256_set1_ps(d);
+        (
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), vd),
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), vd),
+        )
+    }
+}
+
+/// GGUF MXFP4 → f32 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn gguf_dq_mxfp4_avx2(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    for (b, y) in bytes.chunks_exact(17).zip(out.chunks_exact_mut(32)) {
+        let (tl, th) = table_avx2(kv, gguf_dq::e8m0_half(b[0]));
+        nib_avx2(tl, th, &b[1..], y, 32);
+    }
+    0
+}
+
+/// GGUF NVFP4 → f32 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn gguf_dq_nvfp4_avx2(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    for (b, y) in bytes.chunks_exact(36).zip(out.chunks_exact_mut(64)) {
+        for (s, ys) in y.chunks_exact_mut(16).enumerate() {
+            let (tl, th) = table_avx2(kv, gguf_dq::ue4m3_half(b[s]));
+            nib_avx2(tl, th, &b[4 + 8 * s..], ys, 16);
+        }
+    }
+    0
+}
+
+/// GGUF IQ4_NL → f32 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn gguf_dq_iq4_nl_avx2(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    let mut left = 0u64;
+    for (i, (b, y)) in bytes
+        .chunks_exact(18)
+        .zip(out.chunks_exact_mut(32))
+        .enumerate()
+    {
+        let h = u16::from_le_bytes([b[0], b[1]]);
+        if gguf_dq::half_special(h) {
+            left |= 1 << i;
+            continue;
+        }
+        let (tl, th) = table_avx2(kv, gguf_dq::half_finite(h));
+        nib_avx2(tl, th, &b[2..], y, 32);
+    }
+    left
+}
+
+/// GGUF IQ4_XS → f32 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn gguf_dq_iq4_xs_avx2(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
+    let mut left = 0u64;
+    for (i, (b, y)) in bytes
+        .chunks_exact(136)
+        .zip(out.chunks_exact_mut(256))
+        .enumerate()
+    {
+        let h = u16::from_le_bytes([b[0], b[1]]);
+        if gguf_dq::half_special(h) {
+            left |= 1 << i;
+            continue;
+        }
+        let d = gguf_dq::half_finite(h);
+        let sh = u16::from_le_bytes([b[2], b[3]]);
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
+            let ls =
+                u16::from((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xf) | (((sh >> (2 * ib)) & 3) << 4);
+            let (tl, th) = table_avx2(kv, d * (i32::from(ls) - 32) as f32);
+            nib_avx2(tl, th, &b[8 + 16 * ib..], yb, 32);
+        }
+    }
+    left
+}

@@ -233,7 +233,8 @@ pub(crate) fn dq_q2_0(bytes: &[u8], out: &mut [f32]) -> u64 {
     left
 }
 
-/// Q2_K: `y = (d·sc)·q − dmin·m` per 16.
+/// Q2_K: `y = (d·sc)·q − dmin·m` per 16; sub-block s = 8n + 2j + h reads bits 2j of
+/// bytes 16 + 32n + 16h.. and writes elements 16s..16s + 16.
 #[inline(always)]
 pub(crate) fn dq_q2_k(bytes: &[u8], out: &mut [f32]) -> u64 {
     let mut left = 0u64;
@@ -244,18 +245,15 @@ pub(crate) fn dq_q2_k(bytes: &[u8], out: &mut [f32]) -> u64 {
             continue;
         }
         let (d, min) = (half_finite(hd), half_finite(hm));
-        for n in 0..2 {
-            let q = b32(b, 16 + 32 * n);
-            for j in 0..4 {
-                for h in 0..2 {
-                    let sc = b[8 * n + 2 * j + h];
-                    let dl = d * f32::from(sc & 0xf);
-                    let ml = min * f32::from(sc >> 4);
-                    let o = 128 * n + 32 * j + 16 * h;
-                    for l in 0..16 {
-                        y[o + l] = dl * f32::from((q[16 * h + l] >> (2 * j)) & 3) - ml;
-                    }
-                }
+        for (s, o) in y.chunks_exact_mut(16).enumerate() {
+            let sc = b[s];
+            let dl = d * f32::from(sc & 0xf);
+            let ml = min * f32::from(sc >> 4);
+            let (n, j, h) = (s / 8, (s % 8) / 2, s % 2);
+            let q = b16(b, 16 + 32 * n + 16 * h);
+            let sh = 2 * j as u32;
+            for l in 0..16 {
+                o[l] = dl * f32::from((q[l] >> sh) & 3) - ml;
             }
         }
     }
@@ -582,15 +580,37 @@ pub(crate) fn dq_iq4_xs(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64 {
     left
 }
 
-/// Eight outputs `db·grid[j]`, the sign bit flipped where bit j of `signs` is set (ggml's
-/// ±1 factor is compiled as a sign flip).
+/// 32 outputs `db·g[j]`, the sign bit flipped where bit j of `signs` is set (ggml's ±1
+/// factor is compiled as a sign flip).
 #[inline(always)]
-fn put8(y: &mut [f32], db: f32, g: u64, signs: u8) {
-    for j in 0..8 {
-        let v = db * ((g >> (8 * j)) & 0xff) as f32;
-        let flip = u32::from((signs >> j) & 1) << 31;
-        y[j] = f32::from_bits(v.to_bits() ^ flip);
+fn put32(y: &mut [f32], db: &[f32; 4], g: &[u8; 32], signs: u32) {
+    let Some(y) = y.first_chunk_mut::<32>() else {
+        return;
+    };
+    for j in 0..32 {
+        let v = db[j / 8] * f32::from(g[j]);
+        y[j] = f32::from_bits(v.to_bits() ^ (((signs >> j) & 1) << 31));
     }
+}
+
+/// The bytes of four 8-byte grid entries.
+#[inline(always)]
+fn grid4(g: [u64; 4]) -> [u8; 32] {
+    let mut o = [0u8; 32];
+    for (c, v) in o.chunks_exact_mut(8).zip(g) {
+        c.copy_from_slice(&v.to_le_bytes());
+    }
+    o
+}
+
+/// The bytes of eight 4-byte grid entries.
+#[inline(always)]
+fn grid8(g: [u32; 8]) -> [u8; 32] {
+    let mut o = [0u8; 32];
+    for (c, v) in o.chunks_exact_mut(4).zip(g) {
+        c.copy_from_slice(&v.to_le_bytes());
+    }
+    o
 }
 
 /// IQ2_XXS: per 32, `db = d·(0.5 + s)·0.25`; 4 grid indices and 4 × 7-bit sign codes.
@@ -609,17 +629,27 @@ pub(crate) fn dq_iq2_xxs(
             continue;
         }
         let d = half_finite(h);
-        for ib in 0..8 {
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
             let aux = rd32(b, 6 + 8 * ib);
             let db = d * (0.5 + (aux >> 28) as f32) * 0.25;
+            let mut g = [0u64; 4];
+            let mut signs = 0u32;
             for l in 0..4 {
-                let g = grid[usize::from(b[2 + 8 * ib + l])];
-                let s = ksigns[((aux >> (7 * l)) & 127) as usize];
-                put8(&mut y[32 * ib + 8 * l..32 * ib + 8 * l + 8], db, g, s);
+                g[l] = grid[usize::from(b[2 + 8 * ib + l])];
+                signs |= u32::from(ksigns[((aux >> (7 * l)) & 127) as usize]) << (8 * l);
             }
+            put32(yb, &[db; 4], &grid4(g), signs);
         }
     }
     left
+}
+
+/// `d·(0.5 + s)·0.25` for the two 4-bit scales of byte `sc` (IQ2_XS, IQ2_S), per 8-group.
+#[inline(always)]
+fn db_pairs(d: f32, sc: u8) -> [f32; 4] {
+    let a = d * (0.5 + f32::from(sc & 0xf)) * 0.25;
+    let b = d * (0.5 + f32::from(sc >> 4)) * 0.25;
+    [a, a, b, b]
 }
 
 /// IQ2_XS: 9-bit grid index | 7-bit sign code per 8, two 4-bit scales per 32.
@@ -638,23 +668,16 @@ pub(crate) fn dq_iq2_xs(
             continue;
         }
         let d = half_finite(h);
-        for ib in 0..8 {
-            let sc = b[66 + ib];
-            let db = [
-                d * (0.5 + f32::from(sc & 0xf)) * 0.25,
-                d * (0.5 + f32::from(sc >> 4)) * 0.25,
-            ];
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
+            let db = db_pairs(d, b[66 + ib]);
+            let mut g = [0u64; 4];
+            let mut signs = 0u32;
             for l in 0..4 {
                 let q = rd16(b, 2 + 2 * (4 * ib + l));
-                let g = grid[usize::from(q & 511)];
-                let s = ksigns[usize::from(q >> 9)];
-                put8(
-                    &mut y[32 * ib + 8 * l..32 * ib + 8 * l + 8],
-                    db[l / 2],
-                    g,
-                    s,
-                );
+                g[l] = grid[usize::from(q & 511)];
+                signs |= u32::from(ksigns[usize::from(q >> 9)]) << (8 * l);
             }
+            put32(yb, &db, &grid4(g), signs);
         }
     }
     left
@@ -671,23 +694,14 @@ pub(crate) fn dq_iq2_s(grid: &[u64; 1024], bytes: &[u8], out: &mut [f32]) -> u64
             continue;
         }
         let d = half_finite(h);
-        for ib in 0..8 {
-            let sc = b[74 + ib];
-            let db = [
-                d * (0.5 + f32::from(sc & 0xf)) * 0.25,
-                d * (0.5 + f32::from(sc >> 4)) * 0.25,
-            ];
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
+            let db = db_pairs(d, b[74 + ib]);
             let qh = usize::from(b[66 + ib]);
+            let mut g = [0u64; 4];
             for l in 0..4 {
-                let idx = usize::from(b[2 + 4 * ib + l]) | ((qh << (8 - 2 * l)) & 0x300);
-                let s = b[34 + 4 * ib + l];
-                put8(
-                    &mut y[32 * ib + 8 * l..32 * ib + 8 * l + 8],
-                    db[l / 2],
-                    grid[idx],
-                    s,
-                );
+                g[l] = grid[usize::from(b[2 + 4 * ib + l]) | ((qh << (8 - 2 * l)) & 0x300)];
             }
+            put32(yb, &db, &grid4(g), rd32(b, 34 + 4 * ib));
         }
     }
     left
@@ -709,15 +723,18 @@ pub(crate) fn dq_iq3_xxs(
             continue;
         }
         let d = half_finite(h);
-        for ib in 0..8 {
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
             let aux = rd32(b, 66 + 4 * ib);
             let db = d * (0.5 + (aux >> 28) as f32) * 0.5;
-            for l in 0..4 {
-                let s = ksigns[((aux >> (7 * l)) & 127) as usize];
-                let g = u64::from(grid[usize::from(b[2 + 8 * ib + 2 * l])])
-                    | u64::from(grid[usize::from(b[3 + 8 * ib + 2 * l])]) << 32;
-                put8(&mut y[32 * ib + 8 * l..32 * ib + 8 * l + 8], db, g, s);
+            let mut g = [0u32; 8];
+            for (i, g) in g.iter_mut().enumerate() {
+                *g = grid[usize::from(b[2 + 8 * ib + i])];
             }
+            let mut signs = 0u32;
+            for l in 0..4 {
+                signs |= u32::from(ksigns[((aux >> (7 * l)) & 127) as usize]) << (8 * l);
+            }
+            put32(yb, &[db; 4], &grid8(g), signs);
         }
     }
     left
@@ -734,32 +751,30 @@ pub(crate) fn dq_iq3_s(grid: &[u32; 512], bytes: &[u8], out: &mut [f32]) -> u64 
             continue;
         }
         let d = half_finite(h);
-        for ib in 0..8 {
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
             let sc = b[106 + ib / 2] >> (4 * (ib % 2));
             let db = d * (1 + 2 * i32::from(sc & 0xf)) as f32;
             let qh = usize::from(b[66 + ib]);
-            for l in 0..4 {
-                let i1 = usize::from(b[2 + 8 * ib + 2 * l]) | ((qh << (8 - 2 * l)) & 256);
-                let i2 = usize::from(b[3 + 8 * ib + 2 * l]) | ((qh << (7 - 2 * l)) & 256);
-                let g = u64::from(grid[i1]) | u64::from(grid[i2]) << 32;
-                put8(
-                    &mut y[32 * ib + 8 * l..32 * ib + 8 * l + 8],
-                    db,
-                    g,
-                    b[74 + 4 * ib + l],
-                );
+            let mut g = [0u32; 8];
+            for (i, g) in g.iter_mut().enumerate() {
+                // Entry 2l takes qh bit 2l... as ggml: `(qh << (8 − 2l)) & 256` for 2l,
+                // `(qh << (7 − 2l)) & 256` for 2l + 1, i.e. bit i of qh.
+                *g = grid[usize::from(b[2 + 8 * ib + i]) | (((qh >> i) & 1) << 8)];
             }
+            put32(yb, &[db; 4], &grid8(g), rd32(b, 74 + 4 * ib));
         }
     }
     left
 }
 
-/// Eight outputs `dl·(grid[j] + delta)` of the IQ1 grid (int8 coordinates).
+/// 32 outputs `dl[l]·(g[j] + delta[l])` of the IQ1 grid (int8 coordinates), l = j/8.
 #[inline(always)]
-fn put8_iq1(y: &mut [f32], dl: f32, g: u64, delta: f32) {
-    for j in 0..8 {
-        let c = f32::from(((g >> (8 * j)) & 0xff) as u8 as i8);
-        y[j] = dl * (c + delta);
+fn put32_iq1(y: &mut [f32], dl: &[f32; 4], g: &[u8; 32], delta: &[f32; 4]) {
+    let Some(y) = y.first_chunk_mut::<32>() else {
+        return;
+    };
+    for j in 0..32 {
+        y[j] = dl[j / 8] * (f32::from(g[j] as i8) + delta[j / 8]);
     }
 }
 
@@ -774,19 +789,16 @@ pub(crate) fn dq_iq1_s(grid: &[u64; 2048], delta: f32, bytes: &[u8], out: &mut [
             continue;
         }
         let d = half_finite(h);
-        for ib in 0..8 {
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
             let qh = rd16(b, 34 + 2 * ib);
             let dl = d * (2 * i32::from((qh >> 12) & 7) + 1) as f32;
             let dt = if qh & 0x8000 != 0 { -delta } else { delta };
+            let mut g = [0u64; 4];
             for l in 0..4 {
-                let idx = usize::from(b[2 + 4 * ib + l]) | (usize::from((qh >> (3 * l)) & 7) << 8);
-                put8_iq1(
-                    &mut y[32 * ib + 8 * l..32 * ib + 8 * l + 8],
-                    dl,
-                    grid[idx],
-                    dt,
-                );
+                g[l] =
+                    grid[usize::from(b[2 + 4 * ib + l]) | (usize::from((qh >> (3 * l)) & 7) << 8)];
             }
+            put32_iq1(yb, &[dl; 4], &grid4(g), &[dt; 4]);
         }
     }
     left
@@ -804,16 +816,16 @@ pub(crate) fn dq_iq1_m(grid: &[u64; 2048], delta: f32, bytes: &[u8], out: &mut [
             continue;
         }
         let d = half_finite(h);
-        for ib in 0..8 {
+        for (ib, yb) in y.chunks_exact_mut(32).enumerate() {
             let s = sc[ib / 2] >> (6 * (ib % 2));
             let dl1 = d * (2 * i32::from(s & 7) + 1) as f32;
             let dl2 = d * (2 * i32::from((s >> 3) & 7) + 1) as f32;
             let qh = [usize::from(b[32 + 2 * ib]), usize::from(b[33 + 2 * ib])];
-            let idx = [
-                usize::from(b[4 * ib]) | ((qh[0] << 8) & 0x700),
-                usize::from(b[4 * ib + 1]) | ((qh[0] << 4) & 0x700),
-                usize::from(b[4 * ib + 2]) | ((qh[1] << 8) & 0x700),
-                usize::from(b[4 * ib + 3]) | ((qh[1] << 4) & 0x700),
+            let g = [
+                grid[usize::from(b[4 * ib]) | ((qh[0] << 8) & 0x700)],
+                grid[usize::from(b[4 * ib + 1]) | ((qh[0] << 4) & 0x700)],
+                grid[usize::from(b[4 * ib + 2]) | ((qh[1] << 8) & 0x700)],
+                grid[usize::from(b[4 * ib + 3]) | ((qh[1] << 4) & 0x700)],
             ];
             let dt = |q: usize, m: usize| if q & m != 0 { -delta } else { delta };
             let deltas = [
@@ -822,15 +834,7 @@ pub(crate) fn dq_iq1_m(grid: &[u64; 2048], delta: f32, bytes: &[u8], out: &mut [
                 dt(qh[1], 0x08),
                 dt(qh[1], 0x80),
             ];
-            for l in 0..4 {
-                let dl = if l < 2 { dl1 } else { dl2 };
-                put8_iq1(
-                    &mut y[32 * ib + 8 * l..32 * ib + 8 * l + 8],
-                    dl,
-                    grid[idx[l]],
-                    deltas[l],
-                );
-            }
+            put32_iq1(yb, &[dl1, dl1, dl2, dl2], &grid4(g), &deltas);
         }
     }
     left

@@ -122,27 +122,91 @@ fn put16(o: &mut [u8], at: usize, v: u16) {
     o[at..at + 2].copy_from_slice(&v.to_le_bytes());
 }
 
-/// Q8_0 (`sum_at` None) and Q8_1 (the scaled code sum at byte 2): `d = amax/127`, codes
-/// `roundf(x/d)`.
+/// `f16_bits` without branches, for a finite f32 (vectorizes across blocks).
+#[inline(always)]
+fn f16_sel(f: f32) -> u16 {
+    let b = f.to_bits();
+    let sign = (b >> 16) & 0x8000;
+    let a = b & 0x7fff_ffff;
+    let norm = a
+        .wrapping_add(0xfff + ((a >> 13) & 1))
+        .wrapping_sub(0x3800_0000)
+        >> 13;
+    let sub = (f32::from_bits(a) + 0.5)
+        .to_bits()
+        .wrapping_sub(0x3f00_0000);
+    let h = if a >= 0x4780_0000 {
+        0x7c00
+    } else if a >= 0x3880_0000 {
+        norm
+    } else {
+        sub
+    };
+    (sign | h) as u16
+}
+
+/// The largest-magnitude bits of each block of `N` of a chunk (at most 64 blocks; bits at
+/// or above 0x7f80_0000 mean an inf or NaN element).
+#[inline(always)]
+fn amax_chunk<const N: usize>(x: &[f32], a: &mut [u32; 64]) {
+    for (k, xb) in x.chunks_exact(N).enumerate().take(64) {
+        let mut m = [0u32; 16];
+        for c in xb.chunks_exact(16) {
+            for l in 0..16 {
+                m[l] = m[l].max(c[l].to_bits() & 0x7fff_ffff);
+            }
+        }
+        let mut r = 0;
+        for v in m {
+            r = r.max(v);
+        }
+        a[k] = r;
+    }
+}
+
+/// The mask of the first `n` blocks.
+#[inline(always)]
+fn first(n: usize) -> u64 {
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+}
+
+/// Q8_0 (`q_at` 2) and Q8_1 (`q_at` 4, the scaled code sum at byte 2): `d = amax/127`,
+/// codes `roundf(x/d)`. The scales of the chunk's blocks are computed side by side.
 #[inline(always)]
 fn q8(x: &[f32], out: &mut [u8], bb: usize, q_at: usize) -> u64 {
-    let mut left = 0u64;
-    for (k, xb, ob) in each::<32>(x, out, bb) {
-        let Some(a) = absmax_bits(xb).filter(|&a| plain(a)) else {
-            left |= 1 << k;
+    let mut a = [0u32; 64];
+    amax_chunk::<32>(x, &mut a);
+    let (mut d, mut id, mut h) = ([0f32; 64], [0f32; 64], [0u16; 64]);
+    let mut bad = 0u64;
+    for k in 0..64 {
+        bad |= u64::from(!(a[k] < 0x7f80_0000 && plain(a[k]))) << k;
+        let dk = f32::from_bits(a[k].min(0x7f7f_ffff)) / 127.0;
+        d[k] = dk;
+        id[k] = if dk != 0.0 { 1.0 / dk } else { 0.0 };
+        h[k] = f16_sel(dk);
+    }
+    let left = bad & first(x.len() / 32);
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(bb))
+        .enumerate()
+        .take(64)
+    {
+        if left >> k & 1 == 1 {
             continue;
-        };
-        let d = f32::from_bits(a) / 127.0;
-        let id = inv_or_zero(d);
-        put16(ob, 0, f16_bits(d));
+        }
+        put16(ob, 0, h[k]);
         let mut q = [0u8; 32];
         for j in 0..32 {
-            q[j] = round_away(xb[j] * id) as u8;
+            q[j] = round_away(xb[j] * id[k]) as u8;
         }
         ob[q_at..q_at + 32].copy_from_slice(&q);
         if q_at == 4 {
-            let s: i32 = q.iter().map(|&c| i32::from(c as i8)).sum();
-            put16(ob, 2, f16_bits(s as f32 * d));
+            let mut s = 0i32;
+            for c in q {
+                s += i32::from(c as i8);
+            }
+            put16(ob, 2, f16_bits(s as f32 * d[k]));
         }
     }
     left
@@ -161,7 +225,8 @@ pub(crate) fn q_q8_1(x: &[f32], out: &mut [u8]) -> u64 {
 }
 
 /// Q4_0 (`five` false: `d = max/−8`, codes `MIN(15, (int8_t)(x/d + 8.5))`) and Q5_0
-/// (`d = max/−16`, `MIN(31, …+ 16.5)`, fifth bits in `qh`).
+/// (`d = max/−16`, `MIN(31, …+ 16.5)`, fifth bits in `qh`); max is the first element of
+/// largest magnitude.
 #[inline(always)]
 fn q_sym(x: &[f32], out: &mut [u8], five: bool) -> u64 {
     let (bb, div, bias, top) = if five {
@@ -169,21 +234,44 @@ fn q_sym(x: &[f32], out: &mut [u8], five: bool) -> u64 {
     } else {
         (18, -8.0, 8.5, 15)
     };
-    let mut left = 0u64;
-    for (k, xb, ob) in each::<32>(x, out, bb) {
-        let Some(a) = absmax_bits(xb).filter(|&a| plain(a)) else {
-            left |= 1 << k;
-            continue;
+    let mut a = [0u32; 64];
+    amax_chunk::<32>(x, &mut a);
+    let mut max = [0f32; 64];
+    for (k, xb) in x.chunks_exact(32).enumerate().take(64) {
+        let mut mask = 0u32;
+        for (j, &v) in xb.iter().enumerate() {
+            mask |= u32::from(v.to_bits() & 0x7fff_ffff == a[k]) << j;
+        }
+        // No match only for an all-zero block (then max stays +0) or a NaN one (left).
+        max[k] = if mask == 0 || a[k] == 0 {
+            0.0
+        } else {
+            xb[mask.trailing_zeros() as usize & 31]
         };
-        let max = if a == 0 { 0.0 } else { first_with_abs(xb, a) };
-        let d = max / div;
-        let id = inv_or_zero(d);
-        put16(ob, 0, f16_bits(d));
+    }
+    let (mut id, mut h) = ([0f32; 64], [0u16; 64]);
+    let mut bad = 0u64;
+    for k in 0..64 {
+        bad |= u64::from(!(a[k] < 0x7f80_0000 && plain(a[k]))) << k;
+        let dk = max[k] / div;
+        id[k] = if dk != 0.0 { 1.0 / dk } else { 0.0 };
+        h[k] = f16_sel(dk);
+    }
+    let left = bad & first(x.len() / 32);
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(bb))
+        .enumerate()
+        .take(64)
+    {
+        if left >> k & 1 == 1 {
+            continue;
+        }
+        put16(ob, 0, h[k]);
         let mut l = [0u8; 32];
         for j in 0..32 {
-            // x·id + bias lies in [0, bias + 8·(top+1)/16]: the truncation is exact.
-            let v = (xb[j] * id + bias) as i32;
-            l[j] = v.min(top) as u8;
+            // x·id + bias lies in [0, 2·bias]: the truncation is exact.
+            l[j] = ((xb[j] * id[k] + bias) as i32).min(top) as u8;
         }
         if five {
             let mut qh = 0u32;
@@ -217,7 +305,7 @@ pub(crate) fn q_q5_0(x: &[f32], out: &mut [u8]) -> u64 {
 /// The sequential `if (v < min) min = v; if (v > max) max = v;` from ±FLT_MAX of a finite
 /// block: the lane reductions give the values; a zero result takes the first zero's sign.
 #[inline(always)]
-fn min_max(xb: &[f32; 32]) -> (f32, f32) {
+fn min_max(xb: &[f32]) -> (f32, f32) {
     let (mut lo, mut hi) = ([f32::MAX; 16], [-f32::MAX; 16]);
     for c in xb.chunks_exact(16) {
         for l in 0..16 {
@@ -248,21 +336,37 @@ fn min_max(xb: &[f32; 32]) -> (f32, f32) {
 #[inline(always)]
 fn q_asym(x: &[f32], out: &mut [u8], five: bool) -> u64 {
     let (bb, div) = if five { (24, 31.0f32) } else { (20, 15.0) };
-    let mut left = 0u64;
-    for (k, xb, ob) in each::<32>(x, out, bb) {
-        let ok = absmax_bits(xb).is_some_and(|a| a < 0x7180_0000);
-        let (mn, mx) = min_max(xb);
-        let d = (mx - mn) / div;
-        if !ok || !(d == 0.0 || d.abs() >= f32::from_bits(TINY)) {
-            left |= 1 << k;
+    let mut a = [0u32; 64];
+    amax_chunk::<32>(x, &mut a);
+    let (mut mn, mut mx) = ([0f32; 64], [0f32; 64]);
+    for (k, xb) in x.chunks_exact(32).enumerate().take(64) {
+        (mn[k], mx[k]) = min_max(xb);
+    }
+    let (mut id, mut hd, mut hm) = ([0f32; 64], [0u16; 64], [0u16; 64]);
+    let mut bad = 0u64;
+    for k in 0..64 {
+        let d = (mx[k] - mn[k]) / div;
+        let ok = a[k] < 0x7180_0000 && (d == 0.0 || d.abs() >= f32::from_bits(TINY));
+        bad |= u64::from(!ok) << k;
+        id[k] = if d != 0.0 { 1.0 / d } else { 0.0 };
+        hd[k] = f16_sel(d);
+        hm[k] = f16_sel(mn[k]);
+    }
+    let left = bad & first(x.len() / 32);
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(bb))
+        .enumerate()
+        .take(64)
+    {
+        if left >> k & 1 == 1 {
             continue;
         }
-        let id = inv_or_zero(d);
-        put16(ob, 0, f16_bits(d));
-        put16(ob, 2, f16_bits(mn));
+        put16(ob, 0, hd[k]);
+        put16(ob, 2, hm[k]);
         let mut l = [0u8; 32];
         for j in 0..32 {
-            let v = ((xb[j] - mn) * id + 0.5) as i32;
+            let v = ((xb[j] - mn[k]) * id[k] + 0.5) as i32;
             l[j] = if five { v as u8 } else { v.min(15) as u8 };
         }
         if five {
