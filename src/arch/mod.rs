@@ -222,10 +222,10 @@ macro_rules! for_each_kernel {
         // takes at most 64 blocks and returns the mask of those left to the definition.
         /// GGUF Q4_0 blocks → f32.
         gguf_dq_q4_0(bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_q4_0, gguf_dq::dq_q4_0, gguf_dq::dq_q4_0];
+            = [gguf_dq::dq_q4_0, gguf_dq::dq_q4_0, super::x86::gguf_dq_q4_0_via_avx2];
         /// GGUF Q4_1 blocks → f32.
         gguf_dq_q4_1(bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_q4_1, gguf_dq::dq_q4_1, gguf_dq::dq_q4_1];
+            = [gguf_dq::dq_q4_1, gguf_dq::dq_q4_1, super::x86::gguf_dq_q4_1_via_avx2];
         /// GGUF Q5_0 blocks → f32.
         gguf_dq_q5_0(bytes: &[u8], out: &mut [f32]) -> u64
             = [gguf_dq::dq_q5_0, gguf_dq::dq_q5_0, gguf_dq::dq_q5_0];
@@ -234,10 +234,10 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_q5_1, gguf_dq::dq_q5_1, gguf_dq::dq_q5_1];
         /// GGUF Q8_0 blocks → f32.
         gguf_dq_q8_0(bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_q8_0, gguf_dq::dq_q8_0, gguf_dq::dq_q8_0];
+            = [gguf_dq::dq_q8_0, gguf_dq::dq_q8_0, super::x86::gguf_dq_q8_0_via_avx2];
         /// GGUF Q8_1 blocks → f32.
         gguf_dq_q8_1(bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_q8_1, gguf_dq::dq_q8_1, gguf_dq::dq_q8_1];
+            = [gguf_dq::dq_q8_1, gguf_dq::dq_q8_1, super::x86::gguf_dq_q8_1_via_avx2];
         /// GGUF Q1_0 blocks → f32.
         gguf_dq_q1_0(bytes: &[u8], out: &mut [f32]) -> u64
             = [gguf_dq::dq_q1_0, gguf_dq::dq_q1_0, gguf_dq::dq_q1_0];
@@ -246,7 +246,7 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_q2_0, gguf_dq::dq_q2_0, gguf_dq::dq_q2_0];
         /// GGUF Q2_K blocks → f32.
         gguf_dq_q2_k(bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_q2_k, gguf_dq::dq_q2_k, gguf_dq::dq_q2_k];
+            = [gguf_dq::dq_q2_k, gguf_dq::dq_q2_k, super::x86::gguf_dq_q2_k_via_avx2];
         /// GGUF Q3_K blocks → f32.
         gguf_dq_q3_k(bytes: &[u8], out: &mut [f32]) -> u64
             = [gguf_dq::dq_q3_k, gguf_dq::dq_q3_k, gguf_dq::dq_q3_k];
@@ -264,7 +264,7 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_q8_k, gguf_dq::dq_q8_k, gguf_dq::dq_q8_k];
         /// GGUF TQ1_0 blocks → f32.
         gguf_dq_tq1_0(bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_tq1_0, gguf_dq::dq_tq1_0, gguf_dq::dq_tq1_0];
+            = [gguf_dq::dq_tq1_0, gguf_dq::dq_tq1_0, super::x86::gguf_dq_tq1_0_via_avx2];
         /// GGUF TQ2_0 blocks → f32.
         gguf_dq_tq2_0(bytes: &[u8], out: &mut [f32]) -> u64
             = [gguf_dq::dq_tq2_0, gguf_dq::dq_tq2_0, gguf_dq::dq_tq2_0];
@@ -303,13 +303,13 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_iq1_m, gguf_dq::dq_iq1_m, gguf_dq::dq_iq1_m];
         /// f32 → GGUF Q8_0 blocks (plain blocks).
         gguf_q_q8_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q8_0, gguf_q::q_q8_0, gguf_q::q_q8_0];
+            = [gguf_q::q_q8_0, gguf_q::q_q8_0, super::x86::gguf_q_q8_0_avx512];
         /// f32 → GGUF Q8_1 blocks (plain blocks).
         gguf_q_q8_1(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_q8_1, gguf_q::q_q8_1, gguf_q::q_q8_1];
         /// f32 → GGUF Q4_0 blocks (plain blocks).
         gguf_q_q4_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q4_0, gguf_q::q_q4_0, gguf_q::q_q4_0];
+            = [gguf_q::q_q4_0, gguf_q::q_q4_0, super::x86::gguf_q_q4_0_avx512];
         /// f32 → GGUF Q5_0 blocks (plain blocks).
         gguf_q_q5_0(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_q5_0, gguf_q::q_q5_0, gguf_q::q_q5_0];

@@ -612,3 +612,184 @@ pub(super) fn gguf_dq_iq4_xs_avx2(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) 
     }
     left
 }
+
+// GGUF quantizers with AVX-512 (Q8_0, Q4_0): per block the largest magnitude as an integer
+// max over the bit patterns, the scale rule in scalar f32 exactly as the portable kernel,
+// the fp16 scale with the hardware conversion (nearest even, as ggml's software one for
+// the finite scales of plain blocks), the codes 16 lanes at a time. Blocks that are not
+// plain are left to the caller, as in the portable kernels.
+
+/// The largest magnitude of 32 floats as bits, and their two vectors.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn amax32_avx512(x: &[f32]) -> (u32, __m512, __m512) {
+    if x.len() < 32 {
+        return (u32::MAX, _mm512_setzero_ps(), _mm512_setzero_ps());
+    }
+    // SAFETY: x holds at least 32 f32 (checked above); unaligned loads.
+    let (v0, v1) = unsafe {
+        (
+            _mm512_loadu_ps(x.as_ptr()),
+            _mm512_loadu_ps(x.as_ptr().add(16)),
+        )
+    };
+    let m = _mm512_set1_epi32(0x7fff_ffff);
+    let a = _mm512_max_epu32(
+        _mm512_and_si512(_mm512_castps_si512(v0), m),
+        _mm512_and_si512(_mm512_castps_si512(v1), m),
+    );
+    (_mm512_reduce_max_epu32(a) as u32, v0, v1)
+}
+
+/// `(int)roundf(v)` per lane for |v| < 2^23 (half away from zero).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn round_away_avx512(v: __m512) -> __m512i {
+    let t = _mm512_roundscale_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(v);
+    let f = _mm512_sub_ps(v, t);
+    let up = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(f, _mm512_set1_ps(0.5));
+    let dn = _mm512_cmp_ps_mask::<_CMP_LE_OQ>(f, _mm512_set1_ps(-0.5));
+    let one = _mm512_set1_epi32(1);
+    let r = _mm512_cvttps_epi32(t);
+    let r = _mm512_mask_add_epi32(r, up, r, one);
+    _mm512_mask_sub_epi32(r, dn, r, one)
+}
+
+/// ggml's fp16 of a finite f32 in hardware (nearest even).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn f16_hw(d: f32) -> u16 {
+    _mm_extract_epi16::<0>(_mm_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(_mm_set_ss(d))) as u16
+}
+
+/// Whether a largest magnitude (bits) makes a plain block: finite, 0 or at least 2^−100.
+#[inline(always)]
+fn plain_amax(a: u32) -> bool {
+    a < 0x7f80_0000 && (a == 0 || a >= 0x0d80_0000)
+}
+
+/// f32 → GGUF Q8_0 with AVX-512: the scales of 16 blocks at a time in one vector (two
+/// `vdivps`, one `vcvtps2ph`; IEEE division and nearest-even fp16 as the definition's).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_q_q8_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    let mut left = 0u64;
+    let blocks = (x.len() / 32).min(out.len() / 34).min(64);
+    let mut a = [0u32; 64];
+    for (k, xb) in x.chunks_exact(32).take(blocks).enumerate() {
+        a[k] = amax32_avx512(xb).0;
+        left |= u64::from(!plain_amax(a[k])) << k;
+    }
+    let (mut id, mut h) = ([0f32; 64], [0u16; 64]);
+    for g in 0..4 {
+        // SAFETY: 16 u32 are read from a[16g..], 16 f32 written to id[16g..] and 16 u16 to
+        // h[16g..]; all arrays hold 64.
+        unsafe {
+            let va = _mm512_loadu_si512(a.as_ptr().add(16 * g) as *const __m512i);
+            let va = _mm512_min_epu32(va, _mm512_set1_epi32(0x7f7f_ffff));
+            let d = _mm512_div_ps(_mm512_castsi512_ps(va), _mm512_set1_ps(127.0));
+            let nz = _mm512_cmp_ps_mask::<_CMP_NEQ_OQ>(d, _mm512_setzero_ps());
+            let inv = _mm512_maskz_div_ps(nz, _mm512_set1_ps(1.0), d);
+            _mm512_storeu_ps(id.as_mut_ptr().add(16 * g), inv);
+            let hh = _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(d);
+            _mm256_storeu_si256(h.as_mut_ptr().add(16 * g) as *mut __m256i, hh);
+        }
+    }
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(34))
+        .enumerate()
+        .take(blocks)
+    {
+        if left >> k & 1 == 1 || xb.len() < 32 || ob.len() < 34 {
+            continue;
+        }
+        let vid = _mm512_set1_ps(id[k]);
+        // SAFETY: xb holds 32 f32 and ob 34 bytes (checked above): two 64-byte loads, the
+        // 2-byte scale and two 16-byte stores at bytes 2 and 18.
+        unsafe {
+            let (v0, v1) = (
+                _mm512_loadu_ps(xb.as_ptr()),
+                _mm512_loadu_ps(xb.as_ptr().add(16)),
+            );
+            let c0 = _mm512_cvtepi32_epi8(round_away_avx512(_mm512_mul_ps(v0, vid)));
+            let c1 = _mm512_cvtepi32_epi8(round_away_avx512(_mm512_mul_ps(v1, vid)));
+            ob.as_mut_ptr()
+                .cast::<[u8; 2]>()
+                .write_unaligned(h[k].to_le_bytes());
+            _mm_storeu_si128(ob.as_mut_ptr().add(2) as *mut __m128i, c0);
+            _mm_storeu_si128(ob.as_mut_ptr().add(18) as *mut __m128i, c1);
+        }
+    }
+    left
+}
+
+/// f32 → GGUF Q4_0 with AVX-512 (`d = max/−8`, max the first element of largest magnitude).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_q_q4_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    let mut left = 0u64;
+    let absm = _mm512_set1_epi32(0x7fff_ffff);
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(18))
+        .enumerate()
+        .take(64)
+    {
+        let (a, v0, v1) = amax32_avx512(xb);
+        if !plain_amax(a) {
+            left |= 1 << k;
+            continue;
+        }
+        let va = _mm512_set1_epi32(a as i32);
+        let m0 = _mm512_cmpeq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(v0), absm), va);
+        let m1 = _mm512_cmpeq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(v1), absm), va);
+        let mask = u32::from(m0) | (u32::from(m1) << 16);
+        let max = if a == 0 {
+            0.0
+        } else {
+            xb[mask.trailing_zeros() as usize & 31]
+        };
+        let d = max / -8.0;
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        ob[..2].copy_from_slice(&f16_hw(d).to_le_bytes());
+        let (vid, bias, top) = (
+            _mm512_set1_ps(id),
+            _mm512_set1_ps(8.5),
+            _mm512_set1_epi32(15),
+        );
+        // x·id + 8.5 lies in [0, 17): the truncation is exact.
+        let c0 = _mm512_min_epi32(
+            _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v0, vid), bias)),
+            top,
+        );
+        let c1 = _mm512_min_epi32(
+            _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v1, vid), bias)),
+            top,
+        );
+        let q = _mm512_cvtepi32_epi8(_mm512_or_si512(c0, _mm512_slli_epi32::<4>(c1)));
+        if ob.len() >= 18 {
+            // SAFETY: ob is an 18-byte block: bytes 2..18 are written.
+            unsafe { _mm_storeu_si128(ob.as_mut_ptr().add(2) as *mut __m128i, q) };
+        }
+    }
+    left
+}
+
+/// AVX-512 entries that run the AVX2 build of a GGUF dequantizer: for these byte layouts
+/// LLVM's 512-bit code of the portable body is slower on Zen 4/5 than its 256-bit code
+/// (docs/benchmarks.md), as for `decode_u8`.
+macro_rules! via_avx2 {
+    ($($name:ident => $entry:ident;)*) => { $(
+        #[inline(always)]
+        pub(super) fn $name(bytes: &[u8], out: &mut [f32]) -> u64 {
+            (AVX2.$entry)(bytes, out)
+        }
+    )* };
+}
+via_avx2! {
+    gguf_dq_q4_0_via_avx2 => gguf_dq_q4_0;
+    gguf_dq_q4_1_via_avx2 => gguf_dq_q4_1;
+    gguf_dq_q8_0_via_avx2 => gguf_dq_q8_0;
+    gguf_dq_q8_1_via_avx2 => gguf_dq_q8_1;
+    gguf_dq_q2_k_via_avx2 => gguf_dq_q2_k;
+    gguf_dq_tq1_0_via_avx2 => gguf_dq_tq1_0;
+}
