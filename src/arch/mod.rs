@@ -282,25 +282,25 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_iq4_xs, super::x86::gguf_dq_iq4_xs_avx2, super::x86::gguf_dq_iq4_xs_avx512];
         /// GGUF IQ2_XXS blocks → f32.
         gguf_dq_iq2_xxs(grid: &[u64; 256], ksigns: &[u8; 128], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq2_xxs, gguf_dq::dq_iq2_xxs, gguf_dq::dq_iq2_xxs];
+            = [gguf_dq::dq_iq2_xxs, gguf_dq::dq_iq2_xxs, super::x86::gguf_dq_iq2_xxs_via_avx2];
         /// GGUF IQ2_XS blocks → f32.
         gguf_dq_iq2_xs(grid: &[u64; 512], ksigns: &[u8; 128], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq2_xs, gguf_dq::dq_iq2_xs, gguf_dq::dq_iq2_xs];
+            = [gguf_dq::dq_iq2_xs, gguf_dq::dq_iq2_xs, super::x86::gguf_dq_iq2_xs_via_avx2];
         /// GGUF IQ2_S blocks → f32.
         gguf_dq_iq2_s(grid: &[u64; 1024], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq2_s, gguf_dq::dq_iq2_s, gguf_dq::dq_iq2_s];
+            = [gguf_dq::dq_iq2_s, gguf_dq::dq_iq2_s, super::x86::gguf_dq_iq2_s_via_avx2];
         /// GGUF IQ3_XXS blocks → f32.
         gguf_dq_iq3_xxs(grid: &[u32; 256], ksigns: &[u8; 128], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq3_xxs, gguf_dq::dq_iq3_xxs, gguf_dq::dq_iq3_xxs];
+            = [gguf_dq::dq_iq3_xxs, gguf_dq::dq_iq3_xxs, super::x86::gguf_dq_iq3_xxs_via_avx2];
         /// GGUF IQ3_S blocks → f32.
         gguf_dq_iq3_s(grid: &[u32; 512], bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq3_s, gguf_dq::dq_iq3_s, gguf_dq::dq_iq3_s];
+            = [gguf_dq::dq_iq3_s, gguf_dq::dq_iq3_s, super::x86::gguf_dq_iq3_s_via_avx2];
         /// GGUF IQ1_S blocks → f32.
         gguf_dq_iq1_s(grid: &[u64; 2048], delta: f32, bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq1_s, gguf_dq::dq_iq1_s, gguf_dq::dq_iq1_s];
+            = [gguf_dq::dq_iq1_s, gguf_dq::dq_iq1_s, super::x86::gguf_dq_iq1_s_via_avx2];
         /// GGUF IQ1_M blocks → f32.
         gguf_dq_iq1_m(grid: &[u64; 2048], delta: f32, bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_iq1_m, gguf_dq::dq_iq1_m, gguf_dq::dq_iq1_m];
+            = [gguf_dq::dq_iq1_m, gguf_dq::dq_iq1_m, super::x86::gguf_dq_iq1_m_via_avx2];
         /// f32 → GGUF Q8_0 blocks (plain blocks).
         gguf_q_q8_0(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_q8_0, gguf_q::q_q8_0, super::x86::gguf_q_q8_0_avx512];

@@ -793,3 +793,23 @@ via_avx2! {
     gguf_dq_q2_k_via_avx2 => gguf_dq_q2_k;
     gguf_dq_tq1_0_via_avx2 => gguf_dq_tq1_0;
 }
+
+/// The same for the grid dequantizers (IQ1/IQ2/IQ3), whose 32-wide loops of byte-to-float
+/// conversions and sign flips also run faster in the 256-bit build here.
+macro_rules! via_avx2_grid {
+    ($($name:ident => $entry:ident($($a:ident: $t:ty),*);)*) => { $(
+        #[inline(always)]
+        pub(super) fn $name($($a: $t,)* bytes: &[u8], out: &mut [f32]) -> u64 {
+            (AVX2.$entry)($($a,)* bytes, out)
+        }
+    )* };
+}
+via_avx2_grid! {
+    gguf_dq_iq2_xxs_via_avx2 => gguf_dq_iq2_xxs(grid: &[u64; 256], ksigns: &[u8; 128]);
+    gguf_dq_iq2_xs_via_avx2 => gguf_dq_iq2_xs(grid: &[u64; 512], ksigns: &[u8; 128]);
+    gguf_dq_iq2_s_via_avx2 => gguf_dq_iq2_s(grid: &[u64; 1024]);
+    gguf_dq_iq3_xxs_via_avx2 => gguf_dq_iq3_xxs(grid: &[u32; 256], ksigns: &[u8; 128]);
+    gguf_dq_iq3_s_via_avx2 => gguf_dq_iq3_s(grid: &[u32; 512]);
+    gguf_dq_iq1_s_via_avx2 => gguf_dq_iq1_s(grid: &[u64; 2048], delta: f32);
+    gguf_dq_iq1_m_via_avx2 => gguf_dq_iq1_m(grid: &[u64; 2048], delta: f32);
+}
