@@ -312,13 +312,13 @@ macro_rules! for_each_kernel {
             = [gguf_q::q_q4_0, gguf_q::q_q4_0, super::x86::gguf_q_q4_0_avx512];
         /// f32 → GGUF Q5_0 blocks (plain blocks).
         gguf_q_q5_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q5_0, gguf_q::q_q5_0, gguf_q::q_q5_0];
+            = [gguf_q::q_q5_0, gguf_q::q_q5_0, super::x86::gguf_q_q5_0_avx512];
         /// f32 → GGUF Q4_1 blocks (plain blocks).
         gguf_q_q4_1(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q4_1, gguf_q::q_q4_1, gguf_q::q_q4_1];
+            = [gguf_q::q_q4_1, gguf_q::q_q4_1, super::x86::gguf_q_q4_1_avx512];
         /// f32 → GGUF Q5_1 blocks (plain blocks).
         gguf_q_q5_1(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q5_1, gguf_q::q_q5_1, gguf_q::q_q5_1];
+            = [gguf_q::q_q5_1, gguf_q::q_q5_1, super::x86::gguf_q_q5_1_avx512];
         /// f32 → GGUF Q1_0 blocks (plain blocks).
         gguf_q_q1_0(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_q1_0, gguf_q::q_q1_0, gguf_q::q_q1_0];

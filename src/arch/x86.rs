@@ -723,19 +723,27 @@ pub(super) fn gguf_q_q8_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
     left
 }
 
-/// f32 → GGUF Q4_0 with AVX-512 (`d = max/−8`, max the first element of largest magnitude).
+/// Q4_0 (`five` false: `d = max/−8`, `MIN(15, (int8_t)(x/d + 8.5))`) and Q5_0 (`/−16`,
+/// `+ 16.5`, `MIN(31, …)`, fifth bits in qh) with AVX-512; max is the first element of
+/// largest magnitude.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
-pub(super) fn gguf_q_q4_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+#[inline]
+fn q_sym_avx512(x: &[f32], out: &mut [u8], five: bool) -> u64 {
+    let (bb, div, bias, top) = if five {
+        (22, -16.0f32, 16.5f32, 31)
+    } else {
+        (18, -8.0, 8.5, 15)
+    };
     let mut left = 0u64;
     let absm = _mm512_set1_epi32(0x7fff_ffff);
     for (k, (xb, ob)) in x
         .chunks_exact(32)
-        .zip(out.chunks_exact_mut(18))
+        .zip(out.chunks_exact_mut(bb))
         .enumerate()
         .take(64)
     {
         let (a, v0, v1) = amax32_avx512(xb);
-        if !plain_amax(a) {
+        if !plain_amax(a) || ob.len() < bb {
             left |= 1 << k;
             continue;
         }
@@ -748,30 +756,128 @@ pub(super) fn gguf_q_q4_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
         } else {
             xb[mask.trailing_zeros() as usize & 31]
         };
-        let d = max / -8.0;
+        let d = max / div;
         let id = if d != 0.0 { 1.0 / d } else { 0.0 };
         ob[..2].copy_from_slice(&f16_hw(d).to_le_bytes());
-        let (vid, bias, top) = (
+        let (vid, vb, vt) = (
             _mm512_set1_ps(id),
-            _mm512_set1_ps(8.5),
-            _mm512_set1_epi32(15),
+            _mm512_set1_ps(bias),
+            _mm512_set1_epi32(top),
         );
-        // x·id + 8.5 lies in [0, 17): the truncation is exact.
+        // x·id + bias lies in [0, 2·bias]: the truncation is exact.
         let c0 = _mm512_min_epi32(
-            _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v0, vid), bias)),
-            top,
+            _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v0, vid), vb)),
+            vt,
         );
         let c1 = _mm512_min_epi32(
-            _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v1, vid), bias)),
-            top,
+            _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v1, vid), vb)),
+            vt,
         );
-        let q = _mm512_cvtepi32_epi8(_mm512_or_si512(c0, _mm512_slli_epi32::<4>(c1)));
-        if ob.len() >= 18 {
-            // SAFETY: ob is an 18-byte block: bytes 2..18 are written.
-            unsafe { _mm_storeu_si128(ob.as_mut_ptr().add(2) as *mut __m128i, q) };
-        }
+        store_codes(ob, 2, c0, c1, five);
     }
     left
+}
+
+/// Packs 32 codes (`c0` elements 0..16, `c1` 16..32) GGUF-style at byte `at`: nibble bytes
+/// `c0 | c1 << 4` (the whole low code ORed in, as Q4_0's C does), and for the 5-bit types
+/// the u32 of fifth bits first, the nibbles masked.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn store_codes(ob: &mut [u8], at: usize, c0: __m512i, c1: __m512i, five: bool) {
+    let q = if five {
+        let f = _mm512_set1_epi32(0x10);
+        let qh = u32::from(_mm512_test_epi32_mask(c0, f))
+            | (u32::from(_mm512_test_epi32_mask(c1, f)) << 16);
+        ob[at..at + 4].copy_from_slice(&qh.to_le_bytes());
+        let m = _mm512_set1_epi32(0xf);
+        _mm512_cvtepi32_epi8(_mm512_or_si512(
+            _mm512_and_si512(c0, m),
+            _mm512_slli_epi32::<4>(_mm512_and_si512(c1, m)),
+        ))
+    } else {
+        _mm512_cvtepi32_epi8(_mm512_or_si512(c0, _mm512_slli_epi32::<4>(c1)))
+    };
+    let o = at + if five { 4 } else { 0 };
+    if ob.len() >= o + 16 {
+        // SAFETY: bytes o..o + 16 of ob are in bounds (checked above); unaligned store.
+        unsafe { _mm_storeu_si128(ob.as_mut_ptr().add(o) as *mut __m128i, q) };
+    }
+}
+
+/// f32 → GGUF Q4_0 with AVX-512.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_q_q4_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    q_sym_avx512(x, out, false)
+}
+
+/// f32 → GGUF Q5_0 with AVX-512.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_q_q5_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    q_sym_avx512(x, out, true)
+}
+
+/// Q4_1 (`d = (max − min)/15`, `m = min`, `MIN(15, (int8_t)((x − min)/d + 0.5))`) and Q5_1
+/// (`/31`, `(uint8_t)(…)`, fifth bits) with AVX-512: the plain blocks of the portable kernel
+/// (|x| < 2^100, d 0 or at least 2^−100); a zero min or max takes the first zero's sign, as
+/// the C's sequential comparisons do.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn q_asym_avx512(x: &[f32], out: &mut [u8], five: bool) -> u64 {
+    let (bb, div) = if five { (24, 31.0f32) } else { (20, 15.0) };
+    let mut left = 0u64;
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(bb))
+        .enumerate()
+        .take(64)
+    {
+        let (a, v0, v1) = amax32_avx512(xb);
+        if a >= 0x7180_0000 || ob.len() < bb {
+            left |= 1 << k;
+            continue;
+        }
+        let mut mn = _mm512_reduce_min_ps(_mm512_min_ps(v0, v1));
+        let mut mx = _mm512_reduce_max_ps(_mm512_max_ps(v0, v1));
+        if mn == 0.0 || mx == 0.0 {
+            let z = xb.iter().copied().find(|&v| v == 0.0).unwrap_or(0.0);
+            if mn == 0.0 {
+                mn = z;
+            }
+            if mx == 0.0 {
+                mx = z;
+            }
+        }
+        let d = (mx - mn) / div;
+        if !(d == 0.0 || d.abs() >= f32::from_bits(0x0d80_0000)) {
+            left |= 1 << k;
+            continue;
+        }
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        ob[..2].copy_from_slice(&f16_hw(d).to_le_bytes());
+        ob[2..4].copy_from_slice(&f16_hw(mn).to_le_bytes());
+        let (vm, vid, h) = (_mm512_set1_ps(mn), _mm512_set1_ps(id), _mm512_set1_ps(0.5));
+        let code =
+            |v| _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(v, vm), vid), h));
+        let (mut c0, mut c1) = (code(v0), code(v1));
+        if !five {
+            let t = _mm512_set1_epi32(15);
+            (c0, c1) = (_mm512_min_epi32(c0, t), _mm512_min_epi32(c1, t));
+        }
+        store_codes(ob, 4, c0, c1, five);
+    }
+    left
+}
+
+/// f32 → GGUF Q4_1 with AVX-512.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_q_q4_1_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    q_asym_avx512(x, out, false)
+}
+
+/// f32 → GGUF Q5_1 with AVX-512.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_q_q5_1_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    q_asym_avx512(x, out, true)
 }
 
 /// AVX-512 entries that run the AVX2 build of a GGUF dequantizer: for these byte layouts
