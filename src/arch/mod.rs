@@ -246,7 +246,7 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_q2_0, gguf_dq::dq_q2_0, gguf_dq::dq_q2_0];
         /// GGUF Q2_K blocks → f32.
         gguf_dq_q2_k(bytes: &[u8], out: &mut [f32]) -> u64
-            = [gguf_dq::dq_q2_k, gguf_dq::dq_q2_k, super::x86::gguf_dq_q2_k_via_avx2];
+            = [gguf_dq::dq_q2_k, gguf_dq::dq_q2_k, super::x86::gguf_dq_q2_k_avx512];
         /// GGUF Q3_K blocks → f32.
         gguf_dq_q3_k(bytes: &[u8], out: &mut [f32]) -> u64
             = [gguf_dq::dq_q3_k, gguf_dq::dq_q3_k, gguf_dq::dq_q3_k];

@@ -896,7 +896,6 @@ via_avx2! {
     gguf_dq_q4_1_via_avx2 => gguf_dq_q4_1;
     gguf_dq_q8_0_via_avx2 => gguf_dq_q8_0;
     gguf_dq_q8_1_via_avx2 => gguf_dq_q8_1;
-    gguf_dq_q2_k_via_avx2 => gguf_dq_q2_k;
     gguf_dq_tq1_0_via_avx2 => gguf_dq_tq1_0;
 }
 
@@ -918,4 +917,46 @@ via_avx2_grid! {
     gguf_dq_iq3_s_via_avx2 => gguf_dq_iq3_s(grid: &[u32; 512]);
     gguf_dq_iq1_s_via_avx2 => gguf_dq_iq1_s(grid: &[u64; 2048], delta: f32);
     gguf_dq_iq1_m_via_avx2 => gguf_dq_iq1_m(grid: &[u64; 2048], delta: f32);
+}
+
+/// GGUF Q2_K → f32 with AVX-512: sub-block s = 8n + 2j + h takes bits 2j of the 16 bytes at
+/// 16 + 32n + 16h, `y = (d·sc)·q − dmin·m` (a multiply, then a subtract: no FMA), as the
+/// portable kernel.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn gguf_dq_q2_k_avx512(bytes: &[u8], out: &mut [f32]) -> u64 {
+    let mut left = 0u64;
+    let three = _mm_set1_epi8(3);
+    for (k, (b, y)) in bytes
+        .chunks_exact(84)
+        .zip(out.chunks_exact_mut(256))
+        .enumerate()
+    {
+        let (hd, hm) = (
+            u16::from_le_bytes([b[80], b[81]]),
+            u16::from_le_bytes([b[82], b[83]]),
+        );
+        if gguf_dq::half_special(hd) || gguf_dq::half_special(hm) || b.len() < 84 || y.len() < 256 {
+            left |= 1 << k;
+            continue;
+        }
+        let (d, min) = (gguf_dq::half_finite(hd), gguf_dq::half_finite(hm));
+        for s in 0..16 {
+            let sc = b[s];
+            let dl = _mm512_set1_ps(d * f32::from(sc & 0xf));
+            let ml = _mm512_set1_ps(min * f32::from(sc >> 4));
+            let (n, j, h) = (s / 8, (s % 8) / 2, s % 2);
+            // SAFETY: the block has 84 bytes and y 256 f32 (checked above): bytes
+            // 16 + 32n + 16h .. +16 (at most 80) are read, y[16s..16s + 16] written.
+            unsafe {
+                let q = _mm_loadu_si128(b.as_ptr().add(16 + 32 * n + 16 * h) as *const __m128i);
+                let v = _mm_and_si128(_mm_srl_epi16(q, _mm_cvtsi32_si128(2 * j as i32)), three);
+                let f = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v));
+                _mm512_storeu_ps(
+                    y.as_mut_ptr().add(16 * s),
+                    _mm512_sub_ps(_mm512_mul_ps(dl, f), ml),
+                );
+            }
+        }
+    }
+    left
 }
