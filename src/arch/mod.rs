@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;
+use crate::kernels::{gguf_dq, gguf_q};
 
 /// A code path for the bulk kernels.
 ///
@@ -239,6 +240,146 @@ macro_rules! for_each_kernel {
         /// Dense 2-bit ternary × i8 dot product over at most `DOT_BYTES` bytes.
         dot_twobit(bytes: &[u8], a: &[i8]) -> i32
             = [trits::dot_twobit, trits::dot_twobit, trits::dot_twobit];
+        // GGUF: ggml's block types (kernels/gguf_dq.rs, kernels/gguf_q.rs). Each block kernel
+        // takes at most 64 blocks and returns the mask of those left to the definition.
+        /// GGUF Q4_0 blocks → f32.
+        gguf_dq_q4_0(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q4_0, gguf_dq::dq_q4_0, super::x86::gguf_dq_q4_0_via_avx2];
+        /// GGUF Q4_1 blocks → f32.
+        gguf_dq_q4_1(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q4_1, gguf_dq::dq_q4_1, super::x86::gguf_dq_q4_1_via_avx2];
+        /// GGUF Q5_0 blocks → f32.
+        gguf_dq_q5_0(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q5_0, gguf_dq::dq_q5_0, gguf_dq::dq_q5_0];
+        /// GGUF Q5_1 blocks → f32.
+        gguf_dq_q5_1(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q5_1, gguf_dq::dq_q5_1, gguf_dq::dq_q5_1];
+        /// GGUF Q8_0 blocks → f32.
+        gguf_dq_q8_0(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q8_0, gguf_dq::dq_q8_0, super::x86::gguf_dq_q8_0_via_avx2];
+        /// GGUF Q8_1 blocks → f32.
+        gguf_dq_q8_1(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q8_1, gguf_dq::dq_q8_1, super::x86::gguf_dq_q8_1_via_avx2];
+        /// GGUF Q1_0 blocks → f32.
+        gguf_dq_q1_0(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q1_0, gguf_dq::dq_q1_0, gguf_dq::dq_q1_0];
+        /// GGUF Q2_0 blocks → f32.
+        gguf_dq_q2_0(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q2_0, gguf_dq::dq_q2_0, gguf_dq::dq_q2_0];
+        /// GGUF Q2_K blocks → f32.
+        gguf_dq_q2_k(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q2_k, gguf_dq::dq_q2_k, super::x86::gguf_dq_q2_k_avx512];
+        /// GGUF Q3_K blocks → f32.
+        gguf_dq_q3_k(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q3_k, gguf_dq::dq_q3_k, gguf_dq::dq_q3_k];
+        /// GGUF Q4_K blocks → f32.
+        gguf_dq_q4_k(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q4_k, gguf_dq::dq_q4_k, gguf_dq::dq_q4_k];
+        /// GGUF Q5_K blocks → f32.
+        gguf_dq_q5_k(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q5_k, gguf_dq::dq_q5_k, gguf_dq::dq_q5_k];
+        /// GGUF Q6_K blocks → f32.
+        gguf_dq_q6_k(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q6_k, gguf_dq::dq_q6_k, gguf_dq::dq_q6_k];
+        /// GGUF Q8_K blocks → f32.
+        gguf_dq_q8_k(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_q8_k, gguf_dq::dq_q8_k, gguf_dq::dq_q8_k];
+        /// GGUF TQ1_0 blocks → f32.
+        gguf_dq_tq1_0(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_tq1_0, gguf_dq::dq_tq1_0, super::x86::gguf_dq_tq1_0_via_avx2];
+        /// GGUF TQ2_0 blocks → f32.
+        gguf_dq_tq2_0(bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_tq2_0, gguf_dq::dq_tq2_0, gguf_dq::dq_tq2_0];
+        /// GGUF MXFP4 blocks → f32 (`kv`: the value table).
+        gguf_dq_mxfp4(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_mxfp4, super::x86::gguf_dq_mxfp4_avx2, super::x86::gguf_dq_mxfp4_avx512];
+        /// GGUF NVFP4 blocks → f32 (`kv`: the value table).
+        gguf_dq_nvfp4(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_nvfp4, super::x86::gguf_dq_nvfp4_avx2, super::x86::gguf_dq_nvfp4_avx512];
+        /// GGUF IQ4_NL blocks → f32 (`kv`: the value table).
+        gguf_dq_iq4_nl(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq4_nl, super::x86::gguf_dq_iq4_nl_avx2, super::x86::gguf_dq_iq4_nl_avx512];
+        /// GGUF IQ4_XS blocks → f32 (`kv`: the value table).
+        gguf_dq_iq4_xs(kv: &[i8; 16], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq4_xs, super::x86::gguf_dq_iq4_xs_avx2, super::x86::gguf_dq_iq4_xs_avx512];
+        /// GGUF IQ2_XXS blocks → f32.
+        gguf_dq_iq2_xxs(grid: &[u64; 256], ksigns: &[u8; 128], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq2_xxs, gguf_dq::dq_iq2_xxs, super::x86::gguf_dq_iq2_xxs_via_avx2];
+        /// GGUF IQ2_XS blocks → f32.
+        gguf_dq_iq2_xs(grid: &[u64; 512], ksigns: &[u8; 128], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq2_xs, gguf_dq::dq_iq2_xs, super::x86::gguf_dq_iq2_xs_via_avx2];
+        /// GGUF IQ2_S blocks → f32.
+        gguf_dq_iq2_s(grid: &[u64; 1024], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq2_s, gguf_dq::dq_iq2_s, super::x86::gguf_dq_iq2_s_via_avx2];
+        /// GGUF IQ3_XXS blocks → f32.
+        gguf_dq_iq3_xxs(grid: &[u32; 256], ksigns: &[u8; 128], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq3_xxs, gguf_dq::dq_iq3_xxs, super::x86::gguf_dq_iq3_xxs_via_avx2];
+        /// GGUF IQ3_S blocks → f32.
+        gguf_dq_iq3_s(grid: &[u32; 512], bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq3_s, gguf_dq::dq_iq3_s, super::x86::gguf_dq_iq3_s_via_avx2];
+        /// GGUF IQ1_S blocks → f32.
+        gguf_dq_iq1_s(grid: &[u64; 2048], delta: f32, bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq1_s, gguf_dq::dq_iq1_s, super::x86::gguf_dq_iq1_s_via_avx2];
+        /// GGUF IQ1_M blocks → f32.
+        gguf_dq_iq1_m(grid: &[u64; 2048], delta: f32, bytes: &[u8], out: &mut [f32]) -> u64
+            = [gguf_dq::dq_iq1_m, gguf_dq::dq_iq1_m, super::x86::gguf_dq_iq1_m_via_avx2];
+        /// f32 → GGUF Q8_0 blocks (plain blocks).
+        gguf_q_q8_0(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q8_0, gguf_q::q_q8_0, super::x86::gguf_q_q8_0_avx512];
+        /// f32 → GGUF Q8_1 blocks (plain blocks).
+        gguf_q_q8_1(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q8_1, gguf_q::q_q8_1, gguf_q::q_q8_1];
+        /// f32 → GGUF Q4_0 blocks (plain blocks).
+        gguf_q_q4_0(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q4_0, gguf_q::q_q4_0, super::x86::gguf_q_q4_0_avx512];
+        /// f32 → GGUF Q5_0 blocks (plain blocks).
+        gguf_q_q5_0(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q5_0, gguf_q::q_q5_0, super::x86::gguf_q_q5_0_avx512];
+        /// f32 → GGUF Q4_1 blocks (plain blocks).
+        gguf_q_q4_1(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q4_1, gguf_q::q_q4_1, super::x86::gguf_q_q4_1_avx512];
+        /// f32 → GGUF Q5_1 blocks (plain blocks).
+        gguf_q_q5_1(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q5_1, gguf_q::q_q5_1, super::x86::gguf_q_q5_1_avx512];
+        /// f32 → GGUF Q1_0 blocks (plain blocks).
+        gguf_q_q1_0(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q1_0, gguf_q::q_q1_0, gguf_q::q_q1_0];
+        /// f32 → GGUF Q2_0 blocks (plain blocks).
+        gguf_q_q2_0(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q2_0, gguf_q::q_q2_0, gguf_q::q_q2_0];
+        /// f32 → GGUF TQ1_0 blocks (plain blocks).
+        gguf_q_tq1_0(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_tq1_0, gguf_q::q_tq1_0, gguf_q::q_tq1_0];
+        /// f32 → GGUF TQ2_0 blocks (plain blocks).
+        gguf_q_tq2_0(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_tq2_0, gguf_q::q_tq2_0, gguf_q::q_tq2_0];
+        /// f32 → GGUF Q8_K blocks (plain blocks).
+        gguf_q_q8_k(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_q8_k, gguf_q::q_q8_k, gguf_q::q_q8_k];
+        /// f32 → GGUF MXFP4 blocks (finite blocks).
+        gguf_q_mxfp4(kv: &[i8; 16], x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_mxfp4, gguf_q::q_mxfp4, gguf_q::q_mxfp4];
+        /// f32 → GGUF NVFP4 blocks (finite blocks).
+        gguf_q_nvfp4(kv: &[i8; 16], x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_q::q_nvfp4, gguf_q::q_nvfp4, gguf_q::q_nvfp4];
+        /// GGUF F16 bytes → f32 (ggml's conversion, NaN payloads kept).
+        gguf_f16_row(bytes: &[u8], out: &mut [f32])
+            = [gguf_dq::f16_row, super::x86::gguf_f16_row_avx2, super::x86::gguf_f16_row_avx512];
+        /// GGUF BF16 bytes → f32.
+        gguf_bf16_row(bytes: &[u8], out: &mut [f32])
+            = [gguf_dq::bf16_row, gguf_dq::bf16_row, gguf_dq::bf16_row];
+        /// GGUF F32 bytes → f32.
+        gguf_f32_row(bytes: &[u8], out: &mut [f32])
+            = [gguf_dq::f32_row, gguf_dq::f32_row, gguf_dq::f32_row];
+        /// f32 → GGUF F16 bytes (ggml's rounding, NaN → 0x7e00 | sign).
+        gguf_f16_from_row(x: &[f32], out: &mut [u8])
+            = [gguf_q::f16_from_row, super::x86::gguf_f16_from_row_avx2, super::x86::gguf_f16_from_row_avx512];
+        /// f32 → GGUF BF16 bytes (ggml's rounding).
+        gguf_bf16_from_row(x: &[f32], out: &mut [u8])
+            = [gguf_q::bf16_from_row, gguf_q::bf16_from_row, gguf_q::bf16_from_row];
+        /// f32 → GGUF F32 bytes.
+        gguf_f32_to_row(x: &[f32], out: &mut [u8])
+            = [gguf_q::f32_to_row, gguf_q::f32_to_row, gguf_q::f32_to_row];
     } };
 }
 #[cfg(target_arch = "x86_64")]

@@ -43,6 +43,7 @@ mod fp4;
 mod ggml;
 mod grids;
 
+use crate::Backend;
 use crate::error::Error;
 use crate::pack::{self, Layout};
 pub use file::{
@@ -339,7 +340,36 @@ impl core::str::FromStr for GgufType {
 /// IQ1/IQ2/IQ3 quantizers on NaN, inf or overflowing input; `out` may then be partly
 /// written).
 pub fn quantize(t: GgufType, x: &[f32], out: &mut [u8]) -> Result<(), Error> {
-    quantize_profile(t, GgufProfile::Ggml, x, out)
+    quantize_profile_with(Backend::best(), t, GgufProfile::Ggml, x, out)
+}
+
+/// [`quantize`] on a pinned backend. Every backend writes the same bytes:
+/// [`Backend::Scalar`] runs the definition (ggml's C rules, operation by operation), the
+/// others SIMD kernels on the blocks whose values are plain (finite, not extreme) and the
+/// definition on the rest.
+///
+/// ```
+/// use lowbit::Backend;
+/// use lowbit::gguf::{quantize_with, GgufType};
+/// let x: Vec<f32> = (0..64).map(|i| (i as f32 * 0.7).cos()).collect();
+/// let mut want = vec![0u8; GgufType::Q4_0.bytes_len(64).unwrap()];
+/// quantize_with(Backend::Scalar, GgufType::Q4_0, &x, &mut want).unwrap();
+/// for b in Backend::available() {
+///     let mut got = vec![0u8; want.len()];
+///     quantize_with(b, GgufType::Q4_0, &x, &mut got).unwrap();
+///     assert_eq!(got, want);
+/// }
+/// ```
+///
+/// # Errors
+/// As [`quantize`], and [`Error::Unsupported`] if this CPU lacks `backend`.
+pub fn quantize_with(
+    backend: Backend,
+    t: GgufType,
+    x: &[f32],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    quantize_profile_with(backend, t, GgufProfile::Ggml, x, out)
 }
 
 /// Quantizes `x` with an importance matrix as `ggml_quantize_chunk(t, x, …, imatrix)` does
@@ -395,6 +425,30 @@ pub fn quantize_profile(
     x: &[f32],
     out: &mut [u8],
 ) -> Result<(), Error> {
+    quantize_profile_with(Backend::best(), t, profile, x, out)
+}
+
+/// [`quantize_profile`] on a pinned backend (the same bytes on every backend, see
+/// [`quantize_with`]).
+///
+/// ```
+/// use lowbit::Backend;
+/// use lowbit::gguf::{quantize_profile_with, GgufProfile, GgufType};
+/// let x = [0.25f32; 32];
+/// let mut q = [0u8; 18];
+/// quantize_profile_with(Backend::Scalar, GgufType::Iq4Nl, GgufProfile::GgmlRef, &x, &mut q).unwrap();
+/// ```
+///
+/// # Errors
+/// As [`quantize`], and [`Error::Unsupported`] if this CPU lacks `backend`.
+pub fn quantize_profile_with(
+    backend: Backend,
+    t: GgufType,
+    profile: GgufProfile,
+    x: &[f32],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    backend.path()?;
     match (profile, t) {
         (GgufProfile::Exact, GgufType::Mxfp4) => return fp4::mxfp4_exact(x, out),
         (GgufProfile::Exact, GgufType::Nvfp4) => return fp4::nvfp4_exact(x, out),
@@ -406,10 +460,7 @@ pub fn quantize_profile(
             "GGUF: ggml quantizes IQ2_XXS, IQ2_XS and IQ1_S only with an importance matrix (quantize_imatrix)",
         ));
     }
-    let q = t.info().quantize.ok_or(Error::Unsupported(
-        "GGUF: no quantizer for this type (integer and f64 tensors are stored as they are)",
-    ))?;
-    q(x, None, out)
+    ggml::quantize_with(backend, t, x, out)
 }
 
 /// Dequantizes GGUF blocks as ggml's `dequantize_row_*` does, bit for bit (NaN payloads and
@@ -430,10 +481,35 @@ pub fn quantize_profile(
 /// assert_eq!((y[1], y[31]), (0.5, 15.5));
 /// ```
 pub fn dequantize(t: GgufType, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
-    let d = t.info().dequantize.ok_or(Error::Unsupported(
-        "GGUF: no dequantizer for this type (integer and f64 tensors are stored as they are)",
-    ))?;
-    d(bytes, out)
+    ggml::dequantize_with(Backend::best(), t, bytes, out)
+}
+
+/// [`dequantize`] on a pinned backend. Every backend gives the same bits:
+/// [`Backend::Scalar`] runs the definition, the others SIMD kernels on the blocks whose
+/// scales are finite and the definition on the rest (which gives ggml's NaN bits).
+///
+/// ```
+/// use lowbit::Backend;
+/// use lowbit::gguf::{dequantize_with, GgufType};
+/// let bytes: Vec<u8> = (0..2 * 144u32).map(|i| (i * 37 % 251) as u8).collect();
+/// let mut want = vec![0f32; 512];
+/// dequantize_with(Backend::Scalar, GgufType::Q4K, &bytes, &mut want).unwrap();
+/// for b in Backend::available() {
+///     let mut got = vec![0f32; 512];
+///     dequantize_with(b, GgufType::Q4K, &bytes, &mut got).unwrap();
+///     assert!(got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits()));
+/// }
+/// ```
+///
+/// # Errors
+/// As [`dequantize`], and [`Error::Unsupported`] if this CPU lacks `backend`.
+pub fn dequantize_with(
+    backend: Backend,
+    t: GgufType,
+    bytes: &[u8],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    ggml::dequantize_with(backend, t, bytes, out)
 }
 
 /// Writes 32 codes (one per byte, below 16) in GGUF's split-half order.
