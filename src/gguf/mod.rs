@@ -36,6 +36,9 @@
 //! [`GgufProfile::Exact`] quantizes MXFP4 and NVFP4 correctly rounded instead (the OCP
 //! FLOOR scale from the bits and nearest-even elements), see [`quantize_profile`].
 //!
+//! GGUF files: [`GgufFile`] reads one in place (a memory map), [`GgufReader`] from any
+//! `Read + Seek`, [`GgufWriter`] writes files llama.cpp loads (module [`file`](mod@file)).
+//!
 //! [docs/gguf.md]: https://docs.rs/crate/lowbit/latest/source/docs/gguf.md
 
 pub mod file;
