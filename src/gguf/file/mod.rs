@@ -74,7 +74,7 @@ pub use write::GgufStream;
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use write::{GgufWriter, ToGgufValue};
 
-use crate::error::NameBuf;
+pub use crate::error::GgufError;
 
 /// The four bytes every GGUF file starts with.
 ///
@@ -121,7 +121,7 @@ pub const MAX_TENSOR_NAME: usize = 63;
 /// ```
 /// assert_eq!(lowbit::gguf::MAX_NESTING, 16);
 /// ```
-pub const MAX_NESTING: usize = 16;
+pub const MAX_NESTING: usize = crate::error::GGUF_MAX_NESTING;
 
 /// The type of a metadata value (`enum gguf_type`), with the file's type numbers.
 ///
@@ -259,154 +259,3 @@ impl core::fmt::Display for GgufValueType {
     }
 }
 
-/// What is wrong with a GGUF file (inside [`Error::Gguf`](crate::Error::Gguf)). Byte
-/// positions `at` count from the start of the file; names longer than 40 bytes are cut.
-///
-/// ```
-/// use lowbit::gguf::{GgufError, GgufFile};
-/// use lowbit::Error;
-/// let e = GgufFile::parse(b"GGUF\x03\0\0\0").unwrap_err();
-/// assert!(matches!(e, Error::Gguf(GgufError::Truncated { at: 8, .. })));
-/// assert_eq!(e.to_string(), "GGUF file: it ends inside the tensor count at byte 8");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum GgufError {
-    /// The file does not start with `GGUF`.
-    #[error("not a GGUF file (it starts with {0:02x?})")]
-    Magic([u8; 4]),
-    /// A version this crate does not read (it reads 2 and 3).
-    #[error("GGUF version {0} (this crate reads versions 2 and 3)")]
-    Version(u32),
-    /// A big-endian file (its version number reads byte-swapped).
-    #[error("a big-endian GGUF file (this crate reads little-endian files)")]
-    BigEndian,
-    /// The file ends inside a field, or a length runs past its end.
-    #[error("it ends inside the {what} at byte {at}")]
-    Truncated {
-        /// Where the field starts.
-        at: u64,
-        /// Which field.
-        what: &'static str,
-    },
-    /// A count larger than the rest of the file could hold.
-    #[error("{what} count {count} at byte {at} is more than the rest of the file holds")]
-    Count {
-        /// Where the count is.
-        at: u64,
-        /// What it counts.
-        what: &'static str,
-        /// Its value.
-        count: u64,
-    },
-    /// A metadata value type (or array element type) the format does not define.
-    #[error("unknown metadata value type {id} at byte {at}")]
-    ValueType {
-        /// Where the type is.
-        at: u64,
-        /// The number read.
-        id: u32,
-    },
-    /// A boolean other than 0 or 1.
-    #[error("boolean byte {byte} at byte {at} (only 0 and 1 are valid)")]
-    Bool {
-        /// Where it is.
-        at: u64,
-        /// Its value.
-        byte: u8,
-    },
-    /// A key, tensor name or string value that is not UTF-8.
-    #[error("the string at byte {at} is not UTF-8")]
-    Utf8 {
-        /// Where its bytes start.
-        at: u64,
-    },
-    /// An empty metadata key (llama.cpp refuses them).
-    #[error("empty metadata key at byte {at}")]
-    EmptyKey {
-        /// Where the key is.
-        at: u64,
-    },
-    /// Arrays nested deeper than [`MAX_NESTING`].
-    #[error("arrays nested deeper than {} at byte {at}", MAX_NESTING)]
-    Nesting {
-        /// Where the innermost array starts.
-        at: u64,
-    },
-    /// A key that appears twice.
-    #[error("duplicate metadata key {0:?}")]
-    DuplicateKey(NameBuf),
-    /// `general.alignment` is not a `u32` power of two.
-    #[error("general.alignment is not a UINT32 power of two")]
-    Alignment,
-    /// A tensor name that appears twice.
-    #[error("duplicate tensor {0:?}")]
-    DuplicateTensor(NameBuf),
-    /// A tensor type number ggml does not define (see [`GgufType::from_id`](super::GgufType::from_id)).
-    #[error("tensor {tensor:?} has unknown ggml type {id}")]
-    TensorType {
-        /// The tensor.
-        tensor: NameBuf,
-        /// The number read.
-        id: u32,
-    },
-    /// More than [`MAX_DIMS`] dimensions.
-    #[error("tensor {tensor:?} has {n_dims} dimensions (ggml allows at most 4)")]
-    Dims {
-        /// The tensor.
-        tensor: NameBuf,
-        /// The count read.
-        n_dims: u32,
-    },
-    /// Dimensions whose product (or a dimension itself) is beyond `i64::MAX`, as ggml
-    /// counts elements in `int64_t`.
-    #[error("tensor {tensor:?} has more elements than an int64 counts")]
-    Shape {
-        /// The tensor.
-        tensor: NameBuf,
-    },
-    /// The first dimension (the row length) is not a multiple of the type's block length.
-    #[error("tensor {tensor:?}: rows of {row_len} elements are not whole blocks of {block_len}")]
-    RowLen {
-        /// The tensor.
-        tensor: NameBuf,
-        /// `ne[0]`.
-        row_len: u64,
-        /// The type's block length.
-        block_len: usize,
-    },
-    /// A tensor offset that is not a multiple of the alignment.
-    #[error("tensor {tensor:?}: offset {offset} is not a multiple of the alignment")]
-    Misaligned {
-        /// The tensor.
-        tensor: NameBuf,
-        /// Its offset in the data section.
-        offset: u64,
-    },
-    /// Tensor data that does not lie inside the file.
-    #[error(
-        "tensor {tensor:?}: its data (offset {offset} in the data section) runs past the end of the file"
-    )]
-    OutOfBounds {
-        /// The tensor.
-        tensor: NameBuf,
-        /// Its offset in the data section.
-        offset: u64,
-    },
-    /// Tensor data that overlaps another tensor's.
-    #[error("tensor {tensor:?}: its data (offset {offset}) overlaps another tensor's")]
-    Overlap {
-        /// The tensor whose data starts later.
-        tensor: NameBuf,
-        /// Its offset in the data section.
-        offset: u64,
-    },
-    /// A tensor name longer than [`MAX_TENSOR_NAME`] bytes (writing only).
-    #[error("tensor name {tensor:?}… is {len} bytes (llama.cpp takes at most 63)")]
-    NameTooLong {
-        /// The name (cut).
-        tensor: NameBuf,
-        /// Its length in bytes.
-        len: usize,
-    },
-}
