@@ -278,7 +278,7 @@ pub enum GgufError {
     /// A tensor name that appears twice.
     #[error("duplicate tensor {0:?}")]
     DuplicateTensor(NameBuf),
-    /// A tensor type number ggml does not define (see [`GgufType::from_id`](super::GgufType::from_id)).
+    /// A tensor type number ggml does not define (see [`GgufType::from_id`](crate::gguf::GgufType::from_id)).
     #[error("tensor {tensor:?} has unknown ggml type {id}")]
     TensorType {
         /// The tensor.
@@ -286,7 +286,7 @@ pub enum GgufError {
         /// The number read.
         id: u32,
     },
-    /// More than [`MAX_DIMS`] dimensions.
+    /// More than [`MAX_DIMS`](crate::gguf::MAX_DIMS) dimensions.
     #[error("tensor {tensor:?} has {n_dims} dimensions (ggml allows at most 4)")]
     Dims {
         /// The tensor.
@@ -337,7 +337,7 @@ pub enum GgufError {
         /// Its offset in the data section.
         offset: u64,
     },
-    /// A tensor name longer than [`MAX_TENSOR_NAME`] bytes (writing only).
+    /// A tensor name longer than [`MAX_TENSOR_NAME`](crate::gguf::MAX_TENSOR_NAME) bytes (writing only).
     #[error("tensor name {tensor:?}… is {len} bytes (llama.cpp takes at most 63)")]
     NameTooLong {
         /// The name (cut).

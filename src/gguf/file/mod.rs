@@ -258,4 +258,3 @@ impl core::fmt::Display for GgufValueType {
         f.write_str(self.name())
     }
 }
-
