@@ -126,6 +126,22 @@ pub(crate) fn fabs(x: F) -> F {
     F::from_bits(x.bits() & 0x7fff_ffff)
 }
 
+/// The largest `fabsf(v)` by ggml's `if (amax < fabsf(v)) amax = fabsf(v)` from 0 (a NaN is
+/// never taken), compared on the magnitudes' bit patterns, which order like the magnitudes.
+/// Written as a float compare-and-select fold, LLVM may form a `maxnum` from it (AArch64
+/// `fmaxnm`), whose result for a signaling NaN operand is NaN.
+#[inline]
+pub(crate) fn amax_skip_nan(x: &[f32]) -> F {
+    let mut a = 0u32;
+    for &v in x {
+        let b = v.to_bits() & 0x7fff_ffff;
+        if b <= 0x7f80_0000 && a < b {
+            a = b;
+        }
+    }
+    F::from_bits(a)
+}
+
 /// ggml-impl.h `MAX(a, b) = a > b ? a : b`: with a NaN operand the comparison is false and the
 /// result is `b` (so `amax = MAX(amax, v)` forgets an earlier NaN). Not `f32::max`.
 #[inline]
@@ -492,6 +508,29 @@ pub(crate) fn put_half(b: &mut [u8], i: usize, f: F) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A signaling or quiet NaN anywhere is skipped, infinity is taken (ggml's strict `<`).
+    #[test]
+    fn amax_skips_every_nan() {
+        let snan = f32::from_bits(0x7f80_0001);
+        let qnan = f32::from_bits(0xffc0_0000);
+        for nan in [snan, qnan] {
+            for at in 0..16 {
+                let mut x: [f32; 16] = core::array::from_fn(|i| (i as f32 - 7.5) * 0.25);
+                x[at] = nan;
+                let want = x
+                    .iter()
+                    .filter(|v| !v.is_nan())
+                    .fold(0f64, |m, v| m.max(f64::from(v.abs())));
+                assert_eq!(f64::from(amax_skip_nan(&x).0), want, "{at}");
+            }
+        }
+        assert_eq!(
+            amax_skip_nan(&[snan, f32::NEG_INFINITY, 1.0]).0,
+            f32::INFINITY
+        );
+        assert_eq!(amax_skip_nan(&[snan, qnan]).bits(), 0);
+    }
 
     #[test]
     fn fp16_rounding_cases() {

@@ -5,22 +5,11 @@
 
 use super::super::grids::KVALUES_MXFP4;
 use super::common::{
-    F, best_index_mxfp4, e8m0_to_fp32_half, fabs, floor_log2f, fp32_to_ue4m3, ue4m3_to_fp32,
+    F, amax_skip_nan as amax, best_index_mxfp4, e8m0_to_fp32_half, floor_log2f, fp32_to_ue4m3,
+    ue4m3_to_fp32,
 };
 use super::{dq_blocks, each_block};
 use crate::error::Error;
-
-/// The largest |x| by `if (amax < fabsf(v))` (NaN never taken).
-fn amax(xb: &[f32]) -> F {
-    let mut a = F::ZERO;
-    for &v in xb {
-        let v = fabs(F(v));
-        if a < v {
-            a = v;
-        }
-    }
-    a
-}
 
 /// MXFP4 (17 bytes: e, 16 nibble bytes). `e = (uint8_t)(floorf(log2f(amax)) − 2 + 127)` with
 /// glibc's `log2f` (which rounds up to k just below 2^k), the byte conversion wrapping

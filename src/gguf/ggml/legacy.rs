@@ -2,7 +2,9 @@
 //! types Q1_0 (128 elements) and Q2_0 (64 elements), as ggml-quants.c quantizes and
 //! dequantizes them (notes §4, §5.1–§5.4, §5.13, §5.14).
 
-use super::common::{F, cmax, cvtt, fabs, half_at, put_half, rd32, round_cvtt, sqrtf};
+use super::common::{
+    F, amax_skip_nan, cmax, cvtt, fabs, half_at, put_half, rd32, round_cvtt, sqrtf,
+};
 use super::kq_search::{make_qkx3_quants, make_qx_quants};
 use super::{blocks, dq_blocks, each_block, im_rows};
 use crate::error::Error;
@@ -307,13 +309,7 @@ pub(crate) fn quantize_q2_0(
     out: &mut [u8],
 ) -> Result<(), Error> {
     each_block(x, imatrix, out, 64, 18, |xb, _, ob| {
-        let mut amax = F::ZERO;
-        for &v in xb {
-            let a = fabs(F(v));
-            if a > amax {
-                amax = a;
-            }
-        }
+        let amax = amax_skip_nan(xb);
         let id = if amax > F::ZERO {
             1.0f32 / amax
         } else {
