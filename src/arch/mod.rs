@@ -9,8 +9,10 @@
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
+use crate::element::codebook::CodebookLanes;
 use crate::element::fast::{Grid, LaneParams};
 use crate::error::Error;
+use crate::kernels::codebook;
 use crate::kernels::element::{self, DecodeTable};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;
@@ -211,6 +213,9 @@ macro_rules! for_each_kernel {
         /// Values of integer codes with zero points.
         affine_dequant(c: &Affine, signed: bool, codes: &[u8], n: usize, params: &[AffineParams], out: &mut [f32])
             = [scaled::affine_dequant, scaled::affine_dequant, scaled::affine_dequant];
+        /// f32 → codebook codes, one per byte (thresholds from the definition).
+        encode_codebook(p: &CodebookLanes, x: &[f32], out: &mut [u8])
+            = [codebook::encode_codebook, codebook::encode_codebook, codebook::encode_codebook];
         /// Dense 2-bit ternary codes → i8.
         trits_to_i8(bytes: &[u8], out: &mut [i8])
             = [trits::trits_to_i8, trits::trits_to_i8, trits::trits_to_i8];

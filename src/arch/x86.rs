@@ -4,7 +4,9 @@
 use core::arch::x86_64::*;
 
 use super::{Kernels, for_each_kernel};
+use crate::element::codebook::CodebookLanes;
 use crate::element::fast::{Grid, LaneParams};
+use crate::kernels::codebook;
 use crate::kernels::element::{self, DecodeTable};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::trits;

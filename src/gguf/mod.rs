@@ -40,7 +40,7 @@
 
 mod fp4;
 mod ggml;
-mod grids;
+pub(crate) mod grids;
 
 use crate::error::Error;
 use crate::pack::{self, Layout};

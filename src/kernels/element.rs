@@ -111,10 +111,20 @@ impl DecodeTable {
     /// The tables of `f`, which must have at most 8 bits.
     pub(crate) fn new(f: &ElementFormat) -> Self {
         let bits = f.bits();
+        let mut t = Self::from_fn(bits, |c| f.decode(c));
+        t.float8 = match f {
+            ElementFormat::Float(spec) if bits == 8 => fast::FloatDecode::new(spec),
+            _ => None,
+        };
+        t
+    }
+
+    /// The tables of a format of `bits ≤ 8` bits whose code `c` has the value `value(c)`.
+    pub(crate) fn from_fn(bits: u32, value: impl Fn(u32) -> f32) -> Self {
         debug_assert!(bits <= 8);
         let mut lut = [0f32; 256];
         for (c, v) in lut.iter_mut().enumerate().take(1 << bits) {
-            *v = f.decode(c as u32);
+            *v = value(c as u32);
         }
         let mut pairs = [[0f32; 2]; 256];
         if bits == 4 {
@@ -122,11 +132,11 @@ impl DecodeTable {
                 *p = [lut[b & 15], lut[b >> 4]];
             }
         }
-        let float8 = match f {
-            ElementFormat::Float(spec) if bits == 8 => fast::FloatDecode::new(spec),
-            _ => None,
-        };
-        DecodeTable { lut, pairs, float8 }
+        DecodeTable {
+            lut,
+            pairs,
+            float8: None,
+        }
     }
 
     /// The first 16 entries: a 4-bit format's whole table.

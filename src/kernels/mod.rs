@@ -5,6 +5,7 @@
 //! stamps each one into a `#[target_feature]` entry per backend, so the same source
 //! compiles to that backend's vector code, and reaches it only through the backend's table.
 
+pub(crate) mod codebook;
 pub(crate) mod element;
 pub(crate) mod scaled;
 pub(crate) mod trits;
