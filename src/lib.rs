@@ -34,6 +34,7 @@ mod scaled;
 mod slice;
 pub mod spec;
 pub mod ternary;
+mod transcode;
 
 pub use arch::Backend;
 pub use element::codebook::Codebook;

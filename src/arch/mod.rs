@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::kernels::codebook;
 use crate::kernels::element::{self, DecodeTable};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
+use crate::kernels::transcode;
 use crate::kernels::trits;
 
 /// A code path for the bulk kernels.
@@ -159,9 +160,9 @@ macro_rules! for_each_kernel {
         /// table kernel, whose gathers beat 16-lane ones on Zen 4: docs/benchmarks.md).
         decode_u8(t: &DecodeTable, codes: &[u8], out: &mut [f32])
             = [element::decode_lut8, element::decode_lut8, super::x86::decode_u8_avx512];
-        /// Dense 4-bit codes → f32 (`out.len()` even; AVX-512: a register table).
+        /// Dense 4-bit codes → f32 (`out.len()` even; AVX2 and AVX-512: a register table).
         decode_nibbles(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
-            = [element::decode_pairs4, element::decode_pairs4, super::x86::decode_nibbles_avx512];
+            = [element::decode_pairs4, super::x86::decode_nibbles_avx2, super::x86::decode_nibbles_avx512];
         /// f32 → float16 codes in hardware over the longest whole-vector prefix; returns
         /// its length (0 where the backend has no conversion).
         f32_to_f16(x: &[f32], out: &mut [u16]) -> usize
@@ -216,6 +217,17 @@ macro_rules! for_each_kernel {
         /// f32 → codebook codes, one per byte (thresholds from the definition).
         encode_codebook(p: &CodebookLanes, x: &[f32], out: &mut [u8])
             = [codebook::encode_codebook, codebook::encode_codebook, codebook::encode_codebook];
+        /// One-byte codes to one-byte codes of another format through a table.
+        transcode_u8(t: &[u8; 256], codes: &[u8], out: &mut [u8])
+            = [transcode::transcode_u8, transcode::transcode_u8, transcode::transcode_u8];
+        /// Dense 4-bit codes to one byte each through a 16-entry table (AVX2, AVX-512: the
+        /// table in a register, `vpshufb`).
+        transcode_nibbles_wide(t: &[u8; 16], bytes: &[u8], out: &mut [u8])
+            = [transcode::transcode_nibbles_wide, super::x86::transcode_nibbles_wide_avx2, super::x86::transcode_nibbles_wide_avx2];
+        /// Dense 4-bit codes to dense 4-bit codes through a 16-entry table (AVX2, AVX-512:
+        /// `vpshufb`).
+        transcode_nibbles(t: &[u8; 16], bytes: &[u8], out: &mut [u8])
+            = [transcode::transcode_nibbles, super::x86::transcode_nibbles_avx2, super::x86::transcode_nibbles_avx2];
         /// Dense 2-bit ternary codes → i8.
         trits_to_i8(bytes: &[u8], out: &mut [i8])
             = [trits::trits_to_i8, trits::trits_to_i8, trits::trits_to_i8];

@@ -8,6 +8,7 @@
 pub(crate) mod codebook;
 pub(crate) mod element;
 pub(crate) mod scaled;
+pub(crate) mod transcode;
 pub(crate) mod trits;
 
 /// Elements per stack-buffered chunk and per span of whole blocks: a multiple of 8, so every
