@@ -46,6 +46,8 @@ pub use element::{ElementFormat, Format};
 pub use error::{Error, NameBuf, SpecError};
 pub use real::{Real, Real32};
 pub use round::{Overflow, Rounding, Status, stochastic_bits};
+#[cfg(feature = "alloc")]
+pub use scaled::Transcoded;
 pub use scaled::{
     AbsmaxProfile, AffineRule, BlockFormat, MxScaleRule, Nvfp4Profile, Region, ScaleType, Scheme,
 };

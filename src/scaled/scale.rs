@@ -353,7 +353,7 @@ impl Ctx {
     #[inline(always)]
     fn absmax_region(&self, g: &mut Group, j: usize, s: f32, loop_amax: f32) {
         match self.bf.element {
-            ElementFormat::Float(_) => {
+            ElementFormat::Float(_) | ElementFormat::Codebook(_) => {
                 g.plans[j] =
                     Plan::new((1.0, s, -0.0, f32::NAN), (s, 1.0), loop_amax, self.neg_zero);
             }
@@ -385,7 +385,9 @@ impl Ctx {
                 for j in 0..n {
                     let s = scale.load(&rec[j * sb..]);
                     match self.bf.element {
-                        ElementFormat::Float(_) => g.factors[j] = (s, 1.0),
+                        ElementFormat::Float(_) | ElementFormat::Codebook(_) => {
+                            g.factors[j] = (s, 1.0)
+                        }
                         _ => g.aff[j] = absmax::int_params(s),
                     }
                 }
@@ -442,7 +444,10 @@ impl Ctx {
     pub(super) fn is_affine(&self) -> bool {
         match self.bf.scheme {
             Scheme::Affine { .. } | Scheme::Absmean { .. } => true,
-            Scheme::Absmax { .. } => !matches!(self.bf.element, ElementFormat::Float(_)),
+            Scheme::Absmax { .. } => !matches!(
+                self.bf.element,
+                ElementFormat::Float(_) | ElementFormat::Codebook(_)
+            ),
             _ => false,
         }
     }
