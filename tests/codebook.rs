@@ -359,3 +359,26 @@ fn wrong_lengths_are_errors() {
     assert!(cb.decode_slice(&[0u8; 1], &mut y).is_err());
     assert!(cb.packed_len(usize::MAX).is_err());
 }
+
+/// The IQ4_NL codebook is GGUF IQ4_NL's grid: ggml's dequantizer (`gguf::dequantize`, held
+/// to ggml's own outputs in `ggml_vectors.rs`) gives `d · IQ4_NL[q]` for every code.
+#[test]
+fn iq4_nl_is_the_grid_of_gguf_iq4_nl() {
+    use lowbit::gguf::{self, GgufType};
+    let t: GgufType = "iq4_nl".parse().unwrap();
+    let mut block = vec![0u8; 18];
+    for (d, seed) in [(0x3C00u16, 1u8), (0xB555, 7), (0x0401, 200)] {
+        block[..2].copy_from_slice(&d.to_le_bytes());
+        for (j, b) in block[2..].iter_mut().enumerate() {
+            *b = (j as u8).wrapping_mul(17).wrapping_add(seed);
+        }
+        let mut y = [0f32; 32];
+        gguf::dequantize(t, &block, &mut y).unwrap();
+        let d = f16::from_bits(d).to_f32();
+        for j in 0..16 {
+            let (lo, hi) = (block[2 + j] & 15, block[2 + j] >> 4);
+            assert_eq!(y[j], d * Codebook::IQ4_NL.values()[lo as usize]);
+            assert_eq!(y[j + 16], d * Codebook::IQ4_NL.values()[hi as usize]);
+        }
+    }
+}
