@@ -314,6 +314,7 @@ fn block_store_benches(c: &mut Criterion) {
             ("mxfp8_e4m3", BlockFormat::MXFP8_E4M3),
             ("nvfp4", BlockFormat::NVFP4),
             ("int4_g128", BlockFormat::INT4_G128),
+            ("absmax_nf4_g64", "absmax_nf4_g64".parse().unwrap()),
         ] {
             let (mut codes, mut scales) = (
                 vec![0u8; bf.codes_len(n).unwrap()],

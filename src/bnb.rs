@@ -288,15 +288,35 @@ impl Bnb4bit {
         let pairs: [[f32; 2]; 256] = core::array::from_fn(|b| [t[b >> 4], t[b & 15]]);
         let bs = self.blocksize;
         let mut buf = [0f32; CHUNK];
-        let mut i = 0;
+        // Element e: the nibble of byte e / 2 (high for even e) times absmax[e / bs]; chunks of
+        // whole pairs, block boundaries walked, not divided for.
+        let mut e = 0;
         for oc in out.chunks_mut(CHUNK) {
             let f = &mut buf[..oc.len()];
-            for (k, v) in f.iter_mut().enumerate() {
-                let e = i + k;
-                *v = pairs[packed[e / 2] as usize][e & 1] * absmax[e / bs];
+            let mut k = 0;
+            while k < f.len() {
+                let b = (e + k) / bs;
+                let end = ((b + 1) * bs - e).min(f.len());
+                let a = absmax[b];
+                let mut i = k;
+                if (e + i) % 2 == 1 {
+                    f[i] = pairs[packed[(e + i) / 2] as usize][1] * a;
+                    i += 1;
+                }
+                let whole = i + (end - i) / 2 * 2;
+                let src = &packed[(e + i) / 2..(e + whole) / 2];
+                for (o, &byte) in f[i..whole].chunks_exact_mut(2).zip(src) {
+                    let [hi, lo] = pairs[byte as usize];
+                    o[0] = hi * a;
+                    o[1] = lo * a;
+                }
+                if whole < end {
+                    f[whole] = pairs[packed[(e + whole) / 2] as usize][0] * a;
+                }
+                k = end;
             }
             T::from_f32s(f, oc);
-            i += oc.len();
+            e += oc.len();
         }
         Ok(())
     }

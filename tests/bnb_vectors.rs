@@ -326,3 +326,43 @@ fn quantize_blockwise_and_dequantize_blockwise_match_every_record() {
     println!("{records} 8-bit records: codes, absmax and outputs equal");
     assert_eq!(records, 32);
 }
+
+/// Any block size (bitsandbytes' CPU path takes 32..=4096; odd ones exercise the nibble walk):
+/// `dequantize` is the flat formula `RN32(table[code_i] · absmax[i / blocksize])`, and
+/// quantizing the result again keeps its codes (each value is its code's value times absmax).
+#[test]
+fn dequantize_is_the_flat_formula_for_any_block_size() {
+    let mut s = 0x9E37_79B9u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for q in [Bnb4bit::NF4, Bnb4bit::FP4] {
+        for bs in [1usize, 2, 3, 7, 33, 64, 511, 1000] {
+            let q = q.with_blocksize(bs).unwrap();
+            for n in [0usize, 1, 2, 5, 63, 1030, 1537] {
+                let packed: Vec<u8> = (0..q.packed_len(n)).map(|_| next() as u8).collect();
+                let absmax: Vec<f32> = (0..q.absmax_len(n))
+                    .map(|_| (next() % 1000) as f32 / 7.0)
+                    .collect();
+                let mut y = vec![0f32; n];
+                q.dequantize(&packed, &absmax, &mut y).unwrap();
+                let t = q.codebook().values();
+                for (i, v) in y.iter().enumerate() {
+                    let code = if i % 2 == 0 {
+                        packed[i / 2] >> 4
+                    } else {
+                        packed[i / 2] & 15
+                    };
+                    assert_eq!(
+                        v.to_bits(),
+                        (t[code as usize] * absmax[i / bs]).to_bits(),
+                        "bs {bs} n {n} i {i}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -24,30 +24,53 @@ fn fix(p: &CodebookLanes, v: f32, neg: bool, code: u8) -> u8 {
 }
 
 /// Tables of at most 16 distinct values: the index is the count of thresholds ≤ x (15
-/// compares per element, branch-free; the padding thresholds are +∞).
+/// compares per element, branch-free; the padding thresholds are +∞), then the code of that
+/// index (the index itself for a sorted table of distinct values) and the special inputs.
 #[inline(always)]
 fn small<const SPLIT: bool>(p: &CodebookLanes, x: &[f32], out: &mut [u8]) {
     let mut tp = [0f32; 15];
     let mut tn = [0f32; 15];
     tp.copy_from_slice(&p.pos[..15]);
     tn.copy_from_slice(&p.neg[..15]);
-    let mut cp = [0u8; 16];
-    let mut cn = [0u8; 16];
-    cp.copy_from_slice(&p.code_pos[..16]);
-    cn.copy_from_slice(&p.code_neg[..16]);
-    let last = p.n - 1;
+    let last = (p.n - 1) as u32;
     let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    // Pass 1: the sorted index (compares and adds only, so it vectorizes).
     for i in 0..n {
         let v = x[i];
-        let neg = v.to_bits() >> 31 != 0;
-        let mut k = 0usize;
+        let neg = v.to_bits() >> 31;
+        let mut kp = 0u32;
+        let mut kn = 0u32;
         for j in 0..15 {
-            let t = if SPLIT && neg { tn[j] } else { tp[j] };
-            k += (v >= t) as usize;
+            kp += (v >= tp[j]) as u32;
+            if SPLIT {
+                kn += (v >= tn[j]) as u32;
+            }
         }
-        let k = k.min(last);
-        let code = if neg { cn[k] } else { cp[k] };
-        out[i] = fix(p, v, neg, code);
+        let k = if SPLIT && neg != 0 { kn } else { kp };
+        out[i] = (if k < last { k } else { last }) as u8;
+    }
+    // Pass 2: the code of that index, and the special inputs.
+    let identity = (0..16).all(|i| p.code_pos[i] as usize == i && p.code_neg[i] as usize == i);
+    let (z0, z1, nan) = (p.zero[0], p.zero[1], p.nan);
+    if identity {
+        for i in 0..n {
+            let v = x[i];
+            let z = if v.to_bits() >> 31 != 0 { z1 } else { z0 };
+            let c = if v == 0.0 { z } else { out[i] };
+            out[i] = if v.is_nan() { nan } else { c };
+        }
+    } else {
+        let (cp, cn) = (&p.code_pos[..16], &p.code_neg[..16]);
+        for i in 0..n {
+            let v = x[i];
+            let neg = v.to_bits() >> 31 != 0;
+            let k = (out[i] & 15) as usize;
+            let code = if neg { cn[k] } else { cp[k] };
+            let z = if neg { z1 } else { z0 };
+            let c = if v == 0.0 { z } else { code };
+            out[i] = if v.is_nan() { nan } else { c };
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! integer codes with zero points), chosen once per call as a [`Step`].
 
 use crate::arch::{Backend, Kernels, Path};
+use crate::element::codebook::CodebookLanes;
 use crate::element::convert;
 use crate::element::fast::{Grid, LaneParams};
 use crate::element::{ElementFormat, Format, encode_class_of};
@@ -108,6 +109,12 @@ pub(super) enum Step {
     },
     /// Integer elements with zero points on a backend's kernels (nearest even).
     Int { k: &'static Kernels },
+    /// A codebook element on a backend's kernels (any mode but stochastic): the element
+    /// inputs through the codebook's threshold encoder, values through its table.
+    Codebook {
+        k: &'static Kernels,
+        lanes: CodebookLanes<'static>,
+    },
 }
 
 /// Everything about one call that does not change from region to region.
@@ -161,6 +168,10 @@ impl Ctx {
                     None => Step::Definition,
                 }
             }
+            (Path::Kernels(k), ElementFormat::Codebook(cb), _) => match cb.lanes(bf.rounding) {
+                Some(lanes) => Step::Codebook { k, lanes },
+                None => Step::Definition,
+            },
             (Path::Kernels(k), ElementFormat::Int(_) | ElementFormat::Ternary, _)
                 if bf.rounding == Rounding::NearestEven =>
             {
@@ -248,7 +259,7 @@ impl Ctx {
     pub(super) fn kernels(&self) -> Option<&'static Kernels> {
         match self.step {
             Step::Definition => None,
-            Step::Float { k, .. } | Step::Int { k } => Some(k),
+            Step::Float { k, .. } | Step::Int { k } | Step::Codebook { k, .. } => Some(k),
         }
     }
 
