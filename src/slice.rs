@@ -269,6 +269,9 @@ impl ElementFormat {
         bytes: &[u8],
         out: &mut [T],
     ) -> Result<(), Error> {
+        if let ElementFormat::Codebook(cb) = self {
+            return cb.decode_slice_with(backend, bytes, out);
+        }
         let path = backend.path()?;
         Error::check_len("packed input", self.packed_len(out.len())?, bytes.len())?;
         decode_via_f32(self.bits(), bytes, out, |bc, oc| {

@@ -33,7 +33,7 @@ const TN: usize = 3;
 /// [`Rounding::Stochastic`] one of the two neighbours, the farther from zero with probability
 /// equal to x's fractional position between them (measured in f64, then to 32 bits, as the
 /// float formats measure the discarded fraction). An input beyond the table's range takes the
-/// nearest end in every mode (a codebook has no infinity or NaN, so [`Overflow`] has no
+/// nearest end in every mode (a codebook has no infinity or NaN, so [`Overflow`](crate::Overflow) has no
 /// effect). A table may hold a value more than once (bitsandbytes' FP4 has two zeros): the
 /// lowest code holding it is the one produced. A zero result keeps the input's sign where the
 /// table holds that zero; a zero input where the table has no zero takes the entry nearest

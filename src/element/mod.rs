@@ -189,7 +189,7 @@ impl ElementFormat {
     ///
     /// ```
     /// assert_eq!(lowbit::ElementFormat::FLOAT8_E5M2.epsilon(), 0.25);
-    /// assert_eq!(lowbit::ElementFormat::IQ4_NL.epsilon(), 12.0);
+    /// assert_eq!(lowbit::ElementFormat::IQ4_NL.epsilon(), 11.0); // -10 to 1
     /// ```
     #[must_use]
     pub fn epsilon(&self) -> f64 {
@@ -354,8 +354,8 @@ pub(crate) fn encode_class_of(
 
 /// Encode and decode for any element format description.
 ///
-/// Implemented by [`ElementFormat`], [`FloatSpec`] and [`IntSpec`] (sealed: the crate
-/// decides what a format is). All conversions are correctly rounded from the input value
+/// Implemented by [`ElementFormat`], [`FloatSpec`], [`IntSpec`] and [`Codebook`] (sealed:
+/// the crate decides what a format is). All conversions are correctly rounded from the input value
 /// itself: f64, f16 and bf16 inputs are never rounded through f32 first.
 ///
 /// ```
