@@ -53,23 +53,26 @@ fn small<const SPLIT: bool>(p: &CodebookLanes, x: &[f32], out: &mut [u8]) {
     // Pass 2: the code of that index, and the special inputs.
     let identity = (0..16).all(|i| p.code_pos[i] as usize == i && p.code_neg[i] as usize == i);
     let (z0, z1, nan) = (p.zero[0], p.zero[1], p.nan);
+    // Masks rather than selects, so no backend compiles them to branches (the input signs
+    // are data).
+    let mask = |b: bool| 0u8.wrapping_sub(b as u8);
+    let pick = |m: u8, a: u8, b: u8| (a & m) | (b & !m);
     if identity {
         for i in 0..n {
             let v = x[i];
-            let z = if v.to_bits() >> 31 != 0 { z1 } else { z0 };
-            let c = if v == 0.0 { z } else { out[i] };
-            out[i] = if v.is_nan() { nan } else { c };
+            let z = pick(mask(v.to_bits() >> 31 != 0), z1, z0);
+            let c = pick(mask(v == 0.0), z, out[i]);
+            out[i] = pick(mask(v.is_nan()), nan, c);
         }
     } else {
         let (cp, cn) = (&p.code_pos[..16], &p.code_neg[..16]);
         for i in 0..n {
             let v = x[i];
-            let neg = v.to_bits() >> 31 != 0;
+            let neg = mask(v.to_bits() >> 31 != 0);
             let k = (out[i] & 15) as usize;
-            let code = if neg { cn[k] } else { cp[k] };
-            let z = if neg { z1 } else { z0 };
-            let c = if v == 0.0 { z } else { code };
-            out[i] = if v.is_nan() { nan } else { c };
+            let code = pick(neg, cn[k], cp[k]);
+            let c = pick(mask(v == 0.0), pick(neg, z1, z0), code);
+            out[i] = pick(mask(v.is_nan()), nan, c);
         }
     }
 }
