@@ -119,7 +119,9 @@ impl DecodeTable {
         t
     }
 
-    /// The tables of a format of `bits ≤ 8` bits whose code `c` has the value `value(c)`.
+    /// The tables of a format of `bits ≤ 8` bits whose code `c` has the value `value(c)`
+    /// (inlined into its callers, outside the kernels, as `new` is).
+    #[inline(always)]
     pub(crate) fn from_fn(bits: u32, value: impl Fn(u32) -> f32) -> Self {
         debug_assert!(bits <= 8);
         let mut lut = [0f32; 256];
