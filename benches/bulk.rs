@@ -80,6 +80,9 @@ fn decode_benches(c: &mut Criterion) {
             ("decode_int4", ElementFormat::INT4),
             ("decode_e4m3", ElementFormat::FLOAT8_E4M3FN),
             ("decode_e8m0", ElementFormat::FLOAT8_E8M0FNU),
+            ("decode_nf4", ElementFormat::NF4),
+            ("decode_iq4_nl", ElementFormat::IQ4_NL),
+            ("decode_bnb_dynamic", ElementFormat::BNB_DYNAMIC),
         ] {
             let x = data(n);
             let packed = fmt
@@ -311,6 +314,7 @@ fn block_store_benches(c: &mut Criterion) {
             ("mxfp8_e4m3", BlockFormat::MXFP8_E4M3),
             ("nvfp4", BlockFormat::NVFP4),
             ("int4_g128", BlockFormat::INT4_G128),
+            ("absmax_nf4_g64", "absmax_nf4_g64".parse().unwrap()),
         ] {
             let (mut codes, mut scales) = (
                 vec![0u8; bf.codes_len(n).unwrap()],
@@ -399,9 +403,72 @@ fn ternary_benches(c: &mut Criterion) {
     }
 }
 
+/// Codebook encodes, code-to-code transcoding, bitsandbytes' 4-bit dequantizer.
+fn codebook_benches(c: &mut Criterion) {
+    let r = (Rounding::NearestEven, Overflow::Saturate);
+    for (size, n) in SIZES {
+        let x: Vec<f32> = data(n).iter().map(|v| v / 120.0).collect();
+        for (name, fmt) in [
+            ("encode_nf4", ElementFormat::NF4),
+            ("encode_bnb_dynamic", ElementFormat::BNB_DYNAMIC),
+        ] {
+            let mut packed = vec![0u8; fmt.packed_len(n).unwrap()];
+            let mut g = group(c, name, size, n);
+            for b in Backend::available() {
+                if b == Backend::Scalar && size == "dram" {
+                    continue;
+                }
+                g.bench_function(BenchmarkId::new("lowbit", format!("{b:?}")), |bch| {
+                    bch.iter(|| {
+                        fmt.encode_slice_with(b, black_box(&x), r.0, r.1, &mut packed)
+                            .unwrap()
+                    })
+                });
+            }
+            let src: &[u8] = bytemuck::cast_slice(&x);
+            g.bench_function("copy-same-bytes", |bch| {
+                bch.iter(|| stream_copy(black_box(src), &mut packed))
+            });
+            g.finish();
+        }
+        let (from, to) = (ElementFormat::FLOAT4_E2M1FN, ElementFormat::FLOAT8_E4M3FN);
+        let codes = from.encode_vec(&data(n), r.0, r.1).unwrap();
+        let mut out = vec![0u8; n];
+        let mut g = group(c, "transcode_e2m1_e4m3", size, n);
+        for b in Backend::available() {
+            if b == Backend::Scalar && size == "dram" {
+                continue;
+            }
+            g.bench_function(BenchmarkId::new("lowbit", format!("{b:?}")), |bch| {
+                bch.iter(|| {
+                    from.transcode_slice_with(b, &to, black_box(&codes), n, r.0, r.1, &mut out)
+                        .unwrap()
+                })
+            });
+        }
+        g.bench_function("copy-same-bytes", |bch| {
+            bch.iter(|| stream_copy(black_box(&codes), &mut out))
+        });
+        g.finish();
+        let q = lowbit::bnb::Bnb4bit::NF4;
+        let (mut p4, mut am) = (vec![0u8; q.packed_len(n)], vec![0f32; q.absmax_len(n)]);
+        q.quantize(&x, &mut p4, &mut am).unwrap();
+        let mut y = vec![0f32; n];
+        let mut g = group(c, "bnb_dequantize_4bit_nf4", size, n);
+        g.bench_function("lowbit", |bch| {
+            bch.iter(|| q.dequantize(black_box(&p4), &am, &mut y).unwrap())
+        });
+        let out_bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut y);
+        g.bench_function("copy-same-bytes", |bch| {
+            bch.iter(|| stream_copy(black_box(&p4), out_bytes))
+        });
+        g.finish();
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = decode_benches, encode_benches, half_benches, block_benches, block_store_benches, ternary_benches
+    targets = decode_benches, encode_benches, half_benches, block_benches, block_store_benches, ternary_benches, codebook_benches
 }
 criterion_main!(benches);

@@ -3,7 +3,8 @@
 //! 1. Every named element format: width, range, precision and special values.
 //! 2. The error of an LLM-like weight tensor (Gaussian weights with a few outlier input
 //!    channels) stored in each element format (per-tensor absmax scaling) and in each block
-//!    format.
+//!    format; then the 4-bit grids (NF4, E2M1, INT4, IQ4_NL, bitsandbytes FP4) side by side
+//!    with the same block-64 absmax scaling, and bitsandbytes' and GGUF's own stored forms.
 //! 3. The library profiles on the same tensor: their error, and how many element codes
 //!    differ from the crate's exact definition of the same format (`docs/profiles.md`).
 //! 4. A small GGUF file written and read back.
@@ -187,6 +188,7 @@ fn main() {
         );
     }
 
+    four_bit_codebooks(&w, cols);
     profiles(&w, cols);
     gguf_file(&w);
     throughput();
@@ -377,6 +379,61 @@ Library profiles on the same tensor (docs/profiles.md): SQNR, and the element co
     }
 }
 
+/// 4-bit element grids side by side on the same tensor with the same scaling (an f32 absmax
+/// per block of 64 along each row), then the two ecosystems' own stored forms: bitsandbytes
+/// NF4 (blocks of 64 of the flattened tensor) and GGUF IQ4_NL (ggml's blocks of 32).
+fn four_bit_codebooks(w: &[f32], cols: usize) {
+    println!("\n4-bit grids, each with an f32 absmax scale per block of 64 (same tensor)\n");
+    println!(
+        "{:<34} {:>6} {:>12} {:>10}",
+        "format", "bits", "RMSE", "SQNR dB"
+    );
+    let row = |name: &str, bits: f64, y: &[f32]| {
+        let s = ErrorStats::of(w, y).unwrap();
+        println!(
+            "{:<34} {:>6.2} {:>12.4e} {:>10.2}",
+            name, bits, s.rmse, s.sqnr_db
+        );
+    };
+    let rows = w.len() / cols;
+    for name in [
+        "absmax_nf4_g64",
+        "absmax_float4_e2m1fn_g64",
+        "absmax_int4_g64",
+        "absmax_iq4_nl_g64",
+        "absmax_bnb_fp4_g64",
+    ] {
+        let bf: BlockFormat = name.parse().unwrap();
+        let mut y = vec![0f32; w.len()];
+        bf.quantize_dequantize_rows(w, cols, &mut y).unwrap();
+        let bytes =
+            bf.codes_len_rows(rows, cols).unwrap() + bf.scales_len_rows(rows, cols).unwrap();
+        row(name, 8.0 * bytes as f64 / w.len() as f64, &y);
+    }
+    let q = lowbit::bnb::Bnb4bit::NF4;
+    let (mut p, mut a) = (
+        vec![0u8; q.packed_len(w.len())],
+        vec![0f32; q.absmax_len(w.len())],
+    );
+    q.quantize(w, &mut p, &mut a).unwrap();
+    let mut y = vec![0f32; w.len()];
+    q.dequantize(&p, &a, &mut y).unwrap();
+    row(
+        "bitsandbytes nf4 (blocksize 64)",
+        8.0 * (p.len() + 4 * a.len()) as f64 / w.len() as f64,
+        &y,
+    );
+    let t: lowbit::gguf::GgufType = "iq4_nl".parse().unwrap();
+    let mut blocks = vec![0u8; w.len() / t.block_len() * t.block_bytes()];
+    lowbit::gguf::quantize(t, w, &mut blocks).unwrap();
+    lowbit::gguf::dequantize(t, &blocks, &mut y).unwrap();
+    row(
+        "gguf iq4_nl (ggml, blocks of 32)",
+        8.0 * blocks.len() as f64 / w.len() as f64,
+        &y,
+    );
+}
+
 /// Writes `docs/img/grid-<format>.svg`: every non-negative finite value of the main formats
 /// on a linear and a log2 number line. Deterministic, so re-running leaves the committed
 /// files unchanged.
@@ -392,6 +449,10 @@ fn write_value_grids() {
         "float8_e8m0fnu",
         "int4",
         "ternary",
+        "nf4",
+        "iq4_nl",
+        "bnb_fp4",
+        "p3109_k8p3se",
     ];
     let mut written = 0;
     for name in names {

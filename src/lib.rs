@@ -19,6 +19,7 @@ extern crate alloc;
 extern crate std;
 
 mod arch;
+pub mod bnb;
 mod element;
 mod error;
 pub mod gguf;
@@ -35,8 +36,10 @@ mod scaled;
 mod slice;
 pub mod spec;
 pub mod ternary;
+mod transcode;
 
 pub use arch::Backend;
+pub use element::codebook::Codebook;
 pub use element::typed::{
     Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E3M4, Float8E4M3, Float8E4M3B11FNUZ,
     Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU,
@@ -45,6 +48,8 @@ pub use element::{ElementFormat, Format};
 pub use error::{Error, NameBuf, SpecError};
 pub use real::{Real, Real32};
 pub use round::{Overflow, Rounding, Status, stochastic_bits};
+#[cfg(feature = "alloc")]
+pub use scaled::Transcoded;
 pub use scaled::{
     AbsmaxProfile, AffineRule, BlockFormat, MxProfile, MxScaleRule, Nvfp4Profile, Region,
     ScaleType, Scheme,

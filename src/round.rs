@@ -152,6 +152,17 @@ impl Rounding {
         }
     }
 
+    /// The draw a scalar conversion in a stochastic mode uses (`Stochastic(draw)`'s own, or
+    /// [`stochastic_bits`]`(seed, first)`); `None` in the other modes.
+    #[inline(always)]
+    pub(crate) const fn draw(self) -> Option<u32> {
+        match self {
+            Rounding::Stochastic(draw) => Some(draw),
+            Rounding::StochasticFrom { seed, first } => Some(stochastic_bits(seed, first)),
+            _ => None,
+        }
+    }
+
     /// Whether to add one unit to a truncated magnitude.
     ///
     /// `frac` holds the discarded bits right below the kept ones (bit 63 is worth half a

@@ -13,6 +13,7 @@ use half::f16;
 
 use crate::arch::Backend;
 use crate::arch::{Kernels, Path};
+use crate::element::codebook::Codebook;
 use crate::element::fast::LaneParams;
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
@@ -124,11 +125,15 @@ impl ElementFormat {
         overflow: Overflow,
         out: &mut [u8],
     ) -> Result<(), Error> {
+        if let ElementFormat::Codebook(cb) = self {
+            return cb.encode_slice_with(backend, x, rounding, overflow, out);
+        }
         let path = backend.path()?;
         Error::check_len("packed output", self.packed_len(x.len())?, out.len())?;
         let (Path::Kernels(k), Some(enc)) = (&path, self.lane_encoder::<T>(rounding, overflow))
         else {
-            return self.encode_each(
+            return encode_each(
+                self.bits(),
                 x.len(),
                 |i| real::encode(self, x[i], per_element(rounding, i as u64), overflow),
                 out,
@@ -163,7 +168,7 @@ impl ElementFormat {
                 (rounding == Rounding::NearestEven).then_some(overflow == Overflow::Saturate),
             )),
             ElementFormat::Int(s) => Some(Lanes::Int(IntLane::new(s, rounding)?)),
-            ElementFormat::Ternary => None,
+            ElementFormat::Ternary | ElementFormat::Codebook(_) => None,
         }
     }
 
@@ -345,7 +350,7 @@ impl ElementFormat {
             _ => self.lane_encoder::<T>(rounding, overflow),
         };
         let (Path::Kernels(k), Some(enc)) = (&path, enc) else {
-            return self.encode_each(x.len(), exact, out);
+            return encode_each(self.bits(), x.len(), exact, out);
         };
         let bits = self.bits() as usize;
         let (mut xb, mut q) = ([0f32; CHUNK], [0f32; CHUNK]);
@@ -380,27 +385,6 @@ impl ElementFormat {
                 }
             }
             self.encode_lanes(k, &enc, q, oc);
-        }
-        Ok(())
-    }
-
-    /// Packs `f(i)` for `i < n` (the definition, element by element).
-    fn encode_each(
-        &self,
-        n: usize,
-        mut f: impl FnMut(usize) -> u32,
-        out: &mut [u8],
-    ) -> Result<(), Error> {
-        Error::check_len("packed output", self.packed_len(n)?, out.len())?;
-        let bits = self.bits();
-        let mut codes = [0u16; CHUNK];
-        for (ci, oc) in out.chunks_mut(CHUNK * bits as usize / 8).enumerate() {
-            let start = ci * CHUNK;
-            let len = CHUNK.min(n - start);
-            for (k, c) in codes[..len].iter_mut().enumerate() {
-                *c = f(start + k) as u16;
-            }
-            pack::pack(&codes[..len], bits, Layout::Dense, oc)?;
         }
         Ok(())
     }
@@ -445,76 +429,26 @@ impl ElementFormat {
         bytes: &[u8],
         out: &mut [T],
     ) -> Result<(), Error> {
+        if let ElementFormat::Codebook(cb) = self {
+            return cb.decode_slice_with(backend, bytes, out);
+        }
         let path = backend.path()?;
         Error::check_len("packed input", self.packed_len(out.len())?, bytes.len())?;
-        if let Some(o) = T::as_f32_mut(out) {
-            return self.decode_f32s(&path, bytes, o);
-        }
-        // Through f32 (every value of every format is one), a chunk at a time.
-        let bits = self.bits() as usize;
-        let mut buf = [0f32; CHUNK];
-        for (bc, oc) in bytes.chunks(CHUNK * bits / 8).zip(out.chunks_mut(CHUNK)) {
-            let b = &mut buf[..oc.len()];
-            self.decode_f32s(&path, bc, b)?;
-            T::from_f32s(b, oc);
-        }
-        Ok(())
+        decode_via_f32(self.bits(), bytes, out, |bc, oc| {
+            self.decode_f32s(&path, bc, oc)
+        })
     }
 
     fn decode_f32s(&self, path: &Path, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> {
         let bits = self.bits();
-        let k = match path {
-            Path::Kernels(k) if self.decode_halfs(k, bytes, out) => return Ok(()),
-            Path::Kernels(k) if bits <= 8 => *k,
+        match path {
+            Path::Kernels(k) if self.decode_halfs(k, bytes, out) => Ok(()),
+            Path::Kernels(k) if bits <= 8 => {
+                decode_table(k, &DecodeTable::new(self), bits, bytes, out)
+            }
             // The definition: Scalar, and the other formats wider than a byte.
-            _ => {
-                let mut codes = [0u16; CHUNK];
-                for (bc, oc) in bytes
-                    .chunks(CHUNK * bits as usize / 8)
-                    .zip(out.chunks_mut(CHUNK))
-                {
-                    let codes = &mut codes[..oc.len()];
-                    pack::unpack(bc, bits, Layout::Dense, codes)?;
-                    for (o, &c) in oc.iter_mut().zip(codes.iter()) {
-                        *o = self.decode(c as u32);
-                    }
-                }
-                return Ok(());
-            }
-        };
-        let t = DecodeTable::new(self);
-        match bits {
-            8 => (k.decode_u8)(&t, bytes, out),
-            4 => {
-                let even = out.len() & !1;
-                (k.decode_nibbles)(&t, &bytes[..even / 2], &mut out[..even]);
-                if even < out.len() {
-                    out[even] = t.lut[(bytes[even / 2] & 15) as usize];
-                }
-            }
-            6 => {
-                let whole = out.len() & !3;
-                (k.decode_sixes)(&t, &bytes[..whole / 4 * 3], &mut out[..whole]);
-                for (i, o) in out.iter_mut().enumerate().skip(whole) {
-                    let (b, sh) = (i * 6 / 8, (i * 6 % 8) as u32);
-                    let lo = bytes[b] as u32;
-                    let hi = bytes.get(b + 1).copied().unwrap_or(0) as u32;
-                    *o = t.lut[(((lo | hi << 8) >> sh) & 63) as usize];
-                }
-            }
-            _ => {
-                let mut codes = [0u8; CHUNK];
-                for (bc, oc) in bytes
-                    .chunks(CHUNK * bits as usize / 8)
-                    .zip(out.chunks_mut(CHUNK))
-                {
-                    let codes = &mut codes[..oc.len()];
-                    pack::unpack(bc, bits, Layout::Dense, codes)?;
-                    (k.decode_u8)(&t, codes, oc);
-                }
-            }
+            _ => decode_each(bits, bytes, out, |c| self.decode(c)),
         }
-        Ok(())
     }
 
     /// f32 → float16/bfloat16 codes, nearest even: float16 through the hardware conversion
@@ -688,6 +622,272 @@ impl ElementFormat {
         let mut out = alloc::vec![0f32; n];
         self.decode_slice(bytes, &mut out)?;
         Ok(out)
+    }
+}
+
+/// Packs `f(i)` for `i < n` (the definition, element by element) as `bits`-bit codes.
+fn encode_each(
+    bits: u32,
+    n: usize,
+    mut f: impl FnMut(usize) -> u32,
+    out: &mut [u8],
+) -> Result<(), Error> {
+    Error::check_len(
+        "packed output",
+        pack::packed_len(bits, Layout::Dense, n)?,
+        out.len(),
+    )?;
+    let mut codes = [0u16; CHUNK];
+    for (ci, oc) in out.chunks_mut(CHUNK * bits as usize / 8).enumerate() {
+        let start = ci * CHUNK;
+        let len = CHUNK.min(n - start);
+        for (k, c) in codes[..len].iter_mut().enumerate() {
+            *c = f(start + k) as u16;
+        }
+        pack::pack(&codes[..len], bits, Layout::Dense, oc)?;
+    }
+    Ok(())
+}
+
+/// Decodes `bits`-bit codes into any [`Real`] through an f32 decoder of whole chunks
+/// (every value of every format is an f32).
+fn decode_via_f32<T: Real>(
+    bits: u32,
+    bytes: &[u8],
+    out: &mut [T],
+    mut f32s: impl FnMut(&[u8], &mut [f32]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    if let Some(o) = T::as_f32_mut(out) {
+        return f32s(bytes, o);
+    }
+    let mut buf = [0f32; CHUNK];
+    for (bc, oc) in bytes
+        .chunks(CHUNK * bits as usize / 8)
+        .zip(out.chunks_mut(CHUNK))
+    {
+        let b = &mut buf[..oc.len()];
+        f32s(bc, b)?;
+        T::from_f32s(b, oc);
+    }
+    Ok(())
+}
+
+/// Codes of at most 8 bits into f32 through a backend's table kernels.
+fn decode_table(
+    k: &Kernels,
+    t: &DecodeTable,
+    bits: u32,
+    bytes: &[u8],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    match bits {
+        8 => (k.decode_u8)(t, bytes, out),
+        4 => {
+            let even = out.len() & !1;
+            (k.decode_nibbles)(t, &bytes[..even / 2], &mut out[..even]);
+            if even < out.len() {
+                out[even] = t.lut[(bytes[even / 2] & 15) as usize];
+            }
+        }
+        6 => {
+            let whole = out.len() & !3;
+            (k.decode_sixes)(t, &bytes[..whole / 4 * 3], &mut out[..whole]);
+            for (i, o) in out.iter_mut().enumerate().skip(whole) {
+                let (b, sh) = (i * 6 / 8, (i * 6 % 8) as u32);
+                let lo = bytes[b] as u32;
+                let hi = bytes.get(b + 1).copied().unwrap_or(0) as u32;
+                *o = t.lut[(((lo | hi << 8) >> sh) & 63) as usize];
+            }
+        }
+        _ => {
+            let mut codes = [0u8; CHUNK];
+            for (bc, oc) in bytes
+                .chunks(CHUNK * bits as usize / 8)
+                .zip(out.chunks_mut(CHUNK))
+            {
+                let codes = &mut codes[..oc.len()];
+                pack::unpack(bc, bits, Layout::Dense, codes)?;
+                (k.decode_u8)(t, codes, oc);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Codes into f32 element by element through `value` (the definition).
+fn decode_each(
+    bits: u32,
+    bytes: &[u8],
+    out: &mut [f32],
+    value: impl Fn(u32) -> f32,
+) -> Result<(), Error> {
+    let mut codes = [0u16; CHUNK];
+    for (bc, oc) in bytes
+        .chunks(CHUNK * bits as usize / 8)
+        .zip(out.chunks_mut(CHUNK))
+    {
+        let codes = &mut codes[..oc.len()];
+        pack::unpack(bc, bits, Layout::Dense, codes)?;
+        for (o, &c) in oc.iter_mut().zip(codes.iter()) {
+            *o = value(c as u32);
+        }
+    }
+    Ok(())
+}
+
+impl Codebook {
+    /// Bytes that `n` codes take when packed densely (see [`pack`](crate::pack)).
+    ///
+    /// # Errors
+    /// On arithmetic overflow of the size.
+    ///
+    /// ```
+    /// assert_eq!(lowbit::Codebook::NF4.packed_len(5).unwrap(), 3);
+    /// ```
+    pub fn packed_len(&self, n: usize) -> Result<usize, Error> {
+        pack::packed_len(self.bits(), Layout::Dense, n)
+    }
+
+    /// Encodes `x` (f32, f64, f16 or bf16) into densely packed codes on the best backend,
+    /// as [`ElementFormat::encode_slice`] does (see [`Codebook`] for the rounding modes;
+    /// `overflow` has no effect: beyond the table's range is its nearest end). `out` must be
+    /// exactly [`packed_len`](Self::packed_len)`(x.len())` bytes.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` has the wrong size.
+    ///
+    /// ```
+    /// use lowbit::{Codebook, Overflow, Rounding};
+    /// let mut packed = [0u8; 2];
+    /// Codebook::NF4.encode_slice(&[-1.0f32, 0.0, 0.07, 2.0], Rounding::NearestEven, Overflow::Saturate, &mut packed).unwrap();
+    /// assert_eq!(packed, [0x70, 0xF8]); // codes 0, 7, 8, 15, low nibble first
+    /// ```
+    pub fn encode_slice<T: Real>(
+        &self,
+        x: &[T],
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.encode_slice_with(Backend::best(), x, rounding, overflow, out)
+    }
+
+    /// [`encode_slice`](Self::encode_slice) on a chosen backend.
+    ///
+    /// # Errors
+    /// As `encode_slice`, and [`Error::Unsupported`] if the CPU lacks the backend.
+    ///
+    /// ```
+    /// use lowbit::{Backend, Codebook, Overflow, Rounding};
+    /// let x = [0.3f32, -0.9, 1e-3, 0.55];
+    /// let mut want = [0u8; 2];
+    /// Codebook::NF4.encode_slice_with(Backend::Scalar, &x, Rounding::NearestEven, Overflow::Saturate, &mut want).unwrap();
+    /// for b in Backend::available() {
+    ///     let mut got = [0u8; 2];
+    ///     Codebook::NF4.encode_slice_with(b, &x, Rounding::NearestEven, Overflow::Saturate, &mut got).unwrap();
+    ///     assert_eq!(got, want);
+    /// }
+    /// ```
+    pub fn encode_slice_with<T: Real>(
+        &self,
+        backend: Backend,
+        x: &[T],
+        rounding: Rounding,
+        overflow: Overflow,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let _ = overflow;
+        let path = backend.path()?;
+        let bits = self.bits();
+        Error::check_len("packed output", self.packed_len(x.len())?, out.len())?;
+        let kernels = match path {
+            Path::Kernels(k) if T::EXACT_IN_F32 => self.lanes(rounding).map(|l| (k, l)),
+            _ => None,
+        };
+        let Some((k, lanes)) = kernels else {
+            return encode_each(
+                bits,
+                x.len(),
+                |i| {
+                    let (neg, c) = x[i].split();
+                    self.encode_value(neg, c, per_element(rounding, i as u64)).0
+                },
+                out,
+            );
+        };
+        let mut buf = [0f32; CHUNK];
+        let mut codes = [0u8; CHUNK];
+        for (xc, oc) in x
+            .chunks(CHUNK)
+            .zip(out.chunks_mut(CHUNK * bits as usize / 8))
+        {
+            let xf = match T::as_f32(xc) {
+                Some(xf) => xf,
+                None => {
+                    T::to_f32s(xc, &mut buf[..xc.len()]);
+                    &buf[..xc.len()]
+                }
+            };
+            let codes = &mut codes[..xc.len()];
+            (k.encode_codebook)(&lanes, xf, codes);
+            match bits {
+                8 => oc.copy_from_slice(codes),
+                4 => {
+                    for (o, pair) in oc.iter_mut().zip(codes.chunks(2)) {
+                        *o = pair[0] | pair.get(1).map_or(0, |c| c << 4);
+                    }
+                }
+                _ => pack::pack_u8_at(codes, bits, 0, oc),
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes densely packed codes into `out` (f32, f64, f16 or bf16) on the best backend:
+    /// `out[i] = values()[code_i]` (f16/bf16 rounded once, to nearest even). 4-bit tables
+    /// decode from a register on AVX2 and AVX-512.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `bytes` is not [`packed_len`](Self::packed_len)`(out.len())`.
+    ///
+    /// ```
+    /// use lowbit::Codebook;
+    /// let mut out = [0f32; 2];
+    /// Codebook::IQ4_NL.decode_slice(&[0xF0], &mut out).unwrap();
+    /// assert_eq!(out, [-127.0, 113.0]);
+    /// ```
+    pub fn decode_slice<T: Real>(&self, bytes: &[u8], out: &mut [T]) -> Result<(), Error> {
+        self.decode_slice_with(Backend::best(), bytes, out)
+    }
+
+    /// [`decode_slice`](Self::decode_slice) on a chosen backend.
+    ///
+    /// # Errors
+    /// As `decode_slice`, and [`Error::Unsupported`] if the CPU lacks the backend.
+    ///
+    /// ```
+    /// use lowbit::{Backend, Codebook};
+    /// let mut out = [0f32; 2];
+    /// Codebook::BNB_FP4.decode_slice_with(Backend::Scalar, &[0xB3], &mut out).unwrap();
+    /// assert_eq!(out, [1.0, -1.0]);
+    /// ```
+    pub fn decode_slice_with<T: Real>(
+        &self,
+        backend: Backend,
+        bytes: &[u8],
+        out: &mut [T],
+    ) -> Result<(), Error> {
+        let path = backend.path()?;
+        let bits = self.bits();
+        Error::check_len("packed input", self.packed_len(out.len())?, bytes.len())?;
+        let table = match path {
+            Path::Kernels(k) => Some((k, DecodeTable::from_fn(bits, |c| self.value(c)))),
+            Path::Definition => None,
+        };
+        decode_via_f32(bits, bytes, out, |bc, oc| match &table {
+            Some((k, t)) => decode_table(k, t, bits, bc, oc),
+            None => decode_each(bits, bc, oc, |c| self.value(c)),
+        })
     }
 }
 

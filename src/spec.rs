@@ -31,6 +31,12 @@ pub enum NonFinite {
     Fnuz,
     /// Every code is a finite number: no infinity, no NaN. OCP E2M1, E2M3, E3M2.
     Finite,
+    /// IEEE P3109's extended domain: no negative zero, one NaN, and ±∞ at the largest
+    /// magnitude codes. Signed: the negative-zero code (`0x80` of 8 bits) is the NaN, the
+    /// all-ones magnitude is ∞ (`0x7F` = +∞, `0xFF` = −∞). Unsigned: the all-ones code is the
+    /// NaN, the code below it +∞. (P3109's finite domain is [`NonFinite::Fnuz`] signed and
+    /// [`NonFinite::Fn`] unsigned; see [`FloatSpec::p3109`].)
+    P3109,
 }
 
 impl NonFinite {
@@ -46,6 +52,7 @@ impl NonFinite {
             NonFinite::Fn => "fn",
             NonFinite::Fnuz => "fnuz",
             NonFinite::Finite => "finite",
+            NonFinite::P3109 => "p3109",
         }
     }
 }
@@ -136,8 +143,18 @@ impl FloatSpec {
             NonFinite::Ieee if man_bits == 0 => return Err(SpecError::Variant("ieee (m0)")),
             _ => {}
         }
-        if zero_is_normal && (signed || matches!(non_finite, NonFinite::Ieee | NonFinite::Fnuz)) {
+        if zero_is_normal
+            && (signed
+                || matches!(
+                    non_finite,
+                    NonFinite::Ieee | NonFinite::Fnuz | NonFinite::P3109
+                ))
+        {
             return Err(SpecError::Variant("nozero"));
+        }
+        // An unsigned P3109 format needs room for its NaN and its +∞ above a finite code.
+        if matches!(non_finite, NonFinite::P3109) && !signed && exp_bits + man_bits < 2 {
+            return Err(SpecError::NoFiniteValue);
         }
         if bias < -1000 || bias > 1000 {
             return Err(SpecError::Bias(bias));
@@ -281,7 +298,7 @@ impl FloatSpec {
     /// ```
     #[must_use]
     pub const fn has_inf(&self) -> bool {
-        matches!(self.non_finite, NonFinite::Ieee)
+        matches!(self.non_finite, NonFinite::Ieee | NonFinite::P3109)
     }
     /// Whether the format has a NaN.
     ///
@@ -312,7 +329,7 @@ impl FloatSpec {
     /// ```
     #[must_use]
     pub const fn has_neg_zero(&self) -> bool {
-        self.signed && !matches!(self.non_finite, NonFinite::Fnuz)
+        self.signed && !matches!(self.non_finite, NonFinite::Fnuz | NonFinite::P3109)
     }
 
     /// The largest finite magnitude code. Magnitude codes are ordered like their values.
@@ -329,6 +346,9 @@ impl FloatSpec {
             NonFinite::Ieee => (((1u32 << self.exp_bits) - 1) << self.man_bits) - 1,
             NonFinite::Fn => all - 1,
             NonFinite::Fnuz | NonFinite::Finite => all,
+            // Below +∞ (and, unsigned, the NaN above it).
+            NonFinite::P3109 if self.signed => all - 1,
+            NonFinite::P3109 => all - 2,
         }
     }
 
@@ -341,17 +361,18 @@ impl FloatSpec {
     /// ```
     #[must_use]
     pub const fn inf_code(&self) -> Option<u32> {
-        if self.has_inf() {
-            Some(((1u32 << self.exp_bits) - 1) << self.man_bits)
-        } else {
-            None
+        match self.non_finite {
+            NonFinite::Ieee => Some(((1u32 << self.exp_bits) - 1) << self.man_bits),
+            NonFinite::P3109 => Some(self.max_code() + 1),
+            _ => None,
         }
     }
 
     /// The canonical NaN code for a NaN of the given sign, if the format has NaN.
     ///
     /// IEEE formats use the quiet NaN with only the top mantissa bit set (as ml_dtypes and
-    /// hardware do), `Fn` the all-ones magnitude, `Fnuz` the negative-zero code.
+    /// hardware do), `Fn` the all-ones magnitude, `Fnuz` the negative-zero code, `P3109` its
+    /// one NaN (the negative-zero code, or the all-ones code of an unsigned format).
     ///
     /// ```
     /// let s = lowbit::ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap();
@@ -366,6 +387,8 @@ impl FloatSpec {
             ),
             NonFinite::Fn => Some(sign | self.mag_mask()),
             NonFinite::Fnuz => Some(1u32 << self.mag_bits()),
+            NonFinite::P3109 if self.signed => Some(1u32 << self.mag_bits()),
+            NonFinite::P3109 => Some(self.mag_mask()),
             NonFinite::Finite => None,
         }
     }
@@ -383,6 +406,8 @@ impl FloatSpec {
             NonFinite::Ieee => mag > ((1u32 << self.exp_bits) - 1) << self.man_bits,
             NonFinite::Fn => mag == self.mag_mask(),
             NonFinite::Fnuz => code == self.sign_bit(),
+            NonFinite::P3109 if self.signed => code == self.sign_bit(),
+            NonFinite::P3109 => code == self.mag_mask(),
             NonFinite::Finite => false,
         }
     }
@@ -452,6 +477,125 @@ impl FloatSpec {
                 frac | (1u32 << m),
             )
         }
+    }
+}
+
+/// The parameters of an IEEE P3109 format: width `K`, precision `P` (significand bits with
+/// the implicit one), signedness and domain, as gfloat's `format_info_p3109(K, P,
+/// signedness, domain)` names them (`p3109_k{K}p{P}{s|u}{e|f}`).
+///
+/// ```
+/// use lowbit::spec::P3109;
+/// let p = P3109 { k: 8, p: 3, signed: true, extended: true };
+/// assert_eq!(p.to_string(), "p3109_k8p3se");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct P3109 {
+    /// Width in bits, K.
+    pub k: u32,
+    /// Precision, P: the trailing significand has `P − 1` bits.
+    pub p: u32,
+    /// Signed (a sign bit, the NaN at the negative-zero code) or unsigned (the NaN at the
+    /// all-ones code).
+    pub signed: bool,
+    /// Extended domain (±∞ at the largest magnitude codes) or finite (no infinities).
+    pub extended: bool,
+}
+
+impl core::fmt::Display for P3109 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let s = if self.signed { 's' } else { 'u' };
+        let d = if self.extended { 'e' } else { 'f' };
+        write!(f, "p3109_k{}p{}{s}{d}", self.k, self.p)
+    }
+}
+
+impl FloatSpec {
+    /// The IEEE P3109 format `binary{K}p{P}` (P3109 interim report; gfloat 0.5.2's
+    /// `format_info_p3109`): `K − P` exponent bits with bias `2^(K−P−1)` (signed) or
+    /// `K − P + 1` with bias `2^(K−P)` (unsigned), `P − 1` trailing bits, subnormals, no −0.
+    /// Signed formats have one NaN at the negative-zero code, unsigned ones at the all-ones
+    /// code; the extended domain has ±∞ at the largest magnitude codes
+    /// ([`NonFinite::P3109`]), the finite domain none ([`NonFinite::Fnuz`] signed,
+    /// [`NonFinite::Fn`] unsigned).
+    ///
+    /// A signed format with `P = K` has no exponent field; its values and codes are those of
+    /// `P = K − 1` (both are the multiples of `2^(2−K)`, rounded alike), which is the spec
+    /// returned. Formats without a finite nonzero value (`p3109_k2p1se`, `p3109_k2p2se`)
+    /// are [`SpecError::NoFiniteValue`].
+    ///
+    /// ```
+    /// use lowbit::{ElementFormat, FloatSpec, Format, NonFinite};
+    /// let p3 = FloatSpec::p3109(8, 3, true, true).unwrap();
+    /// assert_eq!((p3.exp_bits(), p3.man_bits(), p3.bias()), (5, 2, 16));
+    /// assert_eq!(p3.non_finite(), NonFinite::P3109);
+    /// let f = ElementFormat::Float(p3);
+    /// assert_eq!(f.max_value(), 49152.0);
+    /// assert!(f.decode(0x80).is_nan() && f.decode(0x7F) == f32::INFINITY);
+    /// // The finite signed binary8p4 is ml_dtypes' float8_e4m3fnuz.
+    /// let p4 = FloatSpec::p3109(8, 4, true, false).unwrap();
+    /// assert_eq!(ElementFormat::Float(p4), ElementFormat::FLOAT8_E4M3FNUZ);
+    /// ```
+    pub const fn p3109(k: u32, p: u32, signed: bool, extended: bool) -> Result<Self, SpecError> {
+        if k < 2 || k > 16 {
+            return Err(SpecError::TooWide(k));
+        }
+        if p == 0 || p > k {
+            return Err(SpecError::Variant("p3109 precision (1 <= P <= K)"));
+        }
+        let p = if signed && p == k { k - 1 } else { p };
+        let (w, bias) = if signed {
+            (k - p, 1i32 << (k - p - 1))
+        } else {
+            (k - p + 1, 1i32 << (k - p))
+        };
+        let nf = match (extended, signed) {
+            (true, _) => NonFinite::P3109,
+            (false, true) => NonFinite::Fnuz,
+            (false, false) => NonFinite::Fn,
+        };
+        Self::new(w, p - 1, bias, signed, false, nf)
+    }
+
+    /// The P3109 parameters of this spec, if it is a P3109 format (see
+    /// [`FloatSpec::p3109`]; a signed format reports `P ≤ K − 1`).
+    ///
+    /// ```
+    /// use lowbit::ElementFormat;
+    /// let p = ElementFormat::FLOAT8_E5M2FNUZ.float_spec().unwrap().p3109_params().unwrap();
+    /// assert_eq!(p.to_string(), "p3109_k8p3sf");
+    /// assert!(ElementFormat::FLOAT8_E4M3FN.float_spec().unwrap().p3109_params().is_none());
+    /// ```
+    #[must_use]
+    pub const fn p3109_params(&self) -> Option<P3109> {
+        let extended = match (self.non_finite, self.signed) {
+            (NonFinite::P3109, _) => true,
+            (NonFinite::Fnuz, true) | (NonFinite::Fn, false) => false,
+            _ => return None,
+        };
+        if self.zero_is_normal {
+            return None;
+        }
+        let k = self.bits();
+        let p = self.man_bits as u32 + 1;
+        // Exponent field width and bias as `p3109` derives them.
+        let (w, bias) = if self.signed {
+            if p >= k {
+                return None;
+            }
+            (k - p, 1i32 << (k - p - 1))
+        } else {
+            (k - p + 1, 1i32 << (k - p))
+        };
+        if w != self.exp_bits as u32 || bias != self.bias as i32 {
+            return None;
+        }
+        Some(P3109 {
+            k,
+            p,
+            signed: self.signed,
+            extended,
+        })
     }
 }
 

@@ -90,6 +90,13 @@ fn formats() -> Vec<BlockFormat> {
         "absmax_int8_row",
         "absmax_int4_g16",
         "absmax_float8_e4m3fnuz_row",
+        "absmax_float4_e2m1fn_g32_ue8m0",
+        "absmax_float6_e3m2fn_row",
+        "absmax_p3109_k8p3se_g16",
+        "absmax_nf4_g64",
+        "absmax_bnb_fp4_g16_f16",
+        "absmax_iq4_nl_g32_ue8m0",
+        "absmax_bnb_dynamic_row",
         "bitnet_b158_g64",
         "bitnet_a8_tensor",
         // Library profiles (tests/profile_vectors.rs holds them to the libraries).

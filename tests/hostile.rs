@@ -47,6 +47,10 @@ fn element_slices() {
         "uint5",
         "ternary",
         "e3m3b1_fnuz",
+        "nf4",
+        "bnb_dynamic",
+        "p3109_k8p3se",
+        "p3109_k6p2uf",
     ];
     for name in fmts {
         let f: ElementFormat = name.parse().unwrap();
@@ -199,7 +203,9 @@ fn names_and_specs() {
         "int4",
         "fp8_e4m3_g0",
         "fp8_e4m3_t0x3",
-        "absmax_e2m1_row",
+        "absmax_float16_row",
+        "absmax_int16_row",
+        "absmax_ternary_row",
         "bitnet_a8_f16_f32",
     ] {
         assert!(s.parse::<BlockFormat>().is_err(), "{s}");
@@ -646,4 +652,212 @@ fn blocks_gguf_group_fp8_metrics() {
         Rounding::Stochastic(u32::MAX),
         Overflow::NonFinite,
     );
+}
+
+/// Codebooks, bitsandbytes' formats, transcoding and P3109 names: bad tables, lengths, block
+/// sizes, hostile bytes and values give errors or documented results, never a panic.
+#[test]
+fn codebooks_bnb_and_transcoding() {
+    use lowbit::Codebook;
+    use lowbit::bnb::{self, Bnb4bit};
+    // Tables.
+    for n in [0usize, 1, 3, 6, 257, 512, 1 << 20] {
+        assert!(Codebook::new(&vec![0.5f32; n]).is_err(), "{n}");
+    }
+    for bad in [
+        f32::NAN,
+        -f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::from_bits(0x7F80_0001),
+    ] {
+        assert!(Codebook::new(&[0.0, 1.0, bad, 2.0]).is_err());
+    }
+    // Every f32 class into every named codebook and a table of one repeated value.
+    let same = Codebook::new(&[3.0; 16]).unwrap();
+    let specials = [
+        0.0f32,
+        -0.0,
+        f32::NAN,
+        -f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        f32::MIN,
+        f32::from_bits(1),
+        1e-45,
+    ];
+    for cb in [
+        Codebook::NF4,
+        Codebook::BNB_FP4,
+        Codebook::IQ4_NL,
+        Codebook::BNB_DYNAMIC,
+        &same,
+    ] {
+        for &x in &specials {
+            for r in [
+                Rounding::NearestEven,
+                Rounding::Stochastic(u32::MAX),
+                Rounding::TowardZero,
+            ] {
+                let c = cb.encode(x, r, Overflow::NonFinite);
+                assert!(c < 1 << cb.bits());
+                let _ = cb.encode_f64(x as f64 * 1e300, r, Overflow::Saturate);
+                let _ = cb.encode_f64(f64::MIN_POSITIVE, r, Overflow::Saturate);
+            }
+        }
+        assert!(cb.try_decode(u32::MAX).is_err());
+    }
+    assert_eq!(
+        same.encode(-1e30, Rounding::NearestEven, Overflow::Saturate),
+        0
+    );
+    // bitsandbytes: lengths, block sizes, hostile values.
+    for q in [Bnb4bit::NF4, Bnb4bit::FP4] {
+        assert!(q.with_blocksize(0).is_err() && q.with_blocksize(usize::MAX).is_err());
+        for n in LENS {
+            let x = xs(n);
+            let (p, a) = (q.packed_len(n), q.absmax_len(n));
+            sizes("bnb packed", p, |m| {
+                q.quantize(&x, &mut vec![0u8; m], &mut vec![0f32; a])
+                    .is_ok()
+            });
+            sizes("bnb absmax", a, |m| {
+                q.quantize(&x, &mut vec![0u8; p], &mut vec![0f32; m])
+                    .is_ok()
+            });
+            let bytes = vec![0xA5u8; p];
+            let am = vec![f32::NAN; a];
+            sizes("bnb dequantize", p, |m| {
+                q.dequantize(&bytes[..m.min(p)], &am, &mut vec![0f32; n])
+                    .is_ok()
+                    && m <= p
+            });
+            assert!(
+                q.dequantize(&bytes, &vec![1.0; a + 1], &mut vec![f16::ZERO; n])
+                    .is_err()
+            );
+        }
+    }
+    for n in LENS {
+        let x = xs(n);
+        let a = n.div_ceil(64);
+        sizes("blockwise codes", n, |m| {
+            bnb::quantize_blockwise(&x, 64, &mut vec![0u8; m], &mut vec![0f32; a]).is_ok()
+        });
+        assert!(bnb::quantize_blockwise(&x, 0, &mut vec![0u8; n], &mut vec![0f32; a]).is_err());
+        let codes = vec![0xFFu8; n];
+        assert!(
+            bnb::dequantize_blockwise(
+                &codes,
+                &vec![f32::INFINITY; a],
+                64,
+                &mut vec![bf16::ZERO; n]
+            )
+            .is_ok()
+        );
+        assert!(
+            bnb::dequantize_blockwise(&codes, &vec![1.0; a + 1], 64, &mut vec![0f32; n]).is_err()
+        );
+        let nested = n.div_ceil(256);
+        sizes("nested", nested, |m| {
+            bnb::quantize_nested(&x, f32::NAN, 256, &mut vec![0u8; n], &mut vec![0f32; m]).is_ok()
+        });
+        assert!(
+            bnb::dequantize_nested(
+                &codes,
+                &vec![0.0; nested],
+                1.0,
+                usize::MAX,
+                &mut vec![0f32; n]
+            )
+            .is_err()
+        );
+    }
+    let _ = bnb::absmax_offset(&[f32::MAX, f32::MAX, f32::NAN]);
+    assert_eq!(bnb::absmax_offset(&[]), 0.0);
+    // Transcoding: lengths, every byte.
+    let r = (Rounding::NearestEven, Overflow::NonFinite);
+    for (from, to) in [
+        ("float4_e2m1fn", "float8_e4m3fn"),
+        ("nf4", "float16"),
+        ("bfloat16", "int3"),
+        ("p3109_k6p2se", "bnb_fp4"),
+    ] {
+        let (f, t): (ElementFormat, ElementFormat) = (from.parse().unwrap(), to.parse().unwrap());
+        for n in LENS {
+            let (i, o) = (f.packed_len(n).unwrap(), t.packed_len(n).unwrap());
+            let bytes = vec![0xFFu8; i];
+            sizes("transcode out", o, |m| {
+                f.transcode_slice(&t, &bytes, n, r.0, r.1, &mut vec![0u8; m])
+                    .is_ok()
+            });
+            sizes("transcode in", i, |m| {
+                f.transcode_slice(&t, &vec![0x5Au8; m], n, r.0, r.1, &mut vec![0u8; o])
+                    .is_ok()
+            });
+        }
+        assert!(
+            f.transcode_slice(&t, &[], usize::MAX, r.0, r.1, &mut [])
+                .is_err()
+        );
+        assert!(f.transcode(&t, u32::MAX, r.0, r.1).is_err());
+    }
+    // Block transcoding: hostile bytes and sizes.
+    let (mx, nv) = (BlockFormat::MXFP4, BlockFormat::NVFP4);
+    let codes = vec![0xFFu8; 64];
+    let scales = vec![0xFFu8, 0, 254, 1];
+    let (mut c2, mut s2) = (vec![0u8; 64], vec![0u8; 8]);
+    assert!(
+        mx.transcode_rows(&nv, &codes, &scales, f32::NAN, 128, &mut c2, &mut s2)
+            .is_ok()
+    );
+    assert!(
+        nv.transcode_rows(
+            &mx,
+            &c2,
+            &s2,
+            f32::INFINITY,
+            128,
+            &mut [0u8; 64],
+            &mut [0u8; 4]
+        )
+        .is_ok()
+    );
+    assert!(
+        mx.transcode_rows(&nv, &codes, &scales, 1.0, usize::MAX, &mut c2, &mut s2)
+            .is_err()
+    );
+    assert!(
+        mx.transcode_rows(&nv, &codes, &scales, 1.0, 128, &mut c2[..63], &mut s2)
+            .is_err()
+    );
+    // P3109 names.
+    for name in [
+        "p3109_k99999999999p3se",
+        "p3109_k8p-1se",
+        "p3109_k-8p1se",
+        "p3109_k8p3sé",
+        "p3109_",
+        "p3109_k8p3s",
+        "p3109_k17p3se",
+        "p3109_k16p1se",
+        "e5m2b16_p3109_nozero",
+        "ue1m0_p3109",
+        "e7m0b9999_p3109",
+    ] {
+        let _ = name.parse::<ElementFormat>();
+    }
+    assert!("p3109_k2p1se".parse::<ElementFormat>().is_err());
+    for k in 0..=40u32 {
+        for p in 0..=41u32 {
+            for (s, e) in [(true, true), (false, false), (true, false), (false, true)] {
+                if let Ok(spec) = FloatSpec::p3109(k, p, s, e) {
+                    let f = ElementFormat::Float(spec);
+                    assert_eq!(f.to_string().parse::<ElementFormat>().unwrap(), f);
+                    let _ = f.encode(f32::NAN, Rounding::TowardPositive, Overflow::NonFinite);
+                }
+            }
+        }
+    }
 }

@@ -392,3 +392,89 @@ fn library_profile_names() {
         assert_eq!(bf.to_string(), name);
     }
 }
+
+/// The formats added with codebooks and P3109: every gfloat P3109 name of K ≤ 8 parses
+/// (except the two without a finite nonzero value) and prints as itself, apart from the
+/// formats ml_dtypes names and signed P = K (the same format as P = K − 1); the grammar's
+/// `_p3109` suffix names the same formats; codebook names and block formats with codebook or
+/// FP4 elements round-trip.
+#[test]
+fn p3109_codebook_and_new_block_names_round_trip() {
+    let mut n = 0;
+    for k in 2..=8u32 {
+        for p in 1..=k {
+            for s in ["s", "u"] {
+                for d in ["e", "f"] {
+                    let name = format!("p3109_k{k}p{p}{s}{d}");
+                    let f = match name.parse::<F>() {
+                        Ok(f) => f,
+                        Err(Error::Spec(_)) => {
+                            assert!(name == "p3109_k2p1se" || name == "p3109_k2p2se", "{name}");
+                            continue;
+                        }
+                        Err(e) => panic!("{name}: {e}"),
+                    };
+                    let shown = f.to_string();
+                    assert_eq!(shown.parse::<F>().unwrap(), f, "{name}");
+                    if s == "s" && p == k {
+                        assert_eq!(shown, format!("p3109_k{k}p{}s{d}", k - 1));
+                    } else if !shown.starts_with("float8_") {
+                        assert_eq!(shown, name);
+                    }
+                    // The upper-case form and the grammar's spelling of the extended domain.
+                    assert_eq!(name.to_uppercase().parse::<F>().unwrap(), f);
+                    if let (Some(spec), "e") = (f.float_spec(), d) {
+                        let u = if spec.is_signed() { "" } else { "u" };
+                        let g = format!(
+                            "{u}e{}m{}b{}_p3109",
+                            spec.exp_bits(),
+                            spec.man_bits(),
+                            spec.bias()
+                        );
+                        assert_eq!(g.parse::<F>().unwrap(), f, "{g}");
+                    }
+                    n += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(n, 138);
+    assert_eq!("p3109_k8p4sf".parse::<F>().unwrap(), F::FLOAT8_E4M3FNUZ);
+    assert_eq!("p3109_k8p3sf".parse::<F>().unwrap(), F::FLOAT8_E5M2FNUZ);
+    for bad in [
+        "p3109_k8p9se",
+        "p3109_k8p0se",
+        "p3109_k8p3sx",
+        "p3109_k1p1se",
+        "p3109_kp3se",
+        "p3109_k8p3",
+    ] {
+        assert!(bad.parse::<F>().is_err(), "{bad}");
+    }
+    for (name, f) in [
+        ("nf4", F::NF4),
+        ("NF4", F::NF4),
+        ("bnb_fp4", F::BNB_FP4),
+        ("iq4_nl", F::IQ4_NL),
+        ("bnb_dynamic", F::BNB_DYNAMIC),
+    ] {
+        assert_eq!(name.parse::<F>().unwrap(), f);
+        assert_eq!(f.to_string().parse::<F>().unwrap(), f);
+    }
+    assert!(matches!(
+        "codebook4_0123456789abcdef".parse::<F>(),
+        Err(Error::NotAFormat { .. })
+    ));
+    for name in [
+        "absmax_nf4_g64",
+        "absmax_bnb_fp4_g16_f16",
+        "absmax_iq4_nl_g32_ue8m0",
+        "absmax_bnb_dynamic_row",
+        "absmax_float4_e2m1fn_g32_ue8m0",
+        "absmax_p3109_k8p3se_t2x8",
+    ] {
+        let bf: lowbit::BlockFormat = name.parse().unwrap();
+        assert_eq!(bf.to_string(), name);
+        assert!(bf.element().bits() <= 8);
+    }
+}

@@ -33,6 +33,7 @@ fn specs(max_bits: u32, sample: u32) -> Vec<FloatSpec> {
                     NonFinite::Fn,
                     NonFinite::Fnuz,
                     NonFinite::Finite,
+                    NonFinite::P3109,
                 ] {
                     for zin in [false, true] {
                         let valid: Vec<i32> = (-300..=300)

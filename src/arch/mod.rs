@@ -9,10 +9,13 @@
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
+use crate::element::codebook::CodebookLanes;
 use crate::element::fast::{Grid, LaneParams};
 use crate::error::Error;
+use crate::kernels::codebook;
 use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
+use crate::kernels::transcode;
 use crate::kernels::trits;
 use crate::kernels::{gguf_dq, gguf_q};
 
@@ -171,9 +174,9 @@ macro_rules! for_each_kernel {
         /// normal range.
         div_to_odd(x: &[f32], s: f64, out: &mut [f32]) -> bool
             = [element::div_to_odd, element::div_to_odd_fma, element::div_to_odd_fma];
-        /// Dense 4-bit codes → f32 (`out.len()` even; AVX-512: a register table).
+        /// Dense 4-bit codes → f32 (`out.len()` even; AVX2 and AVX-512: a register table).
         decode_nibbles(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
-            = [element::decode_pairs4, element::decode_pairs4, super::x86::decode_nibbles_avx512];
+            = [element::decode_pairs4, super::x86::decode_nibbles_avx2, super::x86::decode_nibbles_avx512];
         /// f32 → float16 codes in hardware over the longest whole-vector prefix; returns
         /// its length (0 where the backend has no conversion).
         f32_to_f16(x: &[f32], out: &mut [u16]) -> usize
@@ -234,6 +237,20 @@ macro_rules! for_each_kernel {
         /// Values of integer codes with zero points.
         affine_dequant(c: &Affine, signed: bool, codes: &[u8], n: usize, params: &[AffineParams], out: &mut [f32])
             = [scaled::affine_dequant, scaled::affine_dequant, scaled::affine_dequant];
+        /// f32 → codebook codes, one per byte (thresholds from the definition).
+        encode_codebook(p: &CodebookLanes, x: &[f32], out: &mut [u8])
+            = [codebook::encode_codebook, codebook::encode_codebook, codebook::encode_codebook];
+        /// One-byte codes to one-byte codes of another format through a table.
+        transcode_u8(t: &[u8; 256], codes: &[u8], out: &mut [u8])
+            = [transcode::transcode_u8, transcode::transcode_u8, transcode::transcode_u8];
+        /// Dense 4-bit codes to one byte each through a 16-entry table (AVX2, AVX-512: the
+        /// table in a register, `vpshufb`).
+        transcode_nibbles_wide(t: &[u8; 16], bytes: &[u8], out: &mut [u8])
+            = [transcode::transcode_nibbles_wide, super::x86::transcode_nibbles_wide_avx2, super::x86::transcode_nibbles_wide_avx2];
+        /// Dense 4-bit codes to dense 4-bit codes through a 16-entry table (AVX2, AVX-512:
+        /// `vpshufb`).
+        transcode_nibbles(t: &[u8; 16], bytes: &[u8], out: &mut [u8])
+            = [transcode::transcode_nibbles, super::x86::transcode_nibbles_avx2, super::x86::transcode_nibbles_avx2];
         /// Dense 2-bit ternary codes → i8.
         trits_to_i8(bytes: &[u8], out: &mut [i8])
             = [trits::trits_to_i8, trits::trits_to_i8, trits::trits_to_i8];

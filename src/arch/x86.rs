@@ -4,9 +4,12 @@
 use core::arch::x86_64::*;
 
 use super::{Kernels, for_each_kernel};
+use crate::element::codebook::CodebookLanes;
 use crate::element::fast::{Grid, LaneParams};
+use crate::kernels::codebook;
 use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
+use crate::kernels::transcode;
 use crate::kernels::trits;
 use crate::kernels::{gguf_dq, gguf_q};
 
@@ -962,4 +965,98 @@ pub(super) fn gguf_dq_q2_k_avx512(bytes: &[u8], out: &mut [f32]) -> u64 {
         }
     }
     left
+}
+
+/// AVX2's 4-bit decode: whole 16-byte groups through the 16-entry table held in two
+/// registers (`vpermps` on each half, a blend on bit 3 of the code), the tail through the
+/// table of pairs.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn decode_nibbles_avx2(t: &DecodeTable, bytes: &[u8], out: &mut [f32]) {
+    let table = t.first16();
+    let n = (bytes.len() / 16).min(out.len() / 32);
+    // SAFETY: `table` holds 16 f32: two unaligned 256-bit loads at offsets 0 and 8.
+    let (lo_t, hi_t) = unsafe {
+        (
+            _mm256_loadu_ps(table.as_ptr()),
+            _mm256_loadu_ps(table.as_ptr().add(8)),
+        )
+    };
+    let low = _mm_set1_epi8(0x0F);
+    // The value of 8 codes (their 4-bit indices, one per 32-bit lane).
+    let lookup = |idx: __m256i| {
+        let a = _mm256_permutevar8x32_ps(lo_t, idx);
+        let b = _mm256_permutevar8x32_ps(hi_t, idx);
+        _mm256_blendv_ps(a, b, _mm256_castsi256_ps(_mm256_slli_epi32::<28>(idx)))
+    };
+    for k in 0..n {
+        // SAFETY: k < n, so bytes[16k..16k + 16] and out[32k..32k + 32] are in bounds;
+        // unaligned loads and stores are used.
+        unsafe {
+            let b = _mm_loadu_si128(bytes.as_ptr().add(16 * k) as *const __m128i);
+            let lo = _mm_and_si128(b, low);
+            let hi = _mm_and_si128(_mm_srli_epi16::<4>(b), low);
+            // Element 2j is byte j's low nibble, 2j + 1 its high nibble.
+            let i0 = _mm_unpacklo_epi8(lo, hi);
+            let i1 = _mm_unpackhi_epi8(lo, hi);
+            let o = out.as_mut_ptr().add(32 * k);
+            _mm256_storeu_ps(o, lookup(_mm256_cvtepu8_epi32(i0)));
+            _mm256_storeu_ps(
+                o.add(8),
+                lookup(_mm256_cvtepu8_epi32(_mm_srli_si128::<8>(i0))),
+            );
+            _mm256_storeu_ps(o.add(16), lookup(_mm256_cvtepu8_epi32(i1)));
+            _mm256_storeu_ps(
+                o.add(24),
+                lookup(_mm256_cvtepu8_epi32(_mm_srli_si128::<8>(i1))),
+            );
+        }
+    }
+    let done = 16 * n;
+    element::decode_pairs4(t, &bytes[done..], &mut out[2 * done..]);
+}
+
+/// 4-bit codes to one byte each with the 16-entry table in a register: 16 input bytes give
+/// 32 codes (`vpshufb` on the low and the high nibbles, interleaved); the tail through the
+/// portable body.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn transcode_nibbles_wide_avx2(t: &[u8; 16], bytes: &[u8], out: &mut [u8]) {
+    let n = (bytes.len() / 16).min(out.len() / 32);
+    // SAFETY: `t` holds exactly 16 bytes, one unaligned 128-bit load.
+    let table = unsafe { _mm_loadu_si128(t.as_ptr() as *const __m128i) };
+    let low = _mm_set1_epi8(0x0F);
+    for k in 0..n {
+        // SAFETY: k < n: bytes[16k..16k + 16] and out[32k..32k + 32] are in bounds;
+        // unaligned loads and stores.
+        unsafe {
+            let b = _mm_loadu_si128(bytes.as_ptr().add(16 * k) as *const __m128i);
+            let lo = _mm_shuffle_epi8(table, _mm_and_si128(b, low));
+            let hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16::<4>(b), low));
+            let o = out.as_mut_ptr().add(32 * k);
+            _mm_storeu_si128(o as *mut __m128i, _mm_unpacklo_epi8(lo, hi));
+            _mm_storeu_si128(o.add(16) as *mut __m128i, _mm_unpackhi_epi8(lo, hi));
+        }
+    }
+    transcode::transcode_nibbles_wide(t, &bytes[16 * n..], &mut out[32 * n..]);
+}
+
+/// 4-bit codes to 4-bit codes with the table in a register (`vpshufb` on both nibbles).
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn transcode_nibbles_avx2(t: &[u8; 16], bytes: &[u8], out: &mut [u8]) {
+    let n = bytes.len().min(out.len()) / 16;
+    // SAFETY: `t` holds exactly 16 bytes, one unaligned 128-bit load.
+    let table = unsafe { _mm_loadu_si128(t.as_ptr() as *const __m128i) };
+    let low = _mm_set1_epi8(0x0F);
+    for k in 0..n {
+        // SAFETY: k < n: bytes[16k..16k + 16] and out[16k..16k + 16] are in bounds;
+        // unaligned loads and stores.
+        unsafe {
+            let b = _mm_loadu_si128(bytes.as_ptr().add(16 * k) as *const __m128i);
+            let lo = _mm_shuffle_epi8(table, _mm_and_si128(b, low));
+            let hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16::<4>(b), low));
+            // Table codes are below 16, so the shifted high codes do not cross bytes.
+            let r = _mm_or_si128(lo, _mm_slli_epi16::<4>(hi));
+            _mm_storeu_si128(out.as_mut_ptr().add(16 * k) as *mut __m128i, r);
+        }
+    }
+    transcode::transcode_nibbles(t, &bytes[16 * n..], &mut out[16 * n..]);
 }

@@ -194,7 +194,16 @@ pub(crate) fn encode_float(
         };
         let shift = (q - (m.exp - 63)) as u32; // ≥ 48 because mb ≤ 15
         let (ip, frac, sticky) = cut(m.sig, shift);
-        let up = rounding.round_up(neg, ip & 1 != 0, frac, sticky);
+        // Ties go to the even code. With mantissa bits that is the even significand; a
+        // format without them keeps one (odd) significand bit, so its codes alternate with
+        // the exponent field instead (IEEE P3109's binary{K}p1; gfloat 0.5.2 rounds so). E8M0
+        // keeps ties up, as ml_dtypes, PyTorch and LLVM do (the contract).
+        let odd = if mb == 0 && !tiny && !spec.zero_is_normal() {
+            (m.exp + spec.bias()) & 1 != 0
+        } else {
+            ip & 1 != 0
+        };
+        let up = rounding.round_up(neg, odd, frac, sticky);
         let ip = ip + up as u64;
         let code = if tiny {
             ip // exponent field 0: the integer part is the mantissa field

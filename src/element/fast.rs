@@ -53,10 +53,11 @@ pub(crate) struct LaneParams {
     min_normal_bits: u32,
     /// 2^(M − emin): scales a value below 2^emin so that the format's subnormal step is 1.
     sub_up: f32,
-    /// 1 when the format has no mantissa bits: the last kept bit of a normal result is then
-    /// the implicit bit, which is odd, so a tie between two normals rounds up (to the even
-    /// significand, as the definition does); else 0.
-    implicit_lsb: u32,
+    /// 1 when the format has no mantissa bits and a zero: ties between normals then go to
+    /// the even code, whose parity is the exponent field's (the definition's rule), so the
+    /// kernels add the rebased exponent to the kept bit before taking its parity; else 0.
+    /// (E8M0, with no zero, keeps its ties up: the implicit bit is always odd.)
+    field_parity: u32,
     /// Which lane kernel runs, chosen once from the spec, the mode and the policy.
     pub(crate) kernel: LaneKernel,
     /// The rounding mode, one of [`NE`], [`NA`], [`TZ`], [`TP`], [`TN`].
@@ -156,7 +157,7 @@ impl LaneParams {
             } else {
                 0
             },
-            implicit_lsb: (spec.man_bits() == 0) as u32,
+            field_parity: (spec.man_bits() == 0 && !spec.zero_is_normal()) as u32,
             kernel,
             mode,
         })
@@ -235,17 +236,19 @@ pub(crate) fn encode_lane<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     };
     let sticky = (sig & below != 0) as u32;
     let inexact = half | sticky;
-    let up = match MODE {
-        NE => half & (sticky | (ip & 1)),
-        NA => half,
-        TZ => 0,
-        TP => (neg ^ 1) & inexact,
-        _ => neg & inexact,
-    };
     let base = if tiny {
         0
     } else {
         ((e + p.bias - 1) as u32).wrapping_shl(p.m)
+    };
+    // The parity of the code below (see `field_parity`).
+    let lsb = (ip + (base & p.field_parity.wrapping_neg())) & 1;
+    let up = match MODE {
+        NE => half & (sticky | lsb),
+        NA => half,
+        TZ => 0,
+        TP => (neg ^ 1) & inexact,
+        _ => neg & inexact,
     };
     let code = base.wrapping_add(ip).wrapping_add(up);
     let code = if tiny && p.zero_is_normal { 0 } else { code };
@@ -268,19 +271,19 @@ pub(crate) fn encode_lane_lean<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     let d = (p.emin - e).max(0) as u32;
     let s = ((23 - p.m) + d).min(31);
     let unit = 1u32 << s;
+    let base = if d > 0 {
+        0
+    } else {
+        ((e + p.bias - 1) as u32).wrapping_shl(p.m)
+    };
     let bias = match MODE {
-        NE => (unit >> 1) - 1 + ((sig >> s) & 1),
+        NE => (unit >> 1) - 1 + (((sig >> s) + (base & p.field_parity.wrapping_neg())) & 1),
         NA => unit >> 1,
         TZ => 0,
         TP => (unit - 1) & neg.wrapping_sub(1),
         _ => (unit - 1) & neg.wrapping_neg(),
     };
     let ip = (sig + bias) >> s;
-    let base = if d > 0 {
-        0
-    } else {
-        ((e + p.bias - 1) as u32).wrapping_shl(p.m)
-    };
     let code = base.wrapping_add(ip);
     finish(p, x, code)
 }
@@ -348,8 +351,9 @@ pub(crate) fn encode_lane_directed<const MODE: u8>(p: &LaneParams, x: u32) -> u3
 pub(crate) fn encode_lane_ne(p: &LaneParams, x: u32) -> u32 {
     let a = x & 0x7FFF_FFFF;
     let sh = 23 - p.m;
-    // The last kept bit: the mantissa's lowest, or the implicit bit when there is none.
-    let t = a + ((1u32 << sh) >> 1) - 1 + (((a >> sh) | p.implicit_lsb) & 1);
+    // The parity of the code below: the kept bits' lowest, the rebased exponent field's
+    // where there is no mantissa bit (`rebias` is a multiple of 2 otherwise).
+    let t = a + ((1u32 << sh) >> 1) - 1 + ((a >> sh).wrapping_sub(p.rebias) & 1);
     let normal = (t >> sh).wrapping_sub(p.rebias);
     let sub = (f32::from_bits(a) + p.magic)
         .to_bits()
@@ -390,8 +394,12 @@ pub(crate) struct FloatDecode {
     ieee_special: u32,
     /// The magnitude that is NaN (fn formats), else a value no magnitude takes.
     nan_mag: u32,
-    /// The code that is NaN (fnuz formats: the negative zero), else a value no code takes.
+    /// The code that is NaN (fnuz and P3109 formats: the negative zero), else a value no
+    /// code takes.
     nan_code: u32,
+    /// The magnitude that is ∞ (P3109's extended domain: the all-ones one), else a value no
+    /// magnitude takes.
+    inf_mag: u32,
 }
 
 impl FloatDecode {
@@ -422,7 +430,16 @@ impl FloatDecode {
                 none
             },
             nan_mag: if nf == NonFinite::Fn { top - 1 } else { none },
-            nan_code: if nf == NonFinite::Fnuz { top } else { none },
+            nan_code: if matches!(nf, NonFinite::Fnuz | NonFinite::P3109) {
+                top
+            } else {
+                none
+            },
+            inf_mag: if nf == NonFinite::P3109 {
+                top - 1
+            } else {
+                none
+            },
         })
     }
 
@@ -471,6 +488,11 @@ impl FloatDecode {
         } else {
             v
         };
+        let v = if mag == self.inf_mag {
+            f32::from_bits(0x7F80_0000 | sign)
+        } else {
+            v
+        };
         if mag == self.nan_mag || c == self.nan_code {
             nan
         } else {
@@ -502,7 +524,13 @@ pub(crate) struct Grid {
 
 impl Grid {
     pub(crate) fn new(spec: &FloatSpec) -> Option<Self> {
-        if !spec.is_signed() || spec.zero_is_normal() || spec.man_bits() > 20 {
+        // Formats without mantissa bits tie to the even code (the exponent field's parity),
+        // which the magic-constant rounding below does not know.
+        if !spec.is_signed()
+            || spec.zero_is_normal()
+            || spec.man_bits() > 20
+            || spec.man_bits() == 0
+        {
             return None;
         }
         let f = ElementFormat::Float(*spec);
@@ -513,7 +541,7 @@ impl Grid {
             max,
             lim: 2.0 * max,
             nan_out: if spec.has_nan() { f32::NAN } else { 0.0 },
-            neg_zero: spec.non_finite() != NonFinite::Fnuz,
+            neg_zero: spec.has_neg_zero(),
         })
     }
 

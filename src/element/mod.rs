@@ -1,5 +1,6 @@
 //! [`ElementFormat`] and the [`Format`] trait; names and their grammar are in `name`.
 
+pub(crate) mod codebook;
 pub(crate) mod convert;
 pub(crate) mod fast;
 pub(crate) mod name;
@@ -10,9 +11,11 @@ use half::{bf16, f16};
 use crate::error::Error;
 use crate::round::{Overflow, Rounding, Status};
 use crate::spec::{FloatSpec, IntSpec, NonFinite, must, must_int};
+use codebook::Codebook;
 use convert::Class;
 
-/// A runtime description of one element format: any float spec, any integer, or ternary.
+/// A runtime description of one element format: any float spec, any integer, ternary, or a
+/// codebook (a table of values).
 ///
 /// ```
 /// use lowbit::{ElementFormat, Format, Overflow, Rounding};
@@ -32,6 +35,14 @@ pub enum ElementFormat {
     /// Ternary {−1, 0, +1} stored as the 2-bit codes 0, 1, 2 (value + 1, the BitNet I2_S and
     /// GGUF TQ2_0 convention). Code 3 decodes to NaN and is never produced.
     Ternary,
+    /// A table of `2^k` values (`k ≤ 8`): code `c` is `table[c]`, encoding picks an entry by
+    /// the rounding mode (see [`Codebook`]). The named tables are [`ElementFormat::NF4`],
+    /// [`ElementFormat::BNB_FP4`] and [`ElementFormat::IQ4_NL`]; any `'static` table (a
+    /// `static` built with the `const fn` [`Codebook::new`]) may be used.
+    ///
+    /// `Display` prints a named table's name; another table prints a label
+    /// (`codebook{k}_{digest}`) that does not parse, as a name cannot carry a table.
+    Codebook(&'static Codebook),
 }
 
 const fn fl(e: u32, m: u32, bias: i32, nf: NonFinite) -> ElementFormat {
@@ -82,6 +93,14 @@ impl ElementFormat {
     pub const UINT8: Self = int(8, false);
     /// Unsigned 4-bit integer.
     pub const UINT4: Self = int(4, false);
+    /// NF4 (QLoRA's 4-bit NormalFloat) as bitsandbytes stores it: [`Codebook::NF4`].
+    pub const NF4: Self = ElementFormat::Codebook(Codebook::NF4);
+    /// bitsandbytes' 4-bit float table: [`Codebook::BNB_FP4`].
+    pub const BNB_FP4: Self = ElementFormat::Codebook(Codebook::BNB_FP4);
+    /// IQ4_NL's non-linear 16-level grid (ggml `kvalues_iq4nl`): [`Codebook::IQ4_NL`].
+    pub const IQ4_NL: Self = ElementFormat::Codebook(Codebook::IQ4_NL);
+    /// bitsandbytes' 8-bit dynamic map: [`Codebook::BNB_DYNAMIC`].
+    pub const BNB_DYNAMIC: Self = ElementFormat::Codebook(Codebook::BNB_DYNAMIC);
 
     /// The float spec, if this is a float format.
     ///
@@ -111,6 +130,7 @@ impl ElementFormat {
             ElementFormat::Float(s) => convert::decode_float(s, s.max_code()),
             ElementFormat::Int(s) => s.max_value() as f64,
             ElementFormat::Ternary => 1.0,
+            ElementFormat::Codebook(c) => c.max_value() as f64,
         }
     }
 
@@ -128,10 +148,12 @@ impl ElementFormat {
             ElementFormat::Float(s) => convert::decode_float(s, 0),
             ElementFormat::Int(s) => s.min_value() as f64,
             ElementFormat::Ternary => -1.0,
+            ElementFormat::Codebook(c) => c.min_value() as f64,
         }
     }
 
-    /// The smallest positive normal value (for integers and ternary, 1).
+    /// The smallest positive normal value (for integers and ternary, 1; for a codebook its
+    /// smallest positive entry, NaN if it has none).
     ///
     /// ```
     /// assert_eq!(lowbit::ElementFormat::FLOAT8_E4M3FN.min_positive_normal(), 2f64.powi(-6));
@@ -140,33 +162,40 @@ impl ElementFormat {
     pub fn min_positive_normal(&self) -> f64 {
         match self {
             ElementFormat::Float(s) => convert::pow2_f64(s.emin()),
+            ElementFormat::Codebook(c) => c.min_positive(),
             _ => 1.0,
         }
     }
 
-    /// The smallest positive value (the least subnormal where the format has subnormals).
+    /// The smallest positive value (the least subnormal where the format has subnormals; a
+    /// codebook's smallest positive entry, NaN if it has none).
     ///
     /// ```
     /// assert_eq!(lowbit::ElementFormat::FLOAT8_E4M3FN.min_positive(), 2f64.powi(-9));
+    /// assert_eq!(lowbit::ElementFormat::IQ4_NL.min_positive(), 1.0);
     /// ```
     #[must_use]
     pub fn min_positive(&self) -> f64 {
         match self {
             ElementFormat::Float(s) if s.zero_is_normal() => convert::pow2_f64(s.emin()),
             ElementFormat::Float(s) => convert::pow2_f64(s.min_quantum_exp()),
+            ElementFormat::Codebook(c) => c.min_positive(),
             _ => 1.0,
         }
     }
 
-    /// The distance from 1 to the next larger value (2^−M for floats; 1 for integers).
+    /// The distance from 1 to the next larger value (2^−M for floats; 1 for integers; for a
+    /// codebook, the smallest gap between two of its distinct values).
     ///
     /// ```
     /// assert_eq!(lowbit::ElementFormat::FLOAT8_E5M2.epsilon(), 0.25);
+    /// assert_eq!(lowbit::ElementFormat::IQ4_NL.epsilon(), 11.0); // -10 to 1
     /// ```
     #[must_use]
     pub fn epsilon(&self) -> f64 {
         match self {
             ElementFormat::Float(s) => convert::pow2_f64(-(s.man_bits() as i32)),
+            ElementFormat::Codebook(c) => c.min_gap(),
             _ => 1.0,
         }
     }
@@ -193,7 +222,7 @@ impl ElementFormat {
         match self {
             ElementFormat::Float(s) => s.has_nan(),
             ElementFormat::Ternary => true,
-            ElementFormat::Int(_) => false,
+            ElementFormat::Int(_) | ElementFormat::Codebook(_) => false,
         }
     }
 
@@ -209,7 +238,7 @@ impl ElementFormat {
         match self {
             ElementFormat::Float(s) => code >> s.bits() == 0 && s.is_nan_code(code),
             ElementFormat::Ternary => code == 3,
-            ElementFormat::Int(_) => false,
+            ElementFormat::Int(_) | ElementFormat::Codebook(_) => false,
         }
     }
 
@@ -232,8 +261,9 @@ const TERNARY: IntSpec = must_int(IntSpec::new(2, true, true));
 impl ElementFormat {
     /// The code a scaled format stores for every NaN, whatever produced it (an input NaN of
     /// either sign, ∞/∞, a NaN scale): the positive canonical NaN where the format has NaN,
-    /// else the code of +0 (ternary: code 1). The sign of a NaN made by arithmetic is the
-    /// CPU's choice, so stored bytes would otherwise differ between machines.
+    /// else the code of +0 (ternary: code 1; a codebook: [`Codebook::zero_code`]). The sign
+    /// of a NaN made by arithmetic is the CPU's choice, so stored bytes would otherwise
+    /// differ between machines.
     ///
     /// ```
     /// use lowbit::ElementFormat;
@@ -250,6 +280,22 @@ impl ElementFormat {
             },
             ElementFormat::Int(_) => 0,
             ElementFormat::Ternary => 1,
+            ElementFormat::Codebook(c) => c.zero_code(),
+        }
+    }
+
+    /// The codebook, for codebook formats.
+    ///
+    /// ```
+    /// use lowbit::{Codebook, ElementFormat};
+    /// assert_eq!(ElementFormat::NF4.codebook(), Some(Codebook::NF4));
+    /// assert!(ElementFormat::INT4.codebook().is_none());
+    /// ```
+    #[must_use]
+    pub const fn codebook(&self) -> Option<&'static Codebook> {
+        match self {
+            ElementFormat::Codebook(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -308,8 +354,8 @@ pub(crate) fn encode_class_of(
 
 /// Encode and decode for any element format description.
 ///
-/// Implemented by [`ElementFormat`], [`FloatSpec`] and [`IntSpec`] (sealed: the crate
-/// decides what a format is). All conversions are correctly rounded from the input value
+/// Implemented by [`ElementFormat`], [`FloatSpec`], [`IntSpec`] and [`Codebook`] (sealed:
+/// the crate decides what a format is). All conversions are correctly rounded from the input value
 /// itself: f64, f16 and bf16 inputs are never rounded through f32 first.
 ///
 /// ```
@@ -452,6 +498,7 @@ impl Format for ElementFormat {
             ElementFormat::Float(s) => s.bits(),
             ElementFormat::Int(s) => s.bits(),
             ElementFormat::Ternary => 2,
+            ElementFormat::Codebook(c) => c.bits(),
         }
     }
 }
@@ -470,6 +517,7 @@ impl Sealed for ElementFormat {
                 // Two's-complement −1/0/+1 (3/0/1) to value + 1 (0/1/2).
                 (((code + 1) & 3), st)
             }
+            ElementFormat::Codebook(cb) => cb.encode_value(neg, c, r),
         }
     }
     #[inline(always)]
@@ -479,7 +527,26 @@ impl Sealed for ElementFormat {
             ElementFormat::Int(s) => convert::decode_int(s, code) as f64,
             ElementFormat::Ternary if code == 3 => f64::NAN,
             ElementFormat::Ternary => code as f64 - 1.0,
+            ElementFormat::Codebook(cb) => cb.value(code) as f64,
         }
+    }
+}
+
+impl Format for Codebook {
+    #[inline(always)]
+    fn bits(&self) -> u32 {
+        Codebook::bits(self)
+    }
+}
+
+impl Sealed for Codebook {
+    #[inline(always)]
+    fn encode_class(&self, neg: bool, c: Class, r: Rounding, _o: Overflow) -> (u32, Status) {
+        self.encode_value(neg, c, r)
+    }
+    #[inline(always)]
+    fn decode_unchecked(&self, code: u32) -> f64 {
+        self.value(code) as f64
     }
 }
 

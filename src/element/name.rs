@@ -12,7 +12,7 @@ use core::str::FromStr;
 
 use super::{ElementFormat, int};
 use crate::error::{Error, NameBuf, SpecError};
-use crate::spec::NonFinite::{Finite, Fn, Fnuz, Ieee};
+use crate::spec::NonFinite::{Finite, Fn, Fnuz, Ieee, P3109};
 use crate::spec::{FloatSpec, IntSpec};
 
 /// The longest name [`normalize`] accepts.
@@ -116,6 +116,26 @@ impl ElementFormat {
             "ternary",
             Self::Ternary,
             "BitNet b1.58 {-1, 0, +1}, code = value + 1",
+        ),
+        (
+            "nf4",
+            Self::NF4,
+            "QLoRA NF4 codebook; bitsandbytes 0.50.2 get_4bit_type('nf4')",
+        ),
+        (
+            "bnb_fp4",
+            Self::BNB_FP4,
+            "bitsandbytes FP4 codebook; bitsandbytes 0.50.2 get_4bit_type('fp4')",
+        ),
+        (
+            "iq4_nl",
+            Self::IQ4_NL,
+            "IQ4_NL codebook; ggml kvalues_iq4nl (GGUF IQ4_NL, IQ4_XS)",
+        ),
+        (
+            "bnb_dynamic",
+            Self::BNB_DYNAMIC,
+            "bitsandbytes 8-bit dynamic map; bitsandbytes 0.50.2 create_dynamic_map()",
         ),
     ];
 
@@ -312,13 +332,20 @@ const WIDE: &str = "not a low-bit format: element formats here have at most 16 b
 const BOOL: &str = "not a number format; a 1-bit integer is uint1";
 
 impl fmt::Display for ElementFormat {
-    /// The table name where the format has one, else the grammar
-    /// `[u]e{E}m{M}[b{BIAS}]_{ieee|fn|fnuz|finite}[_nozero]` or `[u]int{N}[_sym]`.
+    /// The table name where the format has one; an IEEE P3109 format's gfloat name
+    /// `p3109_k{K}p{P}{s|u}{e|f}`; else the grammar
+    /// `[u]e{E}m{M}[b{BIAS}]_{ieee|fn|fnuz|finite|p3109}[_nozero]` or `[u]int{N}[_sym]`; a
+    /// codebook without a name prints a label that does not parse (see
+    /// [`ElementFormat::Codebook`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some((name, _, _)) = Self::NAMED.iter().find(|(_, fmt, _)| fmt == self) {
             return f.write_str(name);
         }
         match self {
+            ElementFormat::Float(s) if s.p3109_params().is_some() => {
+                write!(f, "{}", s.p3109_params().ok_or(fmt::Error)?)
+            }
+            ElementFormat::Codebook(c) => write!(f, "{c}"),
             ElementFormat::Float(s) => {
                 let u = if s.is_signed() { "" } else { "u" };
                 write!(f, "{u}e{}m{}", s.exp_bits(), s.man_bits())?;
@@ -354,7 +381,38 @@ fn parse_int(s: &str) -> Option<i32> {
     Some(if neg { -v } else { v })
 }
 
+/// gfloat's P3109 names, `p3109_k{K}p{P}{s|u}{e|f}`.
+fn parse_p3109(name: &str) -> Result<Option<ElementFormat>, SpecError> {
+    let Some(rest) = name.strip_prefix("p3109_k") else {
+        return Ok(None);
+    };
+    let Some((k, rest)) = rest.split_once('p') else {
+        return Ok(None);
+    };
+    if rest.len() < 3 || !rest.is_char_boundary(rest.len() - 2) {
+        return Ok(None);
+    }
+    let (p, sd) = rest.split_at(rest.len() - 2);
+    let (signed, extended) = match sd {
+        "se" => (true, true),
+        "sf" => (true, false),
+        "ue" => (false, true),
+        "uf" => (false, false),
+        _ => return Ok(None),
+    };
+    let (Some(k), Some(p)) = (parse_int(k), parse_int(p)) else {
+        return Ok(None);
+    };
+    if k < 0 || p < 0 {
+        return Ok(None);
+    }
+    FloatSpec::p3109(k as u32, p as u32, signed, extended).map(|s| Some(s.into()))
+}
+
 fn parse_grammar(name: &str) -> Result<Option<ElementFormat>, SpecError> {
+    if name.starts_with("p3109_") {
+        return parse_p3109(name);
+    }
     // Integers: [u]int{N}[_sym]
     let (unsigned, rest) = match name.strip_prefix('u') {
         Some(r) => (true, r),
@@ -389,6 +447,7 @@ fn parse_grammar(name: &str) -> Result<Option<ElementFormat>, SpecError> {
         Some("fn") => Fn,
         Some("fnuz") => Fnuz,
         Some("finite") => Finite,
+        Some("p3109") => P3109,
         Some(_) => return Ok(None),
     };
     let Some((e, rest)) = body.split_once('m') else {
@@ -424,8 +483,9 @@ impl FromStr for ElementFormat {
     type Err = Error;
 
     /// Accepts every name in [`ElementFormat::NAMED`] and [`ElementFormat::ALIASES`], and the
-    /// grammars `[u]e{E}m{M}[b{BIAS}][_{ieee|fn|fnuz|finite}][_nozero]` (variant `ieee` by
-    /// default) and `[u]int{N}[_sym]`; ASCII case-insensitive, surrounding whitespace and a
+    /// grammars `[u]e{E}m{M}[b{BIAS}][_{ieee|fn|fnuz|finite|p3109}][_nozero]` (variant `ieee`
+    /// by default), `[u]int{N}[_sym]` and gfloat's IEEE P3109 names
+    /// `p3109_k{K}p{P}{s|u}{e|f}` (see [`FloatSpec::p3109`]); ASCII case-insensitive, surrounding whitespace and a
     /// `torch.` prefix ignored. Ambiguous short names (`fp8`, `fp6`) and types that are not
     /// element formats of this crate (`F32`, `F64`, `BOOL`) are [`Error::NotAFormat`] with a
     /// reason.
@@ -438,6 +498,10 @@ impl FromStr for ElementFormat {
     /// assert_eq!(f("BF16").unwrap().to_string(), "bfloat16"); // Display: the canonical name
     /// assert_eq!(f("e4m3").unwrap(), ElementFormat::FLOAT8_E4M3); // grammar: IEEE-style, max 240
     /// assert!(matches!(f("fp8"), Err(Error::NotAFormat { .. })));
+    /// assert_eq!(f("p3109_k8p3se").unwrap().to_string(), "p3109_k8p3se");
+    /// assert_eq!(f("e5m2b16_p3109").unwrap(), f("p3109_k8p3se").unwrap());
+    /// assert_eq!(f("p3109_k8p4sf").unwrap(), ElementFormat::FLOAT8_E4M3FNUZ);
+    /// assert_eq!(f("NF4").unwrap(), ElementFormat::NF4);
     /// assert!(f("F32").unwrap_err().to_string().contains("at most 16 bits"));
     /// ```
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -454,6 +518,13 @@ impl FromStr for ElementFormat {
             return Err(Error::NotAFormat {
                 name: NameBuf::new(s),
                 reason,
+            });
+        }
+        if lower.starts_with("codebook") {
+            return Err(Error::NotAFormat {
+                name: NameBuf::new(s),
+                reason: "the label of a user codebook: a name cannot carry a table; build it with \
+                         Codebook::new",
             });
         }
         match parse_grammar(lower) {

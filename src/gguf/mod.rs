@@ -44,7 +44,7 @@
 pub mod file;
 mod fp4;
 mod ggml;
-mod grids;
+pub(crate) mod grids;
 
 use crate::Backend;
 use crate::error::Error;

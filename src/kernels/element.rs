@@ -150,7 +150,6 @@ impl DecodeTable {
     /// The tables of `f`, which must have at most 8 bits.
     pub(crate) fn new(f: &ElementFormat) -> Self {
         let bits = f.bits();
-        debug_assert!(bits <= 8);
         // Built once per call, so it must be cheap next to the work: signed floats through
         // the arithmetic decode (equal to the definition on every code, tested in `fast`),
         // everything else through the definition.
@@ -158,13 +157,32 @@ impl DecodeTable {
             ElementFormat::Float(spec) => fast::FloatDecode::new(spec),
             _ => None,
         };
-        let mut lut = [0f32; 256];
-        for (c, v) in lut.iter_mut().enumerate().take(1 << bits) {
-            *v = match &arith {
+        let mut t = Self::from_fn(
+            bits,
+            #[inline(always)]
+            |c| match &arith {
                 Some(d) if d.scaled() => d.decode_as::<true>(c as u8),
                 Some(d) => d.decode_as::<false>(c as u8),
-                None => f.decode(c as u32),
-            };
+                None => f.decode(c),
+            },
+        );
+        t.float8 = if bits == 8 { arith } else { None };
+        t.arith8 = match f {
+            ElementFormat::Int(s) if bits == 8 => Arith8::Int(s.is_signed()),
+            f if *f == ElementFormat::FLOAT8_E8M0FNU => Arith8::E8m0,
+            _ => Arith8::None,
+        };
+        t
+    }
+
+    /// The tables of a format of `bits ≤ 8` bits whose code `c` has the value `value(c)`
+    /// (inlined into its callers, outside the kernels, as `new` is).
+    #[inline(always)]
+    pub(crate) fn from_fn(bits: u32, value: impl Fn(u32) -> f32) -> Self {
+        debug_assert!(bits <= 8);
+        let mut lut = [0f32; 256];
+        for (c, v) in lut.iter_mut().enumerate().take(1 << bits) {
+            *v = value(c as u32);
         }
         let mut pairs = [[0f32; 2]; 256];
         if bits == 4 {
@@ -172,17 +190,11 @@ impl DecodeTable {
                 *p = [lut[b & 15], lut[b >> 4]];
             }
         }
-        let float8 = if bits == 8 { arith } else { None };
-        let arith8 = match f {
-            ElementFormat::Int(s) if bits == 8 => Arith8::Int(s.is_signed()),
-            f if *f == ElementFormat::FLOAT8_E8M0FNU => Arith8::E8m0,
-            _ => Arith8::None,
-        };
         DecodeTable {
             lut,
             pairs,
-            float8,
-            arith8,
+            float8: None,
+            arith8: Arith8::None,
         }
     }
 

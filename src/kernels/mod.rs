@@ -6,10 +6,12 @@
 //! stamps each one into a `#[target_feature]` entry per backend, so the same source
 //! compiles to that backend's vector code, and reaches it only through the backend's table.
 
+pub(crate) mod codebook;
 pub(crate) mod element;
 pub(crate) mod gguf_dq;
 pub(crate) mod gguf_q;
 pub(crate) mod scaled;
+pub(crate) mod transcode;
 pub(crate) mod trits;
 
 /// Elements per stack-buffered chunk and per span of whole blocks: a multiple of 8, so every

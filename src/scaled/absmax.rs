@@ -202,7 +202,12 @@ pub(crate) fn scale(profile: AbsmaxProfile, pow2: bool, fmax: f32, amax: f32) ->
             // Least 2^k >= a / fmax, exactly: from a's bits, then one check in f64.
             match convert::split_f32(a).1 {
                 Class::Finite(m) => {
-                    let k0 = m.exp - (31 - (fmax as u32).leading_zeros() as i32);
+                    // fmax's binade (fmax > 0: a float's or a codebook's largest value).
+                    let fe = match convert::split_f32(fmax).1 {
+                        Class::Finite(f) => f.exp,
+                        _ => 0,
+                    };
+                    let k0 = m.exp - fe;
                     let k = (k0 - 1..=k0 + 1)
                         .find(|&k| a as f64 <= fmax as f64 * convert::pow2_f64(k))
                         .unwrap_or(k0 + 1);

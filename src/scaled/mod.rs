@@ -38,6 +38,8 @@ mod run;
 mod scale;
 pub(crate) mod shape;
 mod torch;
+#[cfg(feature = "alloc")]
+mod transcode;
 
 pub use absmax::AbsmaxProfile;
 pub use affine::{AffineRule, ScaleType};
@@ -45,6 +47,8 @@ pub use mx::MxScaleRule;
 pub use nvfp4::Nvfp4Profile;
 pub use profile::MxProfile;
 pub use shape::Region;
+#[cfg(feature = "alloc")]
+pub use transcode::Transcoded;
 
 use crate::element::ElementFormat;
 use crate::error::Error;
@@ -270,12 +274,13 @@ impl BlockFormat {
 
     /// A scaled format from its parts, checked: MX takes a float element of at most 8
     /// bits or MXINT8's int8; NVFP4 E2M1 in blocks; affine schemes unsigned integers of 1..=8
-    /// bits; absmax an 8-bit float with a finite maximum or a signed integer; absmean
-    /// ternary. Library profiles take what their library has: [`MxProfile`] its MX element
-    /// formats in blocks (and its one rule, where it has one), [`AbsmaxProfile`]'s libraries
-    /// E4M3 (f32 scales, except compressed-tensors; power-of-two scales only for
-    /// transformers), [`AffineRule::AutoAwq`] f16 scales. Element rounding is nearest-even
-    /// (see [`with_rounding`](Self::with_rounding)).
+    /// bits; absmax a float of at most 8 bits with a finite maximum, a signed integer, or a
+    /// codebook with a positive largest entry (its scale is `amax / max`, e.g.
+    /// `absmax_nf4_g64`); absmean ternary. Library profiles take what their library has:
+    /// [`MxProfile`] its MX element formats in blocks (and its one rule, where it has one),
+    /// [`AbsmaxProfile`]'s libraries E4M3 (f32 scales, except compressed-tensors;
+    /// power-of-two scales only for transformers), [`AffineRule::AutoAwq`] f16 scales.
+    /// Element rounding is nearest-even (see [`with_rounding`](Self::with_rounding)).
     ///
     /// # Errors
     /// [`Error::Unsupported`] for another combination, [`Error::Parameter`] for a region
@@ -323,8 +328,9 @@ impl BlockFormat {
             ) if profile.suffix().is_some() => profile.accepts(e, scale, pow2),
             (Scheme::Affine { rule, scale }, _) if !rule.takes(scale) => false,
             (Scheme::Absmax { .. }, ElementFormat::Float(s)) => {
-                s.bits() == 8 && element.max_value().is_finite()
+                s.bits() <= 8 && element.max_value().is_finite()
             }
+            (Scheme::Absmax { .. }, ElementFormat::Codebook(_)) => element.max_value() > 0.0,
             (Scheme::Absmax { .. }, ElementFormat::Int(s)) => s.is_signed() && s.bits() <= 8,
             (Scheme::Absmean { .. }, ElementFormat::Ternary) => true,
             _ => false,

@@ -89,7 +89,7 @@ impl Mx {
                 31 - (s.max_value() as u32).leading_zeros() as i32 - shift,
                 MXINT8_SHIFT as u32,
             ),
-            ElementFormat::Ternary => (0, 0),
+            ElementFormat::Ternary | ElementFormat::Codebook(_) => (0, 0),
         };
         Mx {
             rule,

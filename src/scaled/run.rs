@@ -293,6 +293,11 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                                     encode_piece(k, lane, y, bits, first_bit, rowc, c);
                                     continue;
                                 }
+                                Step::Codebook { k, lanes } => {
+                                    let y = &mut ybuf[..len];
+                                    (k.pre_blocks)(x32, ne, plans, y);
+                                    (k.encode_codebook)(lanes, y, c);
+                                }
                                 Step::Int { k } => {
                                     (k.affine_codes)(&ctx.affine, x32, ne, aff, c);
                                     if ctx.signed && bits < 8 {
@@ -324,6 +329,16 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                                     grid: None,
                                 } => (k.qdq_lane)(lane, &ctx.table, x32, ne, plans, o32),
                                 Step::Int { k } => (k.affine_qdq)(&ctx.affine, x32, ne, aff, o32),
+                                Step::Codebook { k, lanes } => {
+                                    let (y, c) = (&mut ybuf[..len], &mut c8[..len]);
+                                    (k.pre_blocks)(x32, ne, plans, y);
+                                    (k.encode_codebook)(lanes, y, c);
+                                    for j in first..nreg {
+                                        factors_of_plans(&mut g, j);
+                                    }
+                                    let fs = &g.factors[first..nreg];
+                                    (k.decode_post_u8)(&ctx.table, c, ne, fs, o32);
+                                }
                                 Step::Definition => {
                                     for (j, (og, xg)) in
                                         o32.chunks_mut(ne).zip(x32.chunks(ne)).enumerate()
@@ -498,7 +513,7 @@ pub(super) fn dequantize<T: Real32>(
                     let aligned = first_bit.is_multiple_of(8);
                     let c = &mut c8[..len];
                     match &ctx.step {
-                        Step::Float { k, .. } => {
+                        Step::Float { k, .. } | Step::Codebook { k, .. } => {
                             let t = &ctx.table;
                             if aligned && bits == 8 {
                                 let src = &rowc[first_bit / 8..first_bit / 8 + len];

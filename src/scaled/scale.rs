@@ -8,6 +8,7 @@
 //! integer codes with zero points), chosen once per call as a [`Step`].
 
 use crate::arch::{Backend, Kernels, Path};
+use crate::element::codebook::CodebookLanes;
 use crate::element::convert;
 use crate::element::fast::{Grid, LaneParams};
 use crate::element::{ElementFormat, Format, encode_class_of};
@@ -119,6 +120,12 @@ pub(super) enum Step {
     },
     /// Integer elements with zero points on a backend's kernels (nearest even).
     Int { k: &'static Kernels },
+    /// A codebook element on a backend's kernels (any mode but stochastic): the element
+    /// inputs through the codebook's threshold encoder, values through its table.
+    Codebook {
+        k: &'static Kernels,
+        lanes: CodebookLanes<'static>,
+    },
 }
 
 /// Everything about one call that does not change from region to region.
@@ -182,6 +189,10 @@ impl Ctx {
                     None => Step::Definition,
                 }
             }
+            (Path::Kernels(k), ElementFormat::Codebook(cb), _) => match cb.lanes(bf.rounding) {
+                Some(lanes) => Step::Codebook { k, lanes },
+                None => Step::Definition,
+            },
             (Path::Kernels(k), ElementFormat::Int(_) | ElementFormat::Ternary, _)
                 if bf.rounding == Rounding::NearestEven =>
             {
@@ -278,7 +289,7 @@ impl Ctx {
     pub(super) fn kernels(&self) -> Option<&'static Kernels> {
         match self.step {
             Step::Definition => None,
-            Step::Float { k, .. } | Step::Int { k } => Some(k),
+            Step::Float { k, .. } | Step::Int { k } | Step::Codebook { k, .. } => Some(k),
         }
     }
 
@@ -466,7 +477,7 @@ impl Ctx {
     #[inline(always)]
     fn absmax_region(&self, g: &mut Group, j: usize, s: f32, loop_amax: f32) {
         match self.bf.element {
-            ElementFormat::Float(_) => {
+            ElementFormat::Float(_) | ElementFormat::Codebook(_) => {
                 g.plans[j] =
                     Plan::new((1.0, s, -0.0, f32::NAN), (s, 1.0), loop_amax, self.neg_zero);
             }
@@ -498,7 +509,9 @@ impl Ctx {
                 for j in 0..n {
                     let s = scale.load(&rec[j * sb..]);
                     match self.bf.element {
-                        ElementFormat::Float(_) => g.factors[j] = (s, 1.0),
+                        ElementFormat::Float(_) | ElementFormat::Codebook(_) => {
+                            g.factors[j] = (s, 1.0)
+                        }
                         _ => g.aff[j] = absmax::int_params(s),
                     }
                 }
@@ -572,7 +585,10 @@ impl Ctx {
     pub(super) fn is_affine(&self) -> bool {
         match self.bf.scheme {
             Scheme::Affine { .. } | Scheme::Absmean { .. } => true,
-            Scheme::Absmax { .. } => !matches!(self.bf.element, ElementFormat::Float(_)),
+            Scheme::Absmax { .. } => !matches!(
+                self.bf.element,
+                ElementFormat::Float(_) | ElementFormat::Codebook(_)
+            ),
             _ => false,
         }
     }

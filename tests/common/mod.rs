@@ -28,9 +28,14 @@ pub fn ref_decode_mag(s: &FloatSpec, mag: u32) -> Option<f64> {
     let f = (mag & ((1 << mb) - 1)) as f64 / pow2(mb as i32);
     let all_e = (1i32 << eb) - 1;
     let all_m = (1u32 << mb) - 1;
+    let all_mag = (1u32 << (eb + mb)) - 1;
     match s.non_finite() {
         NonFinite::Ieee if e == all_e => return None,
         NonFinite::Fn if e == all_e && mag & all_m == all_m => return None,
+        // P3109 extended: +inf at the all-ones magnitude (signed), or +inf and NaN at the
+        // two top codes (unsigned).
+        NonFinite::P3109 if mag == all_mag => return None,
+        NonFinite::P3109 if !s.is_signed() && mag == all_mag - 1 => return None,
         _ => {}
     }
     Some(if e == 0 && !s.zero_is_normal() {
@@ -47,9 +52,11 @@ pub fn ref_decode(fmt: &ElementFormat, code: u32) -> f64 {
             let mag_bits = s.exp_bits() + s.man_bits();
             let neg = s.is_signed() && code >> mag_bits & 1 == 1;
             let mag = code & ((1 << mag_bits) - 1);
-            if s.non_finite() == NonFinite::Fnuz && neg && mag == 0 {
+            let p3109 = s.non_finite() == NonFinite::P3109;
+            if (s.non_finite() == NonFinite::Fnuz || p3109) && neg && mag == 0 {
                 return f64::NAN;
             }
+            let all_mag = (1u32 << mag_bits) - 1;
             let v = match ref_decode_mag(s, mag) {
                 Some(v) => v,
                 None if s.non_finite() == NonFinite::Ieee
@@ -57,6 +64,8 @@ pub fn ref_decode(fmt: &ElementFormat, code: u32) -> f64 {
                 {
                     f64::INFINITY
                 }
+                None if p3109 && s.is_signed() => f64::INFINITY,
+                None if p3109 && mag == all_mag - 1 => f64::INFINITY,
                 None => f64::NAN,
             };
             if neg { -v } else { v }
@@ -75,8 +84,99 @@ pub fn ref_decode(fmt: &ElementFormat, code: u32) -> f64 {
             2 => 1.0,
             _ => f64::NAN,
         },
+        ElementFormat::Codebook(c) => c.values()[code as usize] as f64,
         _ => unreachable!(),
     }
+}
+
+/// Reference encode into a table of values (a codebook), brute force from the table alone:
+/// the neighbours of `x` by linear scans, the midpoint decided by comparing `2x` with
+/// `lo + hi` (asserted exact in f64 for the tables tested), codes the lowest holding each
+/// value (a zero by the input's sign where the table has it).
+pub fn ref_encode_codebook(values: &[f32], x: f64, r: Rounding) -> u32 {
+    let code_of = |v: f64, neg: bool| -> u32 {
+        if v == 0.0 {
+            let want = if neg { 0x8000_0000u32 } else { 0 };
+            if let Some(c) = values.iter().position(|t| t.to_bits() == want) {
+                return c as u32;
+            }
+        }
+        values.iter().position(|&t| t as f64 == v).unwrap() as u32
+    };
+    if x.is_nan() {
+        return ref_encode_codebook(values, 0.0, Rounding::NearestEven);
+    }
+    let neg = x.is_sign_negative();
+    let below = |t: f64| {
+        values
+            .iter()
+            .map(|&v| v as f64)
+            .filter(|&v| v < t)
+            .fold(f64::NAN, f64::max)
+    };
+    let above = |t: f64| {
+        values
+            .iter()
+            .map(|&v| v as f64)
+            .filter(|&v| v > t)
+            .fold(f64::NAN, f64::min)
+    };
+    let first = values
+        .iter()
+        .map(|&v| v as f64)
+        .fold(f64::INFINITY, f64::min);
+    let last = values
+        .iter()
+        .map(|&v| v as f64)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if values.iter().any(|&v| v as f64 == x) {
+        return code_of(x, neg);
+    }
+    if x == 0.0 {
+        let (l, h) = (below(0.0), above(0.0));
+        let pick = if h.is_nan() || (!l.is_nan() && (-l < h || (-l == h && neg))) {
+            l
+        } else {
+            h
+        };
+        return code_of(pick, neg);
+    }
+    if x <= first {
+        return code_of(first, neg);
+    }
+    if x >= last {
+        return code_of(last, neg);
+    }
+    let (lo, hi) = (below(x), above(x));
+    let sum = lo + hi;
+    assert!(
+        sum - lo == hi && sum - hi == lo,
+        "oracle: {lo} + {hi} is not exact"
+    );
+    let (cl, ch) = (code_of(lo, neg), code_of(hi, neg));
+    let up = match r {
+        Rounding::NearestEven | Rounding::NearestAway if 2.0 * x != sum => 2.0 * x > sum,
+        Rounding::NearestEven => match (cl & 1, ch & 1) {
+            (1, 0) => true,
+            (0, 1) => false,
+            _ => ch < cl,
+        },
+        Rounding::NearestAway => hi.abs() > lo.abs(),
+        Rounding::TowardZero => x < 0.0,
+        Rounding::TowardPositive => true,
+        Rounding::TowardNegative => false,
+        Rounding::Stochastic(draw) => {
+            let f = if neg {
+                (hi - x) / (hi - lo)
+            } else {
+                (x - lo) / (hi - lo)
+            };
+            let away = (f * 4294967296.0).floor() + draw as f64 >= 4294967296.0;
+            away != neg
+        }
+        _ => unreachable!(),
+    };
+    if up { ch } else { cl }
 }
 
 impl FloatTable {
@@ -94,7 +194,14 @@ impl FloatTable {
     }
 
     fn has_inf(&self) -> bool {
-        self.spec.non_finite() == NonFinite::Ieee
+        matches!(self.spec.non_finite(), NonFinite::Ieee | NonFinite::P3109)
+    }
+    /// The +inf magnitude code: IEEE's all-ones exponent, P3109's code above the largest.
+    fn inf_code(&self) -> u32 {
+        match self.spec.non_finite() {
+            NonFinite::P3109 => self.max().1 + 1,
+            _ => ((1u32 << self.spec.exp_bits()) - 1) << self.spec.man_bits(),
+        }
     }
     fn has_nan(&self) -> bool {
         self.spec.non_finite() != NonFinite::Finite
@@ -115,6 +222,8 @@ impl FloatTable {
             NonFinite::Ieee => s | ((1 << eb) - 1) << mb | 1 << (mb - 1),
             NonFinite::Fn => s | ((1 << (eb + mb)) - 1),
             NonFinite::Fnuz => self.sign_bit(),
+            NonFinite::P3109 if self.spec.is_signed() => self.sign_bit(),
+            NonFinite::P3109 => (1 << (eb + mb)) - 1,
             NonFinite::Finite => 0,
             _ => panic!("the oracle does not know this NonFinite variant"),
         }
@@ -128,10 +237,11 @@ impl FloatTable {
         let neg = x.is_sign_negative();
         let sign = if neg { self.sign_bit() } else { 0 };
         let (max, max_code) = self.max();
-        let inf_code = ((1u32 << self.spec.exp_bits()) - 1) << self.spec.man_bits();
+        let inf_code = self.inf_code();
         let unsigned = !self.spec.is_signed();
         let has_zero = !self.spec.zero_is_normal();
-        let neg_zero_ok = self.spec.is_signed() && self.spec.non_finite() != NonFinite::Fnuz;
+        let neg_zero_ok = self.spec.is_signed()
+            && !matches!(self.spec.non_finite(), NonFinite::Fnuz | NonFinite::P3109);
         if x.is_nan() {
             return if self.has_nan() { self.nan(neg) } else { 0 };
         }
@@ -194,9 +304,10 @@ impl FloatTable {
                 (virt, u32::MAX)
             };
             let mid = (lo + hi) / 2.0;
-            // Ties go to the even code; with no mantissa bits (E8M0) the significand is always
-            // the implicit 1, so ties go up (1.5 -> 2, 3 -> 4), as ml_dtypes and PyTorch do.
-            let lo_even = lo_code & 1 == 0 && self.spec.man_bits() > 0;
+            // Ties go to the even code (with no mantissa bits that is the even exponent
+            // field, as P3109 defines it); E8M0, with no zero, keeps ties up (1.5 -> 2, 3 ->
+            // 4), as ml_dtypes and PyTorch do.
+            let lo_even = lo_code & 1 == 0 && !self.spec.zero_is_normal();
             let up = if a == lo {
                 false
             } else {
@@ -286,6 +397,7 @@ pub fn ref_encode(
                 (ref_encode_int(2, true, true, x, r) + 1) & 3
             }
         }
+        ElementFormat::Codebook(c) => ref_encode_codebook(c.values(), x, r),
         _ => unreachable!(),
     }
 }
