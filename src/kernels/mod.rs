@@ -6,6 +6,7 @@
 //! stamps each one into a `#[target_feature]` entry per backend, so the same source
 //! compiles to that backend's vector code, and reaches it only through the backend's table.
 
+pub(crate) mod e4m3;
 pub(crate) mod element;
 pub(crate) mod gguf_dq;
 pub(crate) mod gguf_q;

@@ -4,6 +4,7 @@
 use super::torch;
 use crate::element::fast::Grid;
 use crate::element::{ElementFormat, Format};
+use crate::kernels::e4m3::{E4m3Blocks, E4m3Rule};
 use crate::kernels::scaled::{FactorRule, Plan};
 use crate::round::{Overflow, Rounding};
 
@@ -199,6 +200,24 @@ impl NvTensor {
 
     pub(crate) fn is_te(&self) -> bool {
         self.profile == Nvfp4Profile::TransformerEngine
+    }
+
+    /// The fused kernels' form of this profile's block scales ([`E4m3Rule`]), where the
+    /// tensor-level constants are finite and nonzero (else every block takes the general
+    /// path). Each rule is [`Self::scale_code`] and [`Self::plan_value`] or
+    /// [`Self::lib_plan`] on a block with a finite amax whose plan is one.
+    pub(crate) fn blocks(&self, e4m3: Grid) -> Option<E4m3Blocks> {
+        let ok = |v: f32| v.is_finite() && v != 0.0;
+        let (rule, c, c2) = match self.profile {
+            Nvfp4Profile::TransformerEngine => (E4m3Rule::MinRecip, self.to_scale, self.t),
+            // Single-level: t = to_scale = 1, so (b/6)/1, 1/s and 1·s are the library's b/6,
+            // 1/s and s.
+            Nvfp4Profile::Torchao => (E4m3Rule::Recip, self.t, self.to_scale),
+            Nvfp4Profile::Torchao15 | Nvfp4Profile::Torchao14 => (E4m3Rule::Div, self.t, 1.0),
+            Nvfp4Profile::ModelOpt => (E4m3Rule::DivUnit, torch::mul(6.0, self.t), self.t),
+            Nvfp4Profile::CompressedTensors => (E4m3Rule::DivGlobal, self.t, 1.0),
+        };
+        (ok(c) && ok(c2)).then_some(E4m3Blocks { rule, c, c2, e4m3 })
     }
 
     /// The stored block scale byte of a block whose largest magnitude is `b`.
