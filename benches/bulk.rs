@@ -466,9 +466,117 @@ fn codebook_benches(c: &mut Criterion) {
     }
 }
 
+/// The scaled formats of issue 14 by rows of 4096 (the layout of a weight matrix): stored
+/// quantize and dequantize beside a copy of the same bytes, fake quantization beside an f32
+/// copy, and calls of one or a few blocks for the per-call overhead.
+const SCALED: [&str; 13] = [
+    "mxfp4",
+    "mxfp8_e4m3",
+    "mxfp6_e3m2",
+    "nvfp4",
+    "nvfp4_torchao",
+    "nvfp4_modelopt",
+    "nvfp4_ct",
+    "int4_g128",
+    "int4_g128_awq",
+    "fp8_e4m3_row",
+    "fp8_e4m3_t128x128",
+    "bitnet_b158",
+    "bitnet_a8",
+];
+const COLS: usize = 4096;
+
+fn scaled_benches(c: &mut Criterion) {
+    for (size, n) in SIZES {
+        let x = data(n);
+        let rows = n / COLS;
+        let mut y = vec![0f32; n];
+        for name in SCALED {
+            let bf: BlockFormat = name.parse().unwrap();
+            let (mut codes, mut scales) = (
+                vec![0u8; bf.codes_len_rows(rows, COLS).unwrap()],
+                vec![0u8; bf.scales_len_rows(rows, COLS).unwrap()],
+            );
+            let mut packed = vec![0u8; codes.len() + scales.len()];
+            let mut g = group(c, "scaled_quantize", size, n);
+            g.bench_function(name, |bch| {
+                bch.iter(|| {
+                    bf.quantize_rows(black_box(&x), COLS, &mut codes, &mut scales)
+                        .unwrap()
+                })
+            });
+            let src: &[u8] = bytemuck::cast_slice(&x);
+            g.bench_function(format!("copy-same-bytes/{name}"), |bch| {
+                bch.iter(|| stream_copy(black_box(src), &mut packed))
+            });
+            g.finish();
+            let t = bf.quantize_rows(&x, COLS, &mut codes, &mut scales).unwrap();
+            let mut g = group(c, "scaled_dequantize", size, n);
+            g.bench_function(name, |bch| {
+                bch.iter(|| {
+                    bf.dequantize_rows(black_box(&codes), &scales, t, COLS, &mut y)
+                        .unwrap()
+                })
+            });
+            let dst: &mut [u8] = bytemuck::cast_slice_mut(&mut y);
+            g.bench_function(format!("copy-same-bytes/{name}"), |bch| {
+                bch.iter(|| stream_copy(black_box(&packed), dst))
+            });
+            g.finish();
+            let mut g = group(c, "scaled_fake_quant", size, n);
+            g.bench_function(name, |bch| {
+                bch.iter(|| {
+                    bf.quantize_dequantize_rows(black_box(&x), COLS, &mut y)
+                        .unwrap()
+                })
+            });
+            g.finish();
+        }
+        let mut g = group(c, "scaled_fake_quant", size, n);
+        g.bench_function("copy-f32", |bch| {
+            bch.iter(|| y.copy_from_slice(black_box(&x)))
+        });
+        g.finish();
+    }
+}
+
+/// Many small calls (one row of 256 or 4096 elements each) over the cache-sized input: the
+/// per-call setup next to the work.
+fn small_call_benches(c: &mut Criterion) {
+    let n = SIZES[0].1;
+    let x = data(n);
+    let mut y = vec![0f32; n];
+    for len in [256usize, 4096] {
+        for name in ["mxfp4", "nvfp4", "int4_g128", "fp8_e4m3_row"] {
+            let bf: BlockFormat = name.parse().unwrap();
+            let (cl, sl) = (
+                bf.codes_len_rows(1, len).unwrap(),
+                bf.scales_len_rows(1, len).unwrap(),
+            );
+            let (mut codes, mut scales) = (vec![0u8; cl], vec![0u8; sl]);
+            let mut g = group(c, &format!("scaled_small_calls_{len}"), "cache", n);
+            g.bench_function(format!("quantize/{name}"), |bch| {
+                bch.iter(|| {
+                    for xc in black_box(&x).chunks(len) {
+                        bf.quantize_rows(xc, len, &mut codes, &mut scales).unwrap();
+                    }
+                })
+            });
+            g.bench_function(format!("fake_quant/{name}"), |bch| {
+                bch.iter(|| {
+                    for (xc, yc) in black_box(&x).chunks(len).zip(y.chunks_mut(len)) {
+                        bf.quantize_dequantize_rows(xc, len, yc).unwrap();
+                    }
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = decode_benches, encode_benches, half_benches, block_benches, block_store_benches, ternary_benches, codebook_benches
+    targets = decode_benches, encode_benches, half_benches, block_benches, block_store_benches, ternary_benches, codebook_benches, scaled_benches, small_call_benches
 }
 criterion_main!(benches);

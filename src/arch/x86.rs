@@ -7,6 +7,7 @@ use super::{Kernels, for_each_kernel};
 use crate::element::codebook::CodebookLanes;
 use crate::element::fast::{Grid, LaneParams};
 use crate::kernels::codebook;
+use crate::kernels::e4m3::{self, E4m3Blocks};
 use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::transcode;

@@ -7,6 +7,7 @@
 //! compiles to that backend's vector code, and reaches it only through the backend's table.
 
 pub(crate) mod codebook;
+pub(crate) mod e4m3;
 pub(crate) mod element;
 pub(crate) mod gguf_dq;
 pub(crate) mod gguf_q;

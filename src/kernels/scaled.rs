@@ -463,9 +463,9 @@ pub(crate) fn none_nibble_blocks(
     0
 }
 
-/// The largest block count one call of the fused power-of-two kernels handles (the bits of
-/// the returned mask).
-pub(crate) const POW2_BLOCKS: usize = 64;
+/// The most blocks (regions) of one group, and of one call of the fused block kernels (the
+/// bits of the mask they return).
+pub(crate) const GROUP_MAX: usize = 64;
 
 /// The factors of a power-of-two block scale `2^k`, `k = exponent(amax) − emax` (OCP MX
 /// FLOOR): `(code, 2^−k, 2^(k − shift))` as f32 bit patterns, or `None` where the amax is
@@ -488,7 +488,7 @@ pub(crate) fn pow2_factors(amax: f32, emax: i32, shift: i32) -> Option<(u8, f32,
 
 /// Fake quantization of blocks with power-of-two scales from their amax (see
 /// [`pow2_factors`]), fused: per block its amax, scale code (into `codes`) and elements
-/// `grid(v · 2^−k) · 2^(k − shift)`, the block read once. At most [`POW2_BLOCKS`] blocks; a
+/// `grid(v · 2^−k) · 2^(k − shift)`, the block read once. At most [`GROUP_MAX`] blocks; a
 /// block the fast factors do not cover is left alone and its bit set in the returned mask.
 /// The grid must keep zero signs (an element format with −0).
 #[inline(always)]

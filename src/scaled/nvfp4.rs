@@ -4,6 +4,7 @@
 use super::torch;
 use crate::element::fast::Grid;
 use crate::element::{ElementFormat, Format};
+use crate::kernels::e4m3::{E4m3Blocks, E4m3Rule};
 use crate::kernels::scaled::{FactorRule, Plan};
 use crate::round::{Overflow, Rounding};
 
@@ -201,6 +202,24 @@ impl NvTensor {
         self.profile == Nvfp4Profile::TransformerEngine
     }
 
+    /// The fused kernels' form of this profile's block scales ([`E4m3Rule`]), where the
+    /// tensor-level constants are finite and nonzero (else every block takes the general
+    /// path). Each rule is [`Self::scale_code`] and [`Self::plan_value`] or
+    /// [`Self::lib_plan`] on a block with a finite amax whose plan is one.
+    pub(crate) fn blocks(&self, e4m3: Grid) -> Option<E4m3Blocks> {
+        let ok = |v: f32| v.is_finite() && v != 0.0;
+        let (rule, c, c2) = match self.profile {
+            Nvfp4Profile::TransformerEngine => (E4m3Rule::MinRecip, self.to_scale, self.t),
+            // Single-level: t = to_scale = 1, so (b/6)/1, 1/s and 1·s are the library's b/6,
+            // 1/s and s.
+            Nvfp4Profile::Torchao => (E4m3Rule::Recip, self.t, self.to_scale),
+            Nvfp4Profile::Torchao15 | Nvfp4Profile::Torchao14 => (E4m3Rule::Div, self.t, 1.0),
+            Nvfp4Profile::ModelOpt => (E4m3Rule::DivUnit, torch::mul(6.0, self.t), self.t),
+            Nvfp4Profile::CompressedTensors => (E4m3Rule::DivGlobal, self.t, 1.0),
+        };
+        (ok(c) && ok(c2)).then_some(E4m3Blocks { rule, c, c2, e4m3 })
+    }
+
     /// The stored block scale byte of a block whose largest magnitude is `b`.
     pub(crate) fn scale_code(&self, b: f32) -> u8 {
         let b = torch::abs(b);
@@ -394,4 +413,81 @@ pub(crate) fn convert_stored(
     } else {
         1.0 / tensor_scale
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::e4m3::qdq_e4m3;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    /// The fused kernels' scale codes equal [`NvTensor::scale_code`] for every profile, on
+    /// block amaxes at and beside every E4M3 rounding tie the recipes' constants map them
+    /// to, and a sweep of f32 bit patterns; a block the kernels keep also has the
+    /// definition's fast plan (the general path's blocks are the others).
+    #[test]
+    fn fused_scale_codes_equal_the_definition() {
+        let ElementFormat::Float(e2m1) = ElementFormat::FLOAT4_E2M1FN else {
+            unreachable!()
+        };
+        let g = Grid::new(&e2m1).unwrap();
+        let g4 = e4m3_grid();
+        let profiles = [
+            Nvfp4Profile::TransformerEngine,
+            Nvfp4Profile::Torchao,
+            Nvfp4Profile::Torchao15,
+            Nvfp4Profile::Torchao14,
+            Nvfp4Profile::ModelOpt,
+            Nvfp4Profile::CompressedTensors,
+        ];
+        let mut checked = 0usize;
+        for p in profiles {
+            for two_level in [true, false] {
+                for tensor_amax in [1.0f32, 3.7e3, 0.011, 1e-30, 2.5e35] {
+                    let nv = NvTensor::from_amax(p, two_level, tensor_amax);
+                    let Some(blk) = nv.blocks(g4) else { continue };
+                    let mut amaxes = Vec::new();
+                    let ks = [6.0, blk.c, 1.0 / blk.c, 6.0 * blk.c, 6.0 / blk.c, blk.c2];
+                    for code in 0..0x7Eu8 {
+                        let m = (e4m3_value(code) + e4m3_value(code + 1)) / 2.0;
+                        for k in ks {
+                            let b = (m * k).abs();
+                            for d in -2i32..=2 {
+                                amaxes.push(f32::from_bits(b.to_bits().wrapping_add_signed(d)));
+                            }
+                        }
+                    }
+                    amaxes.extend((0..0x7F80_0000u32).step_by(40_009).map(f32::from_bits));
+                    amaxes.retain(|b| b.is_finite());
+                    for bs in amaxes.chunks(64) {
+                        let mut x = vec![0f32; bs.len() * 16];
+                        for (xb, &b) in x.chunks_mut(16).zip(bs) {
+                            xb[0] = b;
+                            xb[5] = -b / 3.0;
+                        }
+                        let (mut codes, mut out) = ([0u8; 64], vec![0f32; x.len()]);
+                        let miss = qdq_e4m3(&blk, &g, &x, 16, &mut codes, &mut out);
+                        for (j, &b) in bs.iter().enumerate() {
+                            if (miss >> j) & 1 != 0 {
+                                continue;
+                            }
+                            let want = nv.scale_code(b);
+                            assert_eq!(codes[j], want, "{p:?} {two_level} {tensor_amax} b {b:e}");
+                            let s = torch::e4m3_value(want);
+                            let fast = if nv.is_te() {
+                                nv.plan_value(s, b).kind
+                                    == crate::kernels::scaled::PlanKind::MulFinite
+                            } else {
+                                nv.lib_plan(s, b).is_some()
+                            };
+                            assert!(fast, "{p:?} {two_level} {tensor_amax} b {b:e}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
 }

@@ -8,12 +8,13 @@ use crate::arch::{Backend, Kernels};
 use crate::element::fast::LaneParams;
 use crate::error::Error;
 use crate::kernels::CHUNK;
-use crate::kernels::scaled as ks;
+use crate::kernels::element::DecodeTable;
+use crate::kernels::scaled::{self as ks, GROUP_MAX};
 use crate::pack::{pack_u8_at, unpack_u8_at};
 use crate::real::Real32;
 
 use super::nvfp4::NvTensor;
-use super::scale::{Ctx, Group, StatKind, Step};
+use super::scale::{Ctx, Fused, Group, StatKind, Step};
 use super::shape::{self, Shape};
 use super::{BlockFormat, Region, Scheme};
 
@@ -169,10 +170,12 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
         shape.scale_count().unwrap_or_default(),
     );
     let group = shape.group(bits);
-    let fused = ctx.pow2_fused(matches!(out, Out::Values(_)), group);
+    let fused = ctx.fused(matches!(out, Out::Values(_)), group);
     let mut g = Group::new();
+    // The element decode table, where some region's values come through codes.
+    let mut table: Option<DecodeTable> = None;
     let (mut xbuf, mut ybuf, mut obuf) = ([0f32; CHUNK], [0f32; CHUNK], [0f32; CHUNK]);
-    let (mut c8, mut rec, mut zeros) = ([0u8; CHUNK], [0u8; 4 * CHUNK], [0u8; CHUNK]);
+    let (mut c8, mut rec, mut zeros) = ([0u8; CHUNK], [0u8; 4 * GROUP_MAX], [0u8; GROUP_MAX]);
     // A given amax stands for the measured one where the region is the whole tensor.
     let given_region = match (ctx.given, ctx.bf.region, kind) {
         (Some(a), Region::Tensor, StatKind::Amax) => Some(a),
@@ -181,63 +184,85 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
     for (b, band) in shape.bands().enumerate() {
         for (j0, gcols) in shape.groups(group) {
             let nreg = gcols.len().div_ceil(n).max(1);
-            if let Some((emax, shift)) = fused {
-                // MX FLOOR: a band of one row, a group of one piece; the fused kernels do
-                // every block whose factors are normal f32 powers of two, the general path
-                // the rest (zero blocks, NaN, the ends of the exponent range).
+            if let (Some(fz), Step::Float { k, lane, .. }) = (&fused, &ctx.step) {
+                // A band of one row, a group of one piece: the fused kernels do every block
+                // whose scale their arithmetic covers, the general path the rest.
                 let r = band.start;
                 let (len, base) = (gcols.len(), r * cols + gcols.start);
                 let x32 = as_f32s(&x[base..base + len], &mut xbuf);
                 let blk = |j: usize| j * n..((j + 1) * n).min(len);
                 let rec = &mut rec[..nreg];
-                match (&mut out, &ctx.step) {
-                    (
-                        Out::Values(o),
-                        Step::Float {
-                            k, grid: Some(gr), ..
-                        },
-                    ) => {
+                match &mut out {
+                    Out::Values(o) => {
                         let dst = &mut o[base..base + len];
                         let o32: &mut [f32] = match T::as_f32_mut(dst) {
                             Some(d) => d,
                             None => &mut obuf[..len],
                         };
-                        let mut miss = (k.qdq_pow2)(gr, x32, n, emax, shift, rec, o32);
+                        let mut miss = match fz {
+                            Fused::Pow2 { emax, shift, grid } => {
+                                (k.qdq_pow2)(grid, x32, n, *emax, *shift, rec, o32)
+                            }
+                            Fused::E4m3 { p, grid } => (k.qdq_e4m3)(p, grid, x32, n, rec, o32),
+                        };
                         while miss != 0 {
                             let j = miss.trailing_zeros() as usize;
                             miss &= miss - 1;
                             let (xs, os) = (&x32[blk(j)], &mut o32[blk(j)]);
-                            one_region(ctx, &mut g, xs, &mut rec[j..j + 1]);
-                            (k.qdq_grid)(gr, xs, n, &g.plans[..1], os);
+                            let at = (base + j * n) as u64;
+                            left_values(ctx, &mut g, &mut table, xs, os, &mut rec[j..j + 1], at);
                         }
                         if !T::IS_F32 {
                             T::from_f32s(&obuf[..len], dst);
                         }
                     }
-                    (
-                        Out::Codes {
-                            codes,
-                            row_bytes,
-                            scales,
-                        },
-                        Step::Float { k, lane, .. },
-                    ) => {
+                    Out::Codes {
+                        codes,
+                        row_bytes,
+                        scales,
+                    } => {
                         let y = &mut ybuf[..len];
-                        let mut miss = (k.pre_pow2)(x32, n, emax, shift, rec, y);
+                        let mut miss = match fz {
+                            Fused::Pow2 { emax, shift, .. } => {
+                                (k.pre_pow2)(x32, n, *emax, *shift, rec, y)
+                            }
+                            Fused::E4m3 { p, .. } => (k.pre_e4m3)(p, x32, n, rec, y),
+                        };
+                        // Blocks whose codes come from the definition.
+                        let mut by_def = 0u64;
                         while miss != 0 {
                             let j = miss.trailing_zeros() as usize;
                             miss &= miss - 1;
                             let xs = &x32[blk(j)];
                             one_region(ctx, &mut g, xs, &mut rec[j..j + 1]);
-                            (k.pre_blocks)(xs, n, &g.plans[..1], &mut y[blk(j)]);
+                            if g.irregular {
+                                by_def |= 1 << j;
+                            } else {
+                                (k.pre_blocks)(xs, n, &g.plans[..1], &mut y[blk(j)]);
+                            }
                         }
                         let rowc = &mut codes[r * *row_bytes..(r + 1) * *row_bytes];
                         let first_bit = gcols.start * bits as usize;
-                        encode_piece(k, lane, y, bits, first_bit, rowc, &mut c8[..len]);
+                        let c = &mut c8[..len];
+                        if by_def == 0 {
+                            encode_piece(k, lane, y, bits, first_bit, rowc, c);
+                        } else {
+                            (k.encode_u8)(lane, y, c);
+                            while by_def != 0 {
+                                let j = by_def.trailing_zeros() as usize;
+                                by_def &= by_def - 1;
+                                let xs = &x32[blk(j)];
+                                one_region(ctx, &mut g, xs, &mut [0u8; 1]);
+                                let at = (base + j * n) as u64;
+                                for (i, (q, &v)) in c[blk(j)].iter_mut().zip(xs).enumerate() {
+                                    *q = ctx.encode_def(&g, 0, v, at + i as u64);
+                                }
+                            }
+                            pack_u8_at(c, bits, first_bit, rowc);
+                        }
                         let idx = region_index(&shape, b, j0);
                         scales[idx..idx + nreg].copy_from_slice(rec);
                     }
-                    _ => unreachable!("the fused path runs on float steps"),
                 }
                 continue;
             }
@@ -327,7 +352,10 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                                     k,
                                     lane,
                                     grid: None,
-                                } => (k.qdq_lane)(lane, &ctx.table, x32, ne, plans, o32),
+                                } => {
+                                    let t = table.get_or_insert_with(|| ctx.decode_table());
+                                    (k.qdq_lane)(lane, t, x32, ne, plans, o32)
+                                }
                                 Step::Int { k } => (k.affine_qdq)(&ctx.affine, x32, ne, aff, o32),
                                 Step::Codebook { k, lanes } => {
                                     let (y, c) = (&mut ybuf[..len], &mut c8[..len]);
@@ -337,18 +365,16 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                                         factors_of_plans(&mut g, j);
                                     }
                                     let fs = &g.factors[first..nreg];
-                                    (k.decode_post_u8)(&ctx.table, c, ne, fs, o32);
+                                    let t = table.get_or_insert_with(|| ctx.decode_table());
+                                    (k.decode_post_u8)(t, c, ne, fs, o32);
                                 }
                                 Step::Definition => {
+                                    let t = table.get_or_insert_with(|| ctx.decode_table());
                                     for (j, (og, xg)) in
                                         o32.chunks_mut(ne).zip(x32.chunks(ne)).enumerate()
                                     {
-                                        factors_of_plans(&mut g, first + j);
-                                        for (i, (q, &v)) in og.iter_mut().zip(xg).enumerate() {
-                                            let at = base + (j * ne + i) as u64;
-                                            let c = ctx.encode_def(&g, first + j, v, at);
-                                            *q = ctx.value_def(&g, first + j, c);
-                                        }
+                                        let at = base + (j * ne) as u64;
+                                        values_def(ctx, t, &mut g, first + j, xg, og, at);
                                     }
                                 }
                             }
@@ -359,6 +385,53 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Fake quantization of region `j`'s elements `xs` by the definition (`at`: the index of
+/// the first in the tensor, for stochastic draws).
+fn values_def(
+    ctx: &Ctx,
+    t: &DecodeTable,
+    g: &mut Group,
+    j: usize,
+    xs: &[f32],
+    out: &mut [f32],
+    at: u64,
+) {
+    factors_of_plans(g, j);
+    for (i, (q, &v)) in out.iter_mut().zip(xs).enumerate() {
+        let c = ctx.encode_def(g, j, v, at + i as u64);
+        *q = ctx.value_def(t, g, j, c);
+    }
+}
+
+/// Fake quantization of a block the fused kernels left: its scale by the general rule
+/// (record into `rec`), its elements by the call's step, or by the definition where the
+/// rule finds the block irregular.
+fn left_values(
+    ctx: &Ctx,
+    g: &mut Group,
+    table: &mut Option<DecodeTable>,
+    xs: &[f32],
+    out: &mut [f32],
+    rec: &mut [u8],
+    at: u64,
+) {
+    one_region(ctx, g, xs, rec);
+    let n = xs.len();
+    match &ctx.step {
+        Step::Float {
+            k, grid: Some(gr), ..
+        } if !g.irregular => (k.qdq_grid)(gr, xs, n, &g.plans[..1], out),
+        Step::Float { k, lane, .. } if !g.irregular => {
+            let t = table.get_or_insert_with(|| ctx.decode_table());
+            (k.qdq_lane)(lane, t, xs, n, &g.plans[..1], out)
+        }
+        _ => {
+            let t = table.get_or_insert_with(|| ctx.decode_table());
+            values_def(ctx, t, g, 0, xs, out, at);
         }
     }
 }
@@ -475,7 +548,9 @@ pub(super) fn dequantize<T: Real32>(
     let mut g = Group::new();
     let (mut vals, mut obuf) = ([0f32; CHUNK], [0f32; CHUNK]);
     let mut c8 = [0u8; CHUNK];
-    let t16 = ctx.table.first16();
+    let table = ctx.decode_table();
+    let scale_table = ctx.scale_table();
+    let t16 = table.first16();
     let none = [0u8; 0];
     let mut swapped = [0u8; CHUNK / 2 + 1];
     for (b, band) in shape.bands().enumerate() {
@@ -487,7 +562,8 @@ pub(super) fn dequantize<T: Real32>(
             } else {
                 &none[..]
             };
-            ctx.scales_of_records(&mut g, nreg, &scales[idx * sb..(idx + nreg) * sb], zeros);
+            let recs = &scales[idx * sb..(idx + nreg) * sb];
+            ctx.scales_of_records(&scale_table, &mut g, nreg, recs, zeros);
             for r in band.clone() {
                 let row = &codes[r * row_bytes..(r + 1) * row_bytes];
                 for (pc, first) in shape.pieces(gcols.clone()) {
@@ -514,7 +590,7 @@ pub(super) fn dequantize<T: Real32>(
                     let c = &mut c8[..len];
                     match &ctx.step {
                         Step::Float { k, .. } | Step::Codebook { k, .. } => {
-                            let t = &ctx.table;
+                            let t = &table;
                             if aligned && bits == 8 {
                                 let src = &rowc[first_bit / 8..first_bit / 8 + len];
                                 (k.decode_post_u8)(t, src, ne, fs, o32);
@@ -546,7 +622,7 @@ pub(super) fn dequantize<T: Real32>(
                         Step::Definition => {
                             unpack_u8_at(rowc, bits, first_bit, c);
                             for (i, (o, &q)) in o32.iter_mut().zip(c.iter()).enumerate() {
-                                *o = ctx.value_def(&g, first + i / ne, q);
+                                *o = ctx.value_def(&table, &g, first + i / ne, q);
                             }
                         }
                     }

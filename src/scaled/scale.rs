@@ -14,7 +14,9 @@ use crate::element::fast::{Grid, LaneParams};
 use crate::element::{ElementFormat, Format, encode_class_of};
 use crate::error::Error;
 use crate::kernels::CHUNK;
+use crate::kernels::e4m3::E4m3Blocks;
 use crate::kernels::element::DecodeTable;
+use crate::kernels::scaled::GROUP_MAX;
 use crate::kernels::scaled::{self as ks, Affine, AffineParams, FactorRule, Plan};
 use crate::round::{Overflow, Rounding};
 use crate::spec::IntSpec;
@@ -33,28 +35,28 @@ pub(super) enum StatKind {
     AbsSum,
 }
 
-/// One group's scratch, as arrays over its regions: their statistics (merged over the
-/// pieces and rows they span), then their factors.
+/// One group's scratch, as arrays over its regions (at most [`GROUP_MAX`]): their
+/// statistics (merged over the pieces and rows they span), then their factors.
 pub(super) struct Group {
-    pub(super) amax: [f32; CHUNK],
-    pub(super) lo: [f32; CHUNK],
-    pub(super) hi: [f32; CHUNK],
-    pub(super) sum: [f64; CHUNK],
-    pub(super) count: [usize; CHUNK],
+    pub(super) amax: [f32; GROUP_MAX],
+    pub(super) lo: [f32; GROUP_MAX],
+    pub(super) hi: [f32; GROUP_MAX],
+    pub(super) sum: [f64; GROUP_MAX],
+    pub(super) count: [usize; GROUP_MAX],
     /// The amax was given (a `_shard` call), not measured: the region may hold NaN.
     pub(super) given: bool,
     /// Float elements: how each region maps values to the element grid and back.
-    pub(super) plans: [Plan; CHUNK],
+    pub(super) plans: [Plan; GROUP_MAX],
     /// MX: the exact exponent shift of each region's element inputs (`None`: NaN scale).
-    pub(super) shifts: [Option<i32>; CHUNK],
+    pub(super) shifts: [Option<i32>; GROUP_MAX],
     /// Integer elements: each region's scale and zero point.
-    pub(super) aff: [AffineParams; CHUNK],
+    pub(super) aff: [AffineParams; GROUP_MAX],
     /// Float elements: each region's dequantization factors, `value = (q · a) · b`.
-    pub(super) factors: [(f32, f32); CHUNK],
-    pub(super) tmp: [f32; CHUNK],
-    pub(super) tmp2: [f32; CHUNK],
+    pub(super) factors: [(f32, f32); GROUP_MAX],
+    pub(super) tmp: [f32; GROUP_MAX],
+    pub(super) tmp2: [f32; GROUP_MAX],
     /// Library profiles: each region's scale in the library's terms.
-    pub(super) lib: [LibRegion; CHUNK],
+    pub(super) lib: [LibRegion; GROUP_MAX],
     /// Library profiles: some region of the group needs the library's arithmetic element by
     /// element (a NaN or infinity, or factors the kernels' plans cannot express), so the
     /// group's elements run by the definition on every backend.
@@ -64,19 +66,19 @@ pub(super) struct Group {
 impl Group {
     pub(super) fn new() -> Group {
         Group {
-            amax: [0.0; CHUNK],
-            lo: [0.0; CHUNK],
-            hi: [0.0; CHUNK],
-            sum: [0.0; CHUNK],
-            count: [0; CHUNK],
+            amax: [0.0; GROUP_MAX],
+            lo: [0.0; GROUP_MAX],
+            hi: [0.0; GROUP_MAX],
+            sum: [0.0; GROUP_MAX],
+            count: [0; GROUP_MAX],
             given: false,
-            plans: [Plan::NAN; CHUNK],
-            shifts: [None; CHUNK],
-            aff: [AffineParams::default(); CHUNK],
-            factors: [(0.0, 0.0); CHUNK],
-            tmp: [0.0; CHUNK],
-            tmp2: [0.0; CHUNK],
-            lib: [LibRegion::default(); CHUNK],
+            plans: [Plan::NAN; GROUP_MAX],
+            shifts: [None; GROUP_MAX],
+            aff: [AffineParams::default(); GROUP_MAX],
+            factors: [(0.0, 0.0); GROUP_MAX],
+            tmp: [0.0; GROUP_MAX],
+            tmp2: [0.0; GROUP_MAX],
+            lib: [LibRegion::default(); GROUP_MAX],
             irregular: false,
         }
     }
@@ -107,6 +109,15 @@ impl Group {
     }
 }
 
+/// The fused block kernels of a call (see [`Ctx::fused`]), with the element grid of fake
+/// quantization.
+pub(super) enum Fused {
+    /// MX FLOOR.
+    Pow2 { emax: i32, shift: i32, grid: Grid },
+    /// NVFP4.
+    E4m3 { p: E4m3Blocks, grid: Grid },
+}
+
 /// The element path of one call, chosen once.
 pub(super) enum Step {
     /// Element by element through the conversion routine.
@@ -134,15 +145,11 @@ pub(super) struct Ctx {
     pub(super) shape: Shape,
     pub(super) bits: u32,
     pub(super) step: Step,
-    pub(super) table: DecodeTable,
     pub(super) mx: Option<Mx>,
     /// MX as a library computes it.
     pub(super) lib: Option<MxLib>,
     pub(super) nv: Option<NvTensor>,
     pub(super) g4: Grid,
-    /// The value of every one-byte scale code for dequantization: MX `2^(code − 127 −
-    /// shift)` (the factor itself, NaN for 0xFF), NVFP4 the E4M3 value.
-    pub(super) scale_table: [f32; 256],
     /// The element format has −0 (the grid's fast loops keep zero signs).
     pub(super) neg_zero: bool,
     /// Integer elements: the code range and the pre/post operations.
@@ -235,7 +242,6 @@ impl Ctx {
             shape,
             bits,
             step,
-            table: super::profile::decode_table(bf),
             mx: match bf.scheme {
                 Scheme::Mx(rule) => Some(Mx::new(&element, rule)),
                 _ => None,
@@ -246,18 +252,6 @@ impl Ctx {
             },
             nv: None,
             g4: nvfp4::e4m3_grid(),
-            scale_table: match bf.scheme {
-                Scheme::Nvfp4 { .. } => core::array::from_fn(|c| nvfp4::e4m3_value(c as u8)),
-                Scheme::Mx(rule) => {
-                    let mx = Mx::new(&element, rule);
-                    core::array::from_fn(|c| mx.factors(c as u8).0)
-                }
-                Scheme::MxProfiled { profile, rule } => {
-                    let lib = MxLib::new(element, profile, rule);
-                    core::array::from_fn(|c| lib.factor(c as u8))
-                }
-                _ => [0.0; 256],
-            },
             neg_zero: match element {
                 ElementFormat::Float(s) => s.has_neg_zero(),
                 _ => false,
@@ -269,21 +263,52 @@ impl Ctx {
         })
     }
 
-    /// `(emax, shift)` where the fused power-of-two kernels run this call's groups: MX
-    /// FLOOR on a float step (grid rounding for fake quantization), blocks of one row that
-    /// fit a chunk and the kernels' mask, a measured amax.
-    pub(super) fn pow2_fused(&self, values: bool, group: usize) -> Option<(i32, i32)> {
-        let (emax, shift) = self.mx.as_ref()?.pow2()?;
+    /// The fused kernels this call's groups run on, if any: MX FLOOR (power-of-two scales
+    /// from the amax's bits) and NVFP4 (E4M3 scales by the profile's recipe, where its
+    /// tensor-level constants are finite and nonzero), on a float step (nearest even for
+    /// fake quantization), blocks of one row that fit a chunk and the kernels' mask, a
+    /// measured amax.
+    pub(super) fn fused(&self, values: bool, group: usize) -> Option<Fused> {
+        let ElementFormat::Float(spec) = self.bf.element else {
+            return None;
+        };
+        let grid = Grid::new(&spec)?;
         let float = match &self.step {
-            Step::Float { grid, .. } => grid.is_some() || !values,
+            Step::Float { .. } => !values || self.bf.rounding == Rounding::NearestEven,
             _ => false,
         };
         let fits = self.shape.band == 1
             && self.shape.n <= CHUNK
-            && group <= crate::kernels::scaled::POW2_BLOCKS
+            && group <= GROUP_MAX
             && group * self.shape.n <= CHUNK;
         let measured = self.given.is_none() || self.bf.region != super::Region::Tensor;
-        (float && fits && self.neg_zero && measured).then_some((emax, shift))
+        if !(float && fits && self.neg_zero && measured) {
+            return None;
+        }
+        if let Some((emax, shift)) = self.mx.as_ref().and_then(Mx::pow2) {
+            // Fake quantization on the grid only (MX has no decode patch).
+            let on_grid = matches!(self.step, Step::Float { grid: Some(_), .. });
+            return (!values || on_grid).then_some(Fused::Pow2 { emax, shift, grid });
+        }
+        let p = self.nv.as_ref()?.blocks(self.g4)?;
+        Some(Fused::E4m3 { p, grid })
+    }
+
+    /// The element decode table (built where a call decodes codes: dequantization, fake
+    /// quantization through codes or by the definition).
+    pub(super) fn decode_table(&self) -> DecodeTable {
+        super::profile::decode_table(&self.bf)
+    }
+
+    /// The value of every one-byte scale code for dequantization: MX `2^(code − 127 −
+    /// shift)` (the factor itself, NaN for 0xFF), NVFP4 the E4M3 value; unused otherwise.
+    pub(super) fn scale_table(&self) -> [f32; 256] {
+        match (&self.bf.scheme, &self.mx, &self.lib) {
+            (Scheme::Nvfp4 { .. }, ..) => DecodeTable::new(&ElementFormat::FLOAT8_E4M3FN).lut,
+            (_, Some(mx), _) => core::array::from_fn(|c| mx.factors(c as u8).0),
+            (_, _, Some(lib)) => core::array::from_fn(|c| lib.factor(c as u8)),
+            _ => [0.0; 256],
+        }
     }
 
     pub(super) fn kernels(&self) -> Option<&'static Kernels> {
@@ -487,15 +512,22 @@ impl Ctx {
 
     /// The dequantization factors (float elements) or affine parameters (integer elements)
     /// of regions `0..n` from their stored records and zero points.
-    pub(super) fn scales_of_records(&self, g: &mut Group, n: usize, rec: &[u8], zeros: &[u8]) {
+    pub(super) fn scales_of_records(
+        &self,
+        table: &[f32; 256],
+        g: &mut Group,
+        n: usize,
+        rec: &[u8],
+        zeros: &[u8],
+    ) {
         match self.bf.scheme {
             Scheme::Mx(_) | Scheme::MxProfiled { .. } | Scheme::Nvfp4 { .. } => {
                 // One-byte scale codes: their factors through the call's table.
                 let (rule, t) = self.factor_rule();
                 let out = &mut g.factors[..n];
                 match self.kernels() {
-                    Some(k) => (k.lut_factors)(&self.scale_table, &rec[..n], rule, t, out),
-                    None => ks::lut_factors(&self.scale_table, &rec[..n], rule, t, out),
+                    Some(k) => (k.lut_factors)(table, &rec[..n], rule, t, out),
+                    None => ks::lut_factors(table, &rec[..n], rule, t, out),
                 }
             }
             Scheme::Affine { scale, .. } => {
@@ -595,11 +627,11 @@ impl Ctx {
 
     /// The value of code `q` of region `j`, by the definition: `(decode(q) · a) · b` with
     /// the region's factors, or the affine value.
-    pub(super) fn value_def(&self, g: &Group, j: usize, q: u8) -> f32 {
+    pub(super) fn value_def(&self, t: &DecodeTable, g: &Group, j: usize, q: u8) -> f32 {
         match self.is_affine() {
             false => {
                 let (a, b) = g.factors[j];
-                (self.table.lut[q as usize] * a) * b
+                (t.lut[q as usize] * a) * b
             }
             true => {
                 let c = &self.affine;

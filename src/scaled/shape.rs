@@ -9,6 +9,7 @@ use core::ops::Range;
 
 use crate::error::{Error, mul};
 use crate::kernels::CHUNK;
+use crate::kernels::scaled::GROUP_MAX;
 
 /// What one scale covers in a row-major `[rows, cols]` tensor (a 1-D slice is one row).
 ///
@@ -114,10 +115,11 @@ impl Shape {
     }
 
     /// Regions whose fake quantization, quantization or dequantization runs as one group:
-    /// whole regions of at most [`CHUNK`] columns side by side (fewer when that makes the
-    /// group's codes end on a byte boundary), or one region when it is wider.
+    /// whole regions of at most [`CHUNK`] columns side by side, at most [`GROUP_MAX`] of them
+    /// (fewer when that makes the group's codes end on a byte boundary), or one region when
+    /// it is wider.
     pub(crate) fn group(&self, bits: u32) -> usize {
-        let k = CHUNK.checked_div(self.n).unwrap_or(0).max(1);
+        let k = CHUNK.checked_div(self.n).unwrap_or(0).clamp(1, GROUP_MAX);
         // The smallest count of regions whose codes fill whole bytes.
         let step = (1..=8usize)
             .find(|&s| s.saturating_mul(self.n).saturating_mul(bits as usize) % 8 == 0)
