@@ -282,3 +282,82 @@ fn quantize_plain_data_every_backend_equals_the_definition() {
         }
     }
 }
+
+/// Quantizes with an importance matrix on backend `b`, the bytes or the error's text.
+fn qi(b: Backend, t: GgufType, x: &[f32], w: &[f32]) -> Result<Vec<u8>, String> {
+    let mut out = vec![0xa5u8; t.bytes_len(x.len()).map_err(|e| e.to_string())?];
+    gguf::quantize_imatrix_with(b, t, x, w, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Importance weights: mostly positive of many magnitudes, with zeros, subnormals, huge
+/// values and (pattern 5) NaN and infinities.
+fn hostile_weights(seed: u64, n: usize) -> Vec<f32> {
+    let mut next = rng(seed);
+    (0..n)
+        .map(|_| {
+            let r = next();
+            let u = (r >> 40) as f32 / (1u64 << 24) as f32;
+            match r % 23 {
+                0 => 0.0,
+                1 => f32::from_bits((r >> 8) as u32 & 0x007f_ffff),
+                2 => 3e38 * u,
+                3 => [f32::NAN, f32::INFINITY, -1.0][(r >> 5) as usize % 3],
+                4..=8 => u * 2f32.powi((r >> 20) as i32 % 40 - 20),
+                _ => 0.25 + u,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn quantize_imatrix_every_type_every_backend_equals_the_definition() {
+    let bs = backends();
+    for t in types() {
+        let slow =
+            t.to_string().starts_with("iq") && !matches!(t, GgufType::Iq4Nl | GgufType::Iq4Xs);
+        // (elements per row, rows)
+        let shapes: &[(usize, usize)] = if slow {
+            &[(256, 2)]
+        } else {
+            &[(256, 1), (512, 3), (2304, 2), (4608 + 256, 1)]
+        };
+        for (seed, &(row, rows)) in shapes.iter().enumerate() {
+            let s = seed as u64 + 11 * t.id() as u64;
+            let x = hostile(s, row * rows + 1);
+            let w = hostile_weights(s, row);
+            // The same weights made plain (`f32::min` drops a NaN): the kernels' path.
+            let plain: Vec<f32> = w.iter().map(|v| 0.5 + v.abs().min(4.0)).collect();
+            for ws in [&w, &plain] {
+                for off in [0, 1] {
+                    let xs = &x[off..off + row * rows];
+                    let want = qi(Backend::Scalar, t, xs, ws);
+                    for &b in &bs {
+                        assert!(qi(b, t, xs, ws) == want, "{t} {b:?} row {row} offset {off}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Plain LLM-like data and weights with an importance matrix (the kernels' fast path).
+#[test]
+fn quantize_imatrix_plain_data_every_backend_equals_the_definition() {
+    let bs = backends();
+    let mut next = rng(9);
+    let mut u = move || ((next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5) as f32;
+    let x: Vec<f32> = (0..8192)
+        .map(|i| u() * if i % 97 == 0 { 20.0 } else { 1.0 })
+        .collect();
+    let w: Vec<f32> = (0..4096).map(|_| 0.01 + u().abs() * 3.0).collect();
+    for t in types() {
+        if t.to_string().starts_with("iq") && !matches!(t, GgufType::Iq4Nl | GgufType::Iq4Xs) {
+            continue;
+        }
+        let want = qi(Backend::Scalar, t, &x, &w).unwrap();
+        for &b in &bs {
+            assert!(qi(b, t, &x, &w).unwrap() == want, "{t} {b:?}");
+        }
+    }
+}

@@ -18,7 +18,7 @@ use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::transcode;
 use crate::kernels::trits;
-use crate::kernels::{gguf_dq, gguf_q};
+use crate::kernels::{gguf_dq, gguf_kq, gguf_q};
 
 /// A code path for the bulk kernels.
 ///
@@ -387,6 +387,60 @@ macro_rules! for_each_kernel {
         /// f32 → GGUF NVFP4 blocks (finite blocks).
         gguf_q_nvfp4(kv: &[i8; 16], x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_nvfp4, gguf_q::q_nvfp4, gguf_q::q_nvfp4];
+        /// f32 → GGUF Q2_K blocks (the reference search, plain blocks).
+        gguf_q_q2_k(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::q_q2_k, gguf_kq::q_q2_k, gguf_kq::q_q2_k];
+        /// f32 → GGUF Q3_K blocks.
+        gguf_q_q3_k(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::q_q3_k, gguf_kq::q_q3_k, gguf_kq::q_q3_k];
+        /// f32 → GGUF Q4_K blocks.
+        gguf_q_q4_k(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::q_q4_k::<gguf_kq::LibmSqrt>, gguf_kq::q_q4_k::<super::x86::SseSqrt>, gguf_kq::q_q4_k::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q5_K blocks.
+        gguf_q_q5_k(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::q_q5_k::<gguf_kq::LibmSqrt>, gguf_kq::q_q5_k::<super::x86::SseSqrt>, gguf_kq::q_q5_k::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q6_K blocks.
+        gguf_q_q6_k(x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::q_q6_k, gguf_kq::q_q6_k, gguf_kq::q_q6_k];
+        /// f32 → GGUF IQ4_NL blocks (the chunk quantizer's search; `kv`: the values).
+        gguf_q_iq4_nl(kv: &[i8; 16], x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::q_iq4_nl, gguf_kq::q_iq4_nl, gguf_kq::q_iq4_nl];
+        /// f32 → GGUF IQ4_XS blocks.
+        gguf_q_iq4_xs(kv: &[i8; 16], x: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::q_iq4_xs, gguf_kq::q_iq4_xs, gguf_kq::q_iq4_xs];
+        /// f32 → GGUF Q2_K blocks with an imatrix (`qw`: the weights of `x`'s columns).
+        gguf_qi_q2_k(x: &[f32], qw: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q2_k::<gguf_kq::LibmSqrt>, gguf_kq::qi_q2_k::<super::x86::SseSqrt>, gguf_kq::qi_q2_k::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q3_K blocks with an imatrix.
+        gguf_qi_q3_k(x: &[f32], qw: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q3_k::<gguf_kq::LibmSqrt>, gguf_kq::qi_q3_k::<super::x86::SseSqrt>, gguf_kq::qi_q3_k::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q4_K blocks with an imatrix.
+        gguf_qi_q4_k(x: &[f32], qw: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q4_k::<gguf_kq::LibmSqrt>, gguf_kq::qi_q4_k::<super::x86::SseSqrt>, gguf_kq::qi_q4_k::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q5_K blocks with an imatrix.
+        gguf_qi_q5_k(x: &[f32], qw: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q5_k::<gguf_kq::LibmSqrt>, gguf_kq::qi_q5_k::<super::x86::SseSqrt>, gguf_kq::qi_q5_k::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q6_K blocks with an imatrix.
+        gguf_qi_q6_k(x: &[f32], qw: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q6_k, gguf_kq::qi_q6_k, gguf_kq::qi_q6_k];
+        /// f32 → GGUF IQ4_NL blocks with an imatrix.
+        gguf_qi_iq4_nl(kv: &[i8; 16], x: &[f32], qw: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::qi_iq4_nl::<gguf_kq::LibmSqrt>, gguf_kq::qi_iq4_nl::<super::x86::SseSqrt>, gguf_kq::qi_iq4_nl::<super::x86::SseSqrt>];
+        /// f32 → GGUF IQ4_XS blocks with an imatrix.
+        gguf_qi_iq4_xs(kv: &[i8; 16], x: &[f32], qw: &[f32], out: &mut [u8]) -> u64
+            = [gguf_kq::qi_iq4_xs::<gguf_kq::LibmSqrt>, gguf_kq::qi_iq4_xs::<super::x86::SseSqrt>, gguf_kq::qi_iq4_xs::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q4_0 blocks with an imatrix (`sigma2`: the row's Σx²/n).
+        gguf_qi_q4_0(x: &[f32], qw: &[f32], sigma2: f32, out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q4_0::<gguf_kq::LibmSqrt>, gguf_kq::qi_q4_0::<super::x86::SseSqrt>, gguf_kq::qi_q4_0::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q5_0 blocks with an imatrix.
+        gguf_qi_q5_0(x: &[f32], qw: &[f32], sigma2: f32, out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q5_0::<gguf_kq::LibmSqrt>, gguf_kq::qi_q5_0::<super::x86::SseSqrt>, gguf_kq::qi_q5_0::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q4_1 blocks with an imatrix.
+        gguf_qi_q4_1(x: &[f32], qw: &[f32], sigma2: f32, out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q4_1::<gguf_kq::LibmSqrt>, gguf_kq::qi_q4_1::<super::x86::SseSqrt>, gguf_kq::qi_q4_1::<super::x86::SseSqrt>];
+        /// f32 → GGUF Q5_1 blocks with an imatrix.
+        gguf_qi_q5_1(x: &[f32], qw: &[f32], sigma2: f32, out: &mut [u8]) -> u64
+            = [gguf_kq::qi_q5_1::<gguf_kq::LibmSqrt>, gguf_kq::qi_q5_1::<super::x86::SseSqrt>, gguf_kq::qi_q5_1::<super::x86::SseSqrt>];
         /// GGUF F16 bytes → f32 (ggml's conversion, NaN payloads kept).
         gguf_f16_row(bytes: &[u8], out: &mut [f32])
             = [gguf_dq::f16_row, super::x86::gguf_f16_row_avx2, super::x86::gguf_f16_row_avx512];

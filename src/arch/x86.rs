@@ -12,7 +12,7 @@ use crate::kernels::element::{self, DecodeTable, IntLane};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::transcode;
 use crate::kernels::trits;
-use crate::kernels::{gguf_dq, gguf_q};
+use crate::kernels::{gguf_dq, gguf_kq, gguf_q};
 
 /// Stamps one table: each body wrapped in a `#[target_feature]` function with exactly the
 /// listed features, and a detection function for the same list.
@@ -1060,4 +1060,19 @@ pub(super) fn transcode_nibbles_avx2(t: &[u8; 16], bytes: &[u8], out: &mut [u8])
         }
     }
     transcode::transcode_nibbles(t, &bytes[16 * n..], &mut out[16 * n..]);
+}
+
+// GGUF: the square root of the searching quantizers' weights.
+
+/// `sqrtss` (SSE, part of the x86-64 baseline): IEEE's correctly rounded square root, the
+/// bits of every other `sqrtf`.
+#[derive(Debug)]
+pub(super) struct SseSqrt;
+
+impl gguf_kq::Sqrt for SseSqrt {
+    #[inline(always)]
+    fn sqrt(x: f32) -> f32 {
+        // SAFETY: SSE is part of the x86_64 baseline; the intrinsics take no pointers.
+        unsafe { _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(x))) }
+    }
 }

@@ -378,7 +378,8 @@ pub fn quantize_with(
 /// Quantizes `x` with an importance matrix as `ggml_quantize_chunk(t, x, …, imatrix)` does
 /// (llama.cpp's `--imatrix`): `imatrix` holds one weight per column, its length is the row
 /// length, and `x` is whole rows of it. Types whose ggml quantizer does not use one (see
-/// [`GgufType::uses_imatrix`]) give [`quantize`]'s bytes.
+/// [`GgufType::uses_imatrix`]) give [`quantize`]'s bytes. Runs on [`Backend::best`], whose
+/// bytes are every backend's (see [`quantize_imatrix_with`]).
 ///
 /// ```
 /// use lowbit::gguf::{quantize, quantize_imatrix, GgufType};
@@ -401,10 +402,37 @@ pub fn quantize_imatrix(
     imatrix: &[f32],
     out: &mut [u8],
 ) -> Result<(), Error> {
-    let q = t.info().quantize.ok_or(Error::Unsupported(
-        "GGUF: no quantizer for this type (integer and f64 tensors are stored as they are)",
-    ))?;
-    q(x, Some(imatrix), out)
+    ggml::quantize_imatrix_with(Backend::best(), t, x, imatrix, out)
+}
+
+/// [`quantize_imatrix`] on a pinned backend. Every backend writes the same bytes:
+/// [`Backend::Scalar`] runs the definition, the others SIMD kernels on the blocks whose
+/// values are plain and the definition on the rest (see [`quantize_with`]).
+///
+/// ```
+/// use lowbit::Backend;
+/// use lowbit::gguf::{quantize_imatrix_with, GgufType};
+/// let x: Vec<f32> = (0..512).map(|i| (i as f32 * 0.37).sin()).collect();
+/// let w: Vec<f32> = (0..256).map(|i| 0.5 + (i % 7) as f32).collect();
+/// let mut want = vec![0u8; GgufType::Q4K.bytes_len(512).unwrap()];
+/// quantize_imatrix_with(Backend::Scalar, GgufType::Q4K, &x, &w, &mut want).unwrap();
+/// for b in Backend::available() {
+///     let mut got = vec![0u8; want.len()];
+///     quantize_imatrix_with(b, GgufType::Q4K, &x, &w, &mut got).unwrap();
+///     assert_eq!(got, want);
+/// }
+/// ```
+///
+/// # Errors
+/// As [`quantize_imatrix`], and [`Error::Unsupported`] if this CPU lacks `backend`.
+pub fn quantize_imatrix_with(
+    backend: Backend,
+    t: GgufType,
+    x: &[f32],
+    imatrix: &[f32],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    ggml::quantize_imatrix_with(backend, t, x, imatrix, out)
 }
 
 /// Quantizes `x` into GGUF blocks following `profile` (see [`GgufProfile`]).

@@ -1,7 +1,7 @@
 //! The bodies of every bulk operation, on plain data only: slices, lane parameters, decode
 //! tables, per-block plans. Nothing here knows a block format, a profile or a GGUF type;
 //! the domain layers (`slice`, `scaled`, `gguf`, `ternary`) turn those into plain
-//! parameters (`gguf_dq` and `gguf_q` apply ggml's byte layouts, their rules being plain
+//! parameters (`gguf_dq`, `gguf_q` and `gguf_kq`, ggml's searching quantizers, apply ggml's byte layouts, their rules being plain
 //! data too: the grids and value tables are parameters). Every body is `#[inline(always)]` and free of target features: `arch`
 //! stamps each one into a `#[target_feature]` entry per backend, so the same source
 //! compiles to that backend's vector code, and reaches it only through the backend's table.
@@ -10,6 +10,7 @@ pub(crate) mod codebook;
 pub(crate) mod e4m3;
 pub(crate) mod element;
 pub(crate) mod gguf_dq;
+pub(crate) mod gguf_kq;
 pub(crate) mod gguf_q;
 pub(crate) mod scaled;
 pub(crate) mod transcode;

@@ -197,6 +197,133 @@ pub(crate) fn quantize_with(
         T::Tq2_0 => run!(gguf_q_tq2_0),
         T::Mxfp4 => run!(gguf_q_mxfp4, &KVALUES_MXFP4),
         T::Nvfp4 => run!(gguf_q_nvfp4, &KVALUES_MXFP4),
+        T::Q2K => run!(gguf_q_q2_k),
+        T::Q3K => run!(gguf_q_q3_k),
+        T::Q4K => run!(gguf_q_q4_k),
+        T::Q5K => run!(gguf_q_q5_k),
+        T::Q6K => run!(gguf_q_q6_k),
+        T::Iq4Nl => run!(gguf_q_iq4_nl, &KVALUES_IQ4NL),
+        T::Iq4Xs => run!(gguf_q_iq4_xs, &KVALUES_IQ4NL),
         _ => def(x, None, out),
+    }
+}
+
+/// Runs `kern(x chunk, imatrix chunk, out chunk)` over each row's chunks of blocks and the
+/// definition on the blocks it leaves, each with its own columns' imatrix (for the types
+/// whose imatrix quantizer looks at nothing outside a block).
+fn qi_chunks(
+    x: &[f32],
+    qw: &[f32],
+    out: &mut [u8],
+    bl: usize,
+    bb: usize,
+    def: QuantizeFn,
+    kern: impl Fn(&[f32], &[f32], &mut [u8]) -> u64,
+) -> Result<(), Error> {
+    for (xr, or) in super::im_rows(x, qw, out, bl, bb)? {
+        let chunks = xr
+            .chunks(CHUNK_BLOCKS * bl)
+            .zip(qw.chunks(CHUNK_BLOCKS * bl))
+            .zip(or.chunks_mut(CHUNK_BLOCKS * bb));
+        for ((xc, qc), oc) in chunks {
+            let mut left = kern(xc, qc, oc);
+            while left != 0 {
+                let k = left.trailing_zeros() as usize;
+                left &= left - 1;
+                def(
+                    &xc[k * bl..(k + 1) * bl],
+                    Some(&qc[k * bl..(k + 1) * bl]),
+                    &mut oc[k * bb..(k + 1) * bb],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`qi_chunks`] for the legacy types, whose weights use the whole row's `Σx²/n`: the
+/// kernel gets that `sigma2`, and a row in which it leaves a block runs the definition.
+fn qi_rows(
+    x: &[f32],
+    qw: &[f32],
+    out: &mut [u8],
+    bl: usize,
+    bb: usize,
+    def: QuantizeFn,
+    kern: impl Fn(&[f32], &[f32], f32, &mut [u8]) -> u64,
+) -> Result<(), Error> {
+    for (xr, or) in super::im_rows(x, qw, out, bl, bb)? {
+        // ggml's sequential sum; with no NaN anywhere its value is the definition's (a NaN
+        // makes every weight NaN, which the kernel reports through the fp16 scales).
+        let mut s = 0f32;
+        for &v in xr {
+            s += v * v;
+        }
+        let sigma2 = s / xr.len() as f32;
+        let chunks = xr
+            .chunks(CHUNK_BLOCKS * bl)
+            .zip(qw.chunks(CHUNK_BLOCKS * bl))
+            .zip(or.chunks_mut(CHUNK_BLOCKS * bb));
+        let mut left = 0;
+        for ((xc, qc), oc) in chunks {
+            left |= kern(xc, qc, sigma2, oc);
+        }
+        if left != 0 {
+            def(xr, Some(qw), or)?;
+        }
+    }
+    Ok(())
+}
+
+/// ggml's chunk quantizer with an importance matrix on backend `b` (`imatrix`: one weight
+/// per column of the rows of `x`).
+pub(crate) fn quantize_imatrix_with(
+    b: Backend,
+    t: GgufType,
+    x: &[f32],
+    qw: &[f32],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    let info = &TYPES[t as usize];
+    let def = info.quantize.ok_or(Error::Unsupported(
+        "GGUF: no quantizer for this type (integer and f64 tensors are stored as they are)",
+    ))?;
+    let k: &Kernels = match b.path()? {
+        Path::Definition => return def(x, Some(qw), out),
+        Path::Kernels(k) => k,
+    };
+    let (bl, bb) = (info.block_len, info.block_bytes);
+    if !info.uses_imatrix {
+        // ggml ignores it (after the same length checks).
+        super::im_rows(x, qw, out, bl, bb).map(drop)?;
+        return quantize_with(b, t, x, out);
+    }
+    macro_rules! run {
+        ($f:ident) => {
+            qi_chunks(x, qw, out, bl, bb, def, |x, q, o| (k.$f)(x, q, o))
+        };
+        ($f:ident, $($a:expr),+) => {
+            qi_chunks(x, qw, out, bl, bb, def, |x, q, o| (k.$f)($($a),+, x, q, o))
+        };
+    }
+    macro_rules! rows {
+        ($f:ident) => {
+            qi_rows(x, qw, out, bl, bb, def, |x, q, s, o| (k.$f)(x, q, s, o))
+        };
+    }
+    use GgufType as T;
+    match t {
+        T::Q2K => run!(gguf_qi_q2_k),
+        T::Q3K => run!(gguf_qi_q3_k),
+        T::Q4K => run!(gguf_qi_q4_k),
+        T::Q5K => run!(gguf_qi_q5_k),
+        T::Q6K => run!(gguf_qi_q6_k),
+        T::Iq4Nl => run!(gguf_qi_iq4_nl, &KVALUES_IQ4NL),
+        T::Iq4Xs => run!(gguf_qi_iq4_xs, &KVALUES_IQ4NL),
+        T::Q4_0 => rows!(gguf_qi_q4_0),
+        T::Q5_0 => rows!(gguf_qi_q5_0),
+        T::Q4_1 => rows!(gguf_qi_q4_1),
+        T::Q5_1 => rows!(gguf_qi_q5_1),
+        _ => def(x, Some(qw), out),
     }
 }

@@ -153,7 +153,7 @@ pub(crate) static TYPES: [GgmlType; 35] = [
     t(T::Q2_0, 42, "q2_0", 64, 18, Some(legacy::quantize_q2_0), Some(legacy::dequantize_q2_0)),
 ];
 
-pub(crate) use fast::{dequantize_with, quantize_with};
+pub(crate) use fast::{dequantize_with, quantize_imatrix_with, quantize_with};
 /// IQ4_NL as `quantize_row_iq4_nl_ref` (one trial scale, codes of a near-zero block left over
 /// from the previous block), which differs from the chunk quantizer
 /// [`iquants::quantize_iq4_nl`] that GGUF files are made with.
