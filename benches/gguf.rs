@@ -158,7 +158,8 @@ fn types() -> Vec<GgufType> {
         .collect()
 }
 
-/// Types whose quantizer is a search (no kernel yet): timed in cache only.
+/// Types whose quantizer is a search: timed in cache only (at DRAM size a run of one would
+/// take seconds to minutes).
 fn slow_quantizer(t: GgufType) -> bool {
     use GgufType::*;
     matches!(
@@ -289,6 +290,41 @@ fn benches(c: &mut Criterion) {
                 g.bench_function("copy-same-bytes", |bch| {
                     bch.iter(|| stream_copy(black_box(xb), &mut out))
                 });
+                g.finish();
+            }
+            // Quantize with an importance matrix, for the types whose quantizer uses one
+            // without needing one (those are timed above, with it).
+            if size == "cache" && t.uses_imatrix() && !t.requires_imatrix() {
+                let mut out = vec![0u8; nb];
+                let mut g = group(c, format!("gguf_quantize_imatrix/{size}/{t}"), n);
+                for b in Backend::available() {
+                    g.bench_function(BenchmarkId::new("lowbit", format!("{b:?}")), |bch| {
+                        bch.iter(|| {
+                            gguf::quantize_imatrix_with(b, t, black_box(x), &imat, &mut out)
+                                .unwrap()
+                        })
+                    });
+                }
+                let chunk = lib
+                    .as_ref()
+                    .and_then(|l| l.sym::<ggml::Chunk>(false, "ggml_quantize_chunk"));
+                if let Some(f) = chunk {
+                    let (id, rows) = (t.id() as i32, n / ROW);
+                    g.bench_function("ggml-chunk", |bch| {
+                        // SAFETY: rows × ROW floats in, their row bytes out, ROW weights.
+                        bch.iter(|| unsafe {
+                            f(
+                                id,
+                                x.as_ptr(),
+                                out.as_mut_ptr(),
+                                0,
+                                rows as i64,
+                                ROW as i64,
+                                imat.as_ptr(),
+                            )
+                        })
+                    });
+                }
                 g.finish();
             }
             // Dequantize: the bytes of CACHE elements, tiled.
