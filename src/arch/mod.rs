@@ -390,9 +390,6 @@ macro_rules! for_each_kernel {
         /// f32 → GGUF Q2_K blocks (the reference search, plain blocks).
         gguf_q_q2_k(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_kq::q_q2_k, gguf_kq::q_q2_k, gguf_kq::q_q2_k];
-        /// f32 → GGUF Q3_K blocks.
-        gguf_q_q3_k(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_kq::q_q3_k, gguf_kq::q_q3_k, gguf_kq::q_q3_k];
         /// f32 → GGUF Q4_K blocks.
         gguf_q_q4_k(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_kq::q_q4_k::<gguf_kq::LibmSqrt>, gguf_kq::q_q4_k::<super::x86::SseSqrt>, gguf_kq::q_q4_k::<super::x86::SseSqrt>];

@@ -160,8 +160,6 @@ impl<const G: usize> Sub<G> {
 /// How a K-quant sub-block's weights are formed.
 #[derive(Clone, Copy)]
 pub(super) enum Wts {
-    /// None used (make_q3_quants weighs by x² itself).
-    Unused,
     /// `|x|` (Q2_K reference).
     Abs,
     /// `sqrtf(Σx²/32) + |x|` (Q4_K/Q5_K reference).
@@ -179,7 +177,6 @@ pub(super) enum Wts {
 pub(super) enum Search {
     Qkx(Qkx),
     Qx(i32),
-    Q3(i32),
 }
 
 /// The weights of a sub-block lane group.
@@ -193,7 +190,6 @@ pub(super) fn sub_weights<S: Sqrt, const N: usize>(
     sw: &mut Vf,
 ) {
     match how {
-        Wts::Unused => {}
         Wts::Abs => {
             for i in 0..N {
                 for l in 0..L {
@@ -257,7 +253,6 @@ pub(super) fn sub_searches<S: Sqrt, const G: usize, const N: usize>(
         match search {
             Search::Qkx(p) => qkx::<N>(&xt, &w, p, &mut scale, &mut min, &mut codes, &mut nan),
             Search::Qx(nmax) => qx::<N>(&xt, &w, nmax, &mut scale, &mut codes, &mut nan),
-            Search::Q3(nmax) => q3::<N>(&xt, nmax, &mut scale, &mut codes, &mut nan),
         }
         sub.store((b0, nblk), (&scale, &min, &sw), &codes, &nan);
     }

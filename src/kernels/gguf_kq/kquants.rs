@@ -154,47 +154,37 @@ fn q3_put_scale(s: &mut [u8], j: usize, l: u8) {
     s[j % 4 + 8] |= (l >> 4) << (2 * (j / 4));
 }
 
-/// Q3_K: per 16 make_q3_quants (reference) or make_qx_quants (nmax 4) with
-/// `qw·sqrt(σ² + x²)` (σ² = 2Σx²/256), then the 6-bit signed scales relative to the scale of
-/// largest magnitude (reference) or from make_qx_quants (nmax 32) over the 16 scales
-/// weighted by their sums of weights (imatrix); the codes again from the stored scales.
+/// Q3_K with an imatrix: per 16 make_qx_quants (nmax 4) with `qw·sqrt(σ² + x²)`
+/// (σ² = 2Σx²/256), then the 6-bit signed scales from make_qx_quants (nmax 32) over the 16
+/// scales weighted by their sums of weights; the codes again from the stored scales. (The
+/// reference form runs the definition, see `gguf::ggml::fast`.)
 #[inline(always)]
-fn q3_k<S: Sqrt>(x: &[f32], qw: Option<&[f32]>, out: &mut [u8]) -> u64 {
+pub(crate) fn qi_q3_k<S: Sqrt>(x: &[f32], qw: &[f32], out: &mut [u8]) -> u64 {
     let nblk = (x.len() / 256).min(64);
-    let mut left = nonfinite_blocks(x, qw, 256);
-    let sig = if qw.is_some() {
-        k_sigma2(x, 2.0)
-    } else {
-        [0f32; 64]
-    };
+    let mut left = nonfinite_blocks(x, Some(qw), 256);
+    let sig = k_sigma2(x, 2.0);
     let mut sub = Sub::<16>::new();
-    if qw.is_some() {
-        sub_searches::<S, 16, 16>(x, &sig, qw, &mut sub, Wts::Im, Search::Qx(4));
-    } else {
-        sub_searches::<S, 16, 16>(x, &sig, qw, &mut sub, Wts::Unused, Search::Q3(4));
-    }
+    sub_searches::<S, 16, 16>(x, &sig, Some(qw), &mut sub, Wts::Im, Search::Qx(4));
     let mut ls = [[0u8; 16]; 64];
     let mut dblk = [0f32; 64];
-    if qw.is_some() {
-        for b0 in (0..nblk).step_by(L) {
-            let (mut xt, mut wt) = ([[0f32; L]; 16], [[0f32; L]; 16]);
-            for l in 0..L.min(nblk - b0) {
-                for j in 0..16 {
-                    xt[j][l] = sub.scales[b0 + l][j];
-                    wt[j][l] = sub.sw[b0 + l][j];
-                }
+    for b0 in (0..nblk).step_by(L) {
+        let (mut xt, mut wt) = ([[0f32; L]; 16], [[0f32; L]; 16]);
+        for l in 0..L.min(nblk - b0) {
+            for j in 0..16 {
+                xt[j][l] = sub.scales[b0 + l][j];
+                wt[j][l] = sub.sw[b0 + l][j];
             }
-            let mut s = [0f32; L];
-            let mut c = [[0u8; L]; 16];
-            let mut n = [false; L];
-            qx::<16>(&xt, &wt, 32, &mut s, &mut c, &mut n);
-            for l in 0..L.min(nblk - b0) {
-                dblk[b0 + l] = s[l];
-                for j in 0..16 {
-                    ls[b0 + l][j] = c[j][l];
-                }
-                sub.nan |= u64::from(n[l]) << (b0 + l);
+        }
+        let mut s = [0f32; L];
+        let mut c = [[0u8; L]; 16];
+        let mut n = [false; L];
+        qx::<16>(&xt, &wt, 32, &mut s, &mut c, &mut n);
+        for l in 0..L.min(nblk - b0) {
+            dblk[b0 + l] = s[l];
+            for j in 0..16 {
+                ls[b0 + l][j] = c[j][l];
             }
+            sub.nan |= u64::from(n[l]) << (b0 + l);
         }
     }
     left |= sub.nan;
@@ -208,33 +198,10 @@ fn q3_k<S: Sqrt>(x: &[f32], qw: Option<&[f32]>, out: &mut [u8]) -> u64 {
         }
         let mut nan = false;
         ob[96..108].fill(0);
-        if qw.is_some() {
-            for j in 0..16 {
-                q3_put_scale(&mut ob[96..108], j, ls[k][j]);
-            }
-            put16(ob, 108, half_of(dblk[k], &mut nan));
-        } else {
-            let scales = &sub.scales[k];
-            let (mut amax, mut max_scale) = (0f32, 0f32);
-            for &s in scales {
-                if lt(amax, s.abs()) {
-                    amax = s.abs();
-                    max_scale = s;
-                }
-            }
-            if max_scale != 0.0 {
-                let iscale = -32.0 / max_scale;
-                for (j, &s) in scales.iter().enumerate() {
-                    let t = iscale * s;
-                    nan |= t.is_nan();
-                    let c = clamp(i32::from(ni(t) as i8), -32, 31) + 32;
-                    q3_put_scale(&mut ob[96..108], j, c as u8);
-                }
-                put16(ob, 108, half_of(1.0 / iscale, &mut nan));
-            } else {
-                put16(ob, 108, 0);
-            }
+        for j in 0..16 {
+            q3_put_scale(&mut ob[96..108], j, ls[k][j]);
         }
+        put16(ob, 108, half_of(dblk[k], &mut nan));
         let d = half_f32(u16::from_le_bytes([ob[108], ob[109]]));
         let l = &mut sub.codes[k];
         for j in 0..16 {
@@ -261,18 +228,6 @@ fn q3_k<S: Sqrt>(x: &[f32], qw: Option<&[f32]>, out: &mut [u8]) -> u64 {
         left |= u64::from(nan) << k;
     }
     left & first(nblk)
-}
-
-/// Q3_K reference.
-#[inline(always)]
-pub(crate) fn q_q3_k(x: &[f32], out: &mut [u8]) -> u64 {
-    q3_k::<LibmSqrt>(x, None, out)
-}
-
-/// Q3_K with an imatrix.
-#[inline(always)]
-pub(crate) fn qi_q3_k<S: Sqrt>(x: &[f32], qw: &[f32], out: &mut [u8]) -> u64 {
-    q3_k::<S>(x, Some(qw), out)
 }
 
 // ------------------------------------------------------------------------------------------

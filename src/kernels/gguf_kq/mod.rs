@@ -45,7 +45,7 @@ use search::*;
 
 pub(crate) use iq4::{q_iq4_nl, q_iq4_xs, qi_iq4_nl, qi_iq4_xs};
 pub(crate) use kquants::{
-    q_q2_k, q_q3_k, q_q4_k, q_q5_k, q_q6_k, qi_q2_k, qi_q3_k, qi_q4_k, qi_q5_k, qi_q6_k,
+    q_q2_k, q_q4_k, q_q5_k, q_q6_k, qi_q2_k, qi_q3_k, qi_q4_k, qi_q5_k, qi_q6_k,
 };
 pub(crate) use legacy::{qi_q4_0, qi_q4_1, qi_q5_0, qi_q5_1};
 

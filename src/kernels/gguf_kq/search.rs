@@ -1,5 +1,5 @@
 //! The searches of ggml-quants.c, one group per vector lane: `make_qkx2_quants` /
-//! `make_qkx3_quants`, `make_qx_quants`, `make_q3_quants`, `make_qp_quants`.
+//! `make_qkx3_quants`, `make_qx_quants`, `make_qp_quants`.
 
 use super::*;
 
@@ -247,91 +247,6 @@ pub(super) fn qx<const N: usize>(
     }
     for l in 0..L {
         scale_o[l] = if zero[l] { 0.0 } else { scale[l] };
-        nan[l] |= seen[l] && !zero[l];
-    }
-}
-
-/// ggml-quants.c `make_q3_quants` with `do_rmse` (weights `x²`) for each lane's group:
-/// rounding at `−nmax/max`, then up to 5 passes of coordinate descent. Codes `l + nmax`.
-#[inline(always)]
-pub(super) fn q3<const N: usize>(
-    x: &[Vf; N],
-    nmax: i32,
-    scale_o: &mut Vf,
-    codes: &mut [[u8; L]; N],
-    nan: &mut Vb,
-) {
-    let (amax, max) = signed_absmax(x);
-    let mut zero = [false; L];
-    let mut iscale = [0f32; L];
-    for l in 0..L {
-        zero[l] = amax[l] < EPS;
-        iscale[l] = (-nmax) as f32 / max[l];
-    }
-    let (mut w, mut wx) = ([[0f32; L]; N], [[0f32; L]; N]);
-    let mut lv = [[0f32; L]; N];
-    let (mut sumlx, mut suml2) = ([0f32; L], [0f32; L]);
-    let mut seen = [false; L];
-    for i in 0..N {
-        for l in 0..L {
-            let v = x[i][l];
-            let t = iscale[l] * v;
-            seen[l] |= t.is_nan();
-            let q = clamp(ni(t), -nmax, nmax - 1) as f32;
-            lv[i][l] = q;
-            w[i][l] = v * v;
-            wx[i][l] = w[i][l] * v;
-            sumlx[l] += wx[i][l] * q;
-            suml2[l] += w[i][l] * q * q;
-        }
-    }
-    for _ in 0..5 {
-        let mut changed = [false; L];
-        for i in 0..N {
-            for l in 0..L {
-                let li = lv[i][l];
-                let mut slx = sumlx[l] - wx[i][l] * li;
-                let live = slx > 0.0;
-                let mut sl2 = suml2[l] - w[i][l] * li * li;
-                let t = x[i][l] * sl2 / slx;
-                seen[l] |= live && t.is_nan();
-                let nl = clamp(ni(t), -nmax, nmax - 1) as f32;
-                slx += wx[i][l] * nl;
-                sl2 += w[i][l] * nl * nl;
-                let ok = live
-                    && nl != li
-                    && sl2 > 0.0
-                    && slx * slx * suml2[l] > sumlx[l] * sumlx[l] * sl2;
-                if ok {
-                    lv[i][l] = nl;
-                    sumlx[l] = slx;
-                    suml2[l] = sl2;
-                    changed[l] = true;
-                }
-            }
-        }
-        // A pass that changes nothing leaves the state as it found it, so the next would
-        // change nothing either: running it for a lane that the C stopped is harmless.
-        if !changed.iter().any(|&c| c) {
-            break;
-        }
-    }
-    for i in 0..N {
-        for l in 0..L {
-            codes[i][l] = if zero[l] {
-                0
-            } else {
-                (lv[i][l] as i32 + nmax) as u8
-            };
-        }
-    }
-    for l in 0..L {
-        let s = if suml2[l] > 0.0 {
-            sumlx[l] / suml2[l]
-        } else {
-            0.0
-        };
-        scale_o[l] = if zero[l] { 0.0 } else { s };
         nan[l] |= seen[l] && !zero[l];
     }
 }
