@@ -353,15 +353,19 @@ pub(crate) fn make_qp_quants(x: &[F], nmax: i32, l_out: &mut [u8], qw: &[F]) -> 
     }
 }
 
-/// The largest of `v` by `if (v > m) m = v` from 0 (NaN never taken).
+/// The largest of `v` by `if (v > m) m = v` from 0 (NaN and values ≤ 0 never taken),
+/// compared on the bit patterns: below 0x7F80_0001 exactly the non-negative non-NaN values,
+/// which order like their patterns. (As a float compare-and-select fold LLVM may make it an
+/// AArch64 `fmaxnm`, which turns a signaling NaN into a NaN result.)
 pub(crate) fn max_from_zero(v: &[F]) -> F {
-    let mut m = F::ZERO;
+    let mut m = 0u32;
     for &s in v {
-        if s > m {
-            m = s;
+        let b = s.bits();
+        if b < 0x7f80_0001 && b > m {
+            m = b;
         }
     }
-    m
+    F::from_bits(m)
 }
 
 /// `MIN(a, b)` re-exported for the K-quant packers.
