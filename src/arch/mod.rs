@@ -2,7 +2,7 @@
 //!
 //! Each backend is one `static` table of [`Kernels`]: every body from `crate::kernels`
 //! (`#[inline(always)]`, free of target features) stamped into an entry compiled with that
-//! backend's target features (`x86.rs`), or as it is for the portable table. A table is
+//! backend's target features (`x86/`), or as it is for the portable table. A table is
 //! handed out only by [`Backend::path`], after detection, so holding one proves that the
 //! CPU has its features. Callers pick the table once per call and run every kernel of the
 //! call from it; no kernel dispatches again.
