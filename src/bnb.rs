@@ -300,18 +300,18 @@ impl Bnb4bit {
                 let a = absmax[b];
                 let mut i = k;
                 if (e + i) % 2 == 1 {
-                    f[i] = pairs[packed[(e + i) / 2] as usize][1] * a;
+                    f[i] = mul(pairs[packed[(e + i) / 2] as usize][1], a);
                     i += 1;
                 }
                 let whole = i + (end - i) / 2 * 2;
                 let src = &packed[(e + i) / 2..(e + whole) / 2];
                 for (o, &byte) in f[i..whole].chunks_exact_mut(2).zip(src) {
                     let [hi, lo] = pairs[byte as usize];
-                    o[0] = hi * a;
-                    o[1] = lo * a;
+                    o[0] = mul(hi, a);
+                    o[1] = mul(lo, a);
                 }
                 if whole < end {
-                    f[whole] = pairs[packed[(e + whole) / 2] as usize][0] * a;
+                    f[whole] = mul(pairs[packed[(e + whole) / 2] as usize][0], a);
                 }
                 k = end;
             }
@@ -319,6 +319,20 @@ impl Bnb4bit {
             e += oc.len();
         }
         Ok(())
+    }
+}
+
+/// `v · a` (a table value, never NaN, times an absmax) with the NaN bits of bitsandbytes on
+/// x86 CPUs on every host: a NaN absmax propagates (quieted, as every IEEE host does), and
+/// the invalid `0 · ±∞` gives SSE's default NaN `0xFFC0_0000` (AArch64's default NaN would
+/// be `0x7FC0_0000`). A select, so the loops still vectorize.
+#[inline(always)]
+fn mul(v: f32, a: f32) -> f32 {
+    let r = v * a;
+    if r.is_nan() && !a.is_nan() {
+        f32::from_bits(0xFFC0_0000)
+    } else {
+        r
     }
 }
 
@@ -455,7 +469,7 @@ pub fn dequantize_blockwise<T: Real32>(
     for (oc, qc) in out.chunks_mut(CHUNK).zip(codes.chunks(CHUNK)) {
         let f = &mut buf[..oc.len()];
         for (k, (v, &q)) in f.iter_mut().zip(qc).enumerate() {
-            *v = t[q as usize] * absmax[(i + k) / blocksize];
+            *v = mul(t[q as usize], absmax[(i + k) / blocksize]);
         }
         T::from_f32s(f, oc);
         i += oc.len();
@@ -582,7 +596,19 @@ pub fn dequantize_nested(
 ) -> Result<(), Error> {
     dequantize_blockwise(codes, nested, blocksize, out)?;
     for v in out.iter_mut() {
-        *v += offset;
+        // SSE's NaN rules, on every host: the first NaN operand quieted, else (∞ − ∞) the
+        // default NaN 0xFFC0_0000 (LLVM may swap the operands of a float add, and AArch64's
+        // default NaN is positive).
+        let r = *v + offset;
+        *v = if !r.is_nan() {
+            r
+        } else if v.is_nan() {
+            f32::from_bits(v.to_bits() | 0x0040_0000)
+        } else if offset.is_nan() {
+            f32::from_bits(offset.to_bits() | 0x0040_0000)
+        } else {
+            f32::from_bits(0xFFC0_0000)
+        };
     }
     Ok(())
 }
