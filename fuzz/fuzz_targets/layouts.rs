@@ -10,6 +10,12 @@ use lowbit::gguf::{self, GgufProfile, GgufType};
 use lowbit::pack as group;
 use lowbit::{AbsmaxProfile, AffineRule, Backend, BlockFormat, ElementFormat, Region, ScaleType, Scheme};
 
+/// The IQ1/IQ2/IQ3 types, whose ggml quantizers abort on some inputs.
+fn lattice(t: GgufType) -> bool {
+    use GgufType::*;
+    matches!(t, Iq1S | Iq1M | Iq2Xxs | Iq2Xs | Iq2S | Iq3Xxs | Iq3S)
+}
+
 fuzz_target!(|data: &[u8]| {
     if data.len() < 6 {
         return;
@@ -22,11 +28,27 @@ fuzz_target!(|data: &[u8]| {
     let nb = body.len() / t.block_bytes();
     let n = nb * t.block_len();
     let mut y = vec![0f32; n];
-    gguf::dequantize(t, &body[..nb * t.block_bytes()], &mut y).unwrap();
+    // The integer and f64 types are stored as they are: no conversion, an error.
+    let plain = {
+        use GgufType::*;
+        matches!(t, I8 | I16 | I32 | I64 | F64)
+    };
+    let r = gguf::dequantize(t, &body[..nb * t.block_bytes()], &mut y);
+    assert_eq!(r.is_err(), plain, "{t:?}: {r:?}");
     assert!(gguf::dequantize(t, body, &mut y).is_err() || body.len() % t.block_bytes() == 0);
     for profile in [GgufProfile::Exact, GgufProfile::Ggml] {
+        if plain {
+            break;
+        }
         let mut q = vec![0u8; nb * t.block_bytes()];
-        gguf::quantize_profile(t, profile, &y, &mut q).unwrap();
+        match gguf::quantize_profile(t, profile, &y, &mut q) {
+            Ok(()) => {}
+            // Documented errors: the types ggml quantizes only with an importance matrix,
+            // and the IQ1/IQ2/IQ3 lattice quantizers where ggml aborts (NaN or overflowing
+            // group scales, tests/ggml_vectors.rs `ggml_aborts_are_errors`).
+            Err(lowbit::Error::Unsupported(_)) if t.requires_imatrix() || lattice(t) => continue,
+            Err(e) => panic!("{t:?} {profile:?}: {e}"),
+        }
         let mut z = vec![0f32; n];
         gguf::dequantize(t, &q, &mut z).unwrap();
         if profile == GgufProfile::Exact
