@@ -51,13 +51,8 @@ pub(super) fn nvfp4_exact(x: &[f32], out: &mut [u8]) -> Result<(), Error> {
     let (e4m3, e2m1) = (ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT4_E2M1FN);
     for (xb, ob) in blocks(x, out, super::GgufType::Nvfp4)? {
         for (s, xs) in xb.chunks_exact(16).enumerate() {
-            // The largest magnitude; NaN is skipped. Compared on the bits: a float
-            // compare-and-select fold may become AArch64 `fmaxnm`, whose result for a
-            // signaling NaN is NaN.
-            let amax = f32::from_bits(xs.iter().fold(0u32, |m, v| {
-                let b = v.to_bits() & 0x7fff_ffff;
-                if b <= 0x7f80_0000 { m.max(b) } else { m }
-            }));
+            // The largest magnitude; NaN is skipped.
+            let amax = super::ggml::common::amax_skip_nan(xs).0;
             let sb = e4m3.encode_f64(amax as f64 / 6.0, Rounding::NearestEven, Overflow::Saturate)
                 as u8
                 & 0x7F;

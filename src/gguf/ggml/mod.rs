@@ -27,7 +27,7 @@
 // each line checkable against ggml-quants.c; iterator chains would hide that.
 #![allow(clippy::needless_range_loop)]
 
-mod common;
+pub(super) mod common;
 mod fast;
 mod fp4;
 mod iq1q;
