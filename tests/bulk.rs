@@ -53,6 +53,15 @@ fn inputs(n: usize) -> Vec<f32> {
         65504.0,
         65520.0,
     ];
+    // Halves and their f32 neighbours, where integer rounding modes part: −0.49999997
+    // takes 0 in every nearest mode, though `1 + x` rounds to ½ (a fuzz find).
+    for h in [0.5f32, 1.5, 2.5, 127.5, -0.5, -1.5, -2.5, -128.5] {
+        v.extend([
+            h,
+            f32::from_bits(h.to_bits() - 1),
+            f32::from_bits(h.to_bits() + 1),
+        ]);
+    }
     let mut s = 0x9E37_79B9_7F4A_7C15u64;
     while v.len() < n {
         s ^= s << 13;

@@ -323,9 +323,11 @@ fn int_lane<const MODE: u8>(p: &IntLane, x: f32) -> u32 {
     let ceil = if r < x { r + 1.0 } else { r };
     let v = match MODE {
         NE => r,
-        // Ties (a fraction of exactly ½, `x − floor` being exact) go away from zero.
+        // Ties go away from zero. A tie is `|x − r| = ½`, and that difference is exact: `r`
+        // is 0 or within a factor of two of `x` (Sterbenz). `x − floor` is not: for
+        // x = −0.49999997, `1 + x` rounds to ½ in f32 and would call it a tie.
         NA => {
-            if x - floor == 0.5 {
+            if (x - r).abs() == 0.5 {
                 if x > 0.0 { ceil } else { floor }
             } else {
                 r
