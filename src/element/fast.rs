@@ -400,6 +400,8 @@ pub(crate) struct FloatDecode {
     /// The magnitude that is ∞ (P3109's extended domain: the all-ones one), else a value no
     /// magnitude takes.
     inf_mag: u32,
+    /// Which of the four tests above can match ([`specials`]).
+    kind: u8,
 }
 
 impl FloatDecode {
@@ -440,6 +442,13 @@ impl FloatDecode {
             } else {
                 none
             },
+            kind: match nf {
+                NonFinite::Finite => specials::NONE,
+                NonFinite::Ieee => specials::IEEE,
+                NonFinite::Fn => specials::FN,
+                NonFinite::Fnuz => specials::FNUZ,
+                NonFinite::P3109 => specials::P3109,
+            },
         })
     }
 
@@ -460,9 +469,30 @@ impl FloatDecode {
         }
     }
 
+    /// Which special codes the format has, as [`decode_kind`](Self::decode_kind)'s `K`:
+    /// one of the [`specials`] kinds, or [`specials::ALL`] where normals need the rescale.
+    #[inline(always)]
+    pub(crate) fn kind(&self) -> u8 {
+        if self.scaled() {
+            specials::ALL
+        } else {
+            self.kind
+        }
+    }
+
     /// [`decode`](Self::decode) with [`scaled`](Self::scaled) known: `SCALED` must equal it.
     #[inline(always)]
     pub(crate) fn decode_as<const SCALED: bool>(&self, c: u8) -> f32 {
+        self.decode_kind::<SCALED, { specials::ALL }>(c)
+    }
+
+    /// [`decode_as`](Self::decode_as) that tests only the special codes of kind `K`
+    /// ([`specials`]): `K` must be [`kind`](Self::kind) or [`specials::ALL`]. The tests a
+    /// format's kind leaves out compare against a value no code takes, so leaving them out
+    /// changes no result; a vector loop is a third shorter for it.
+    #[inline(always)]
+    pub(crate) fn decode_kind<const SCALED: bool, const K: u8>(&self, c: u8) -> f32 {
+        use specials::{ALL, FN, FNUZ, IEEE, P3109};
         let c = c as u32;
         let sign = if c & self.top != 0 { 0x8000_0000 } else { 0 };
         let mag = c & (self.top - 1);
@@ -483,23 +513,55 @@ impl FloatDecode {
         } else {
             nan
         };
-        let v = if e == self.ieee_special {
+        let v = if (K == IEEE || K == ALL) && e == self.ieee_special {
             inf_or_nan
         } else {
             v
         };
-        let v = if mag == self.inf_mag {
+        let v = if (K == P3109 || K == ALL) && mag == self.inf_mag {
             f32::from_bits(0x7F80_0000 | sign)
         } else {
             v
         };
-        if mag == self.nan_mag || c == self.nan_code {
-            nan
-        } else {
-            v
-        }
+        let nan_mag = (K == FN || K == ALL) && mag == self.nan_mag;
+        let nan_code = (K == FNUZ || K == P3109 || K == ALL) && c == self.nan_code;
+        if nan_mag || nan_code { nan } else { v }
     }
 }
+
+/// The kinds of special codes of a [`FloatDecode`] format, by its [`NonFinite`] rule, the
+/// const parameter `K` of [`FloatDecode::decode_kind`].
+pub(crate) mod specials {
+    /// No infinity or NaN (E2M1, E3M2, E2M3).
+    pub(crate) const NONE: u8 = 0;
+    /// IEEE-style: the all-ones exponent is ∞ or NaN (E5M2).
+    pub(crate) const IEEE: u8 = 1;
+    /// The all-ones magnitude is NaN (E4M3FN).
+    pub(crate) const FN: u8 = 2;
+    /// The negative-zero code is NaN (fnuz).
+    pub(crate) const FNUZ: u8 = 3;
+    /// The negative-zero code is NaN, the all-ones magnitude ∞ (P3109).
+    pub(crate) const P3109: u8 = 4;
+    /// Every test (and the normal rescale): right for every format.
+    pub(crate) const ALL: u8 = 5;
+}
+
+/// `$f::<SCALED, K>($args)` with the constants of the [`FloatDecode`] `$d`, so that each
+/// decode loop is compiled once per kind of special codes ([`specials`]).
+macro_rules! with_decode_kind {
+    ($d:expr, $f:ident($($a:expr),* $(,)?)) => {{
+        use $crate::element::fast::specials;
+        match $d.kind() {
+            specials::NONE => $f::<false, { specials::NONE }>($($a),*),
+            specials::IEEE => $f::<false, { specials::IEEE }>($($a),*),
+            specials::FN => $f::<false, { specials::FN }>($($a),*),
+            specials::FNUZ => $f::<false, { specials::FNUZ }>($($a),*),
+            specials::P3109 => $f::<false, { specials::P3109 }>($($a),*),
+            _ => $f::<true, { specials::ALL }>($($a),*),
+        }
+    }};
+}
+pub(crate) use with_decode_kind;
 
 /// Nearest-even, saturating rounding of an f32 onto a signed float format's value grid, in
 /// f32 arithmetic: within the binade of `|y|` (or the lowest normal binade, for subnormals)

@@ -94,30 +94,38 @@ fn encode_u16_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
     }
 }
 
-/// Encodes at most [`CHUNK`](super::CHUNK) elements (an even count) of a 4-bit format into
-/// packed nibbles, element 2j in the low nibble of byte j.
+/// Encodes an even count of elements of a 4-bit format into packed nibbles, element 2j in
+/// the low nibble of byte j, [`CHUNK`](super::CHUNK) elements at a time.
 #[inline(always)]
 pub(crate) fn encode_nibbles(p: &LaneParams, x: &[f32], out: &mut [u8]) {
     let mut codes = [0u8; super::CHUNK];
-    let codes = &mut codes[..x.len().min(super::CHUNK)];
-    encode_u8(p, &x[..codes.len()], codes);
-    for (o, pair) in out.iter_mut().zip(codes.chunks_exact(2)) {
-        *o = pair[0] | pair[1] << 4;
+    for (xc, oc) in x.chunks(super::CHUNK).zip(out.chunks_mut(super::CHUNK / 2)) {
+        let codes = &mut codes[..xc.len()];
+        encode_u8(p, xc, codes);
+        for (o, pair) in oc.iter_mut().zip(codes.chunks_exact(2)) {
+            *o = pair[0] | pair[1] << 4;
+        }
     }
 }
 
-/// Encodes at most [`CHUNK`](super::CHUNK) elements (a multiple of 4) of a 6-bit format into
-/// four codes per three bytes, the little-endian bit stream of `pack`'s dense layout.
+/// Encodes a multiple of 4 elements of a 6-bit format into four codes per three bytes, the
+/// little-endian bit stream of `pack`'s dense layout, [`CHUNK`](super::CHUNK) elements at a
+/// time.
 #[inline(always)]
 pub(crate) fn encode_sixes(p: &LaneParams, x: &[f32], out: &mut [u8]) {
     let mut codes = [0u8; super::CHUNK];
-    let codes = &mut codes[..x.len().min(super::CHUNK)];
-    encode_u8(p, &x[..codes.len()], codes);
-    for (o, q) in out.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
-        let v = q[0] as u32 | (q[1] as u32) << 6 | (q[2] as u32) << 12 | (q[3] as u32) << 18;
-        o[0] = v as u8;
-        o[1] = (v >> 8) as u8;
-        o[2] = (v >> 16) as u8;
+    for (xc, oc) in x
+        .chunks(super::CHUNK)
+        .zip(out.chunks_mut(super::CHUNK / 4 * 3))
+    {
+        let codes = &mut codes[..xc.len()];
+        encode_u8(p, xc, codes);
+        for (o, q) in oc.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
+            let v = q[0] as u32 | (q[1] as u32) << 6 | (q[2] as u32) << 12 | (q[3] as u32) << 18;
+            o[0] = v as u8;
+            o[1] = (v >> 8) as u8;
+            o[2] = (v >> 16) as u8;
+        }
     }
 }
 
@@ -564,17 +572,16 @@ pub(crate) fn decode_lut8(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) fn decode_float8(t: &DecodeTable, codes: &[u8], out: &mut [f32]) {
     match &t.float8 {
-        Some(d) if d.scaled() => float8_loop::<true>(d, codes, out),
-        Some(d) => float8_loop::<false>(d, codes, out),
+        Some(d) => fast::with_decode_kind!(d, float8_loop(d, codes, out)),
         None => decode_lut8(t, codes, out),
     }
 }
 
 #[inline(always)]
-fn float8_loop<const SCALED: bool>(d: &FloatDecode, codes: &[u8], out: &mut [f32]) {
+fn float8_loop<const SCALED: bool, const K: u8>(d: &FloatDecode, codes: &[u8], out: &mut [f32]) {
     let d = *d;
     for (o, &c) in out.iter_mut().zip(codes) {
-        *o = d.decode_as::<SCALED>(c);
+        *o = d.decode_kind::<SCALED, K>(c);
     }
 }
 

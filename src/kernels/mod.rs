@@ -20,3 +20,10 @@ pub(crate) mod trits;
 /// width packs a chunk into whole bytes, and small enough that a chunk's inputs, codes and
 /// outputs stay in L1.
 pub(crate) const CHUNK: usize = 512;
+
+/// Elements per kernel call of the scaled formats' region walk (`scaled::run`): a group of
+/// up to [`GROUP_MAX`](scaled::GROUP_MAX) regions (2,048 elements of MX, 1,024 of NVFP4)
+/// goes through each kernel in one call, which keeps the walk's per-call cost a few percent
+/// of the kernels' work (at 512 it was a fifth of MX quantization). Its staging buffers,
+/// a few of `SPAN` f32, stay within L1.
+pub(crate) const SPAN: usize = 4 * CHUNK;

@@ -5,7 +5,7 @@
 //! Blocks are consecutive runs of `n` elements of a slice (the last may be shorter), block
 //! `b` with `plans[b]`.
 
-use crate::element::fast::{Grid, LaneParams};
+use crate::element::fast::{Grid, LaneParams, with_decode_kind};
 use crate::kernels::CHUNK;
 use crate::kernels::element::{self, DecodeTable};
 
@@ -257,11 +257,31 @@ pub(crate) fn qdq_lane(
     plans: &[Plan],
     out: &mut [f32],
 ) {
+    if n > CHUNK {
+        // Blocks longer than the buffers: each block alone.
+        for ((xb, ob), pl) in x.chunks(n).zip(out.chunks_mut(n)).zip(plans) {
+            qdq_lane_chunks(p, t, xb, n, core::slice::from_ref(pl), ob);
+        }
+    } else {
+        qdq_lane_chunks(p, t, x, n, plans, out);
+    }
+}
+
+/// [`qdq_lane`] for `n ≤ CHUNK` or a single block: chunks of whole blocks, or of the one
+/// block, so that chunk k starts on a block boundary or lies in block 0.
+#[inline(always)]
+fn qdq_lane_chunks(
+    p: &LaneParams,
+    t: &DecodeTable,
+    x: &[f32],
+    n: usize,
+    plans: &[Plan],
+    out: &mut [f32],
+) {
     let (mut y, mut c) = ([0f32; CHUNK], [0u8; CHUNK]);
-    for (k, (xs, os)) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK)).enumerate() {
-        // CHUNK is a multiple of every block length this is called with (n ≤ CHUNK, or a
-        // single block), so chunk k starts on a block boundary.
-        let first = k * CHUNK / n;
+    let step = if n <= CHUNK { CHUNK / n * n } else { CHUNK };
+    for (k, (xs, os)) in x.chunks(step).zip(out.chunks_mut(step)).enumerate() {
+        let first = k * step / n;
         let plans = &plans[first.min(plans.len())..];
         let (y, c) = (&mut y[..xs.len()], &mut c[..xs.len()]);
         pre_blocks(xs, n, plans, y);
@@ -303,8 +323,7 @@ pub(crate) fn decode_post_u8(
     out: &mut [f32],
 ) {
     match &t.float8 {
-        Some(d) if d.scaled() => decode_post_float8::<true>(d, codes, n, factors, out),
-        Some(d) => decode_post_float8::<false>(d, codes, n, factors, out),
+        Some(d) => with_decode_kind!(d, decode_post_float8(d, codes, n, factors, out)),
         None => {
             for ((ob, cb), &(a, b)) in out.chunks_mut(n).zip(codes.chunks(n)).zip(factors) {
                 for (o, &c) in ob.iter_mut().zip(cb) {
@@ -316,7 +335,7 @@ pub(crate) fn decode_post_u8(
 }
 
 #[inline(always)]
-fn decode_post_float8<const SCALED: bool>(
+fn decode_post_float8<const SCALED: bool, const K: u8>(
     d: &crate::element::fast::FloatDecode,
     codes: &[u8],
     n: usize,
@@ -324,15 +343,55 @@ fn decode_post_float8<const SCALED: bool>(
     out: &mut [f32],
 ) {
     let d = *d;
+    if n.is_multiple_of(16) {
+        // Whole blocks in runs of 16 lanes of fixed length: one vector each, no remainder
+        // loop per block (MX's 32, FP8 tiles' 128).
+        let whole = (codes.len() / n).min(out.len() / n).min(factors.len());
+        let (oh, ot) = out.split_at_mut(whole * n);
+        let (ch, ct) = codes.split_at(whole * n);
+        for ((ob, cb), &(a, b)) in oh.chunks_exact_mut(n).zip(ch.chunks_exact(n)).zip(factors) {
+            for (o, c) in ob.chunks_exact_mut(16).zip(cb.chunks_exact(16)) {
+                let (o, c): (&mut [f32; 16], &[u8; 16]) =
+                    (o.try_into().unwrap(), c.try_into().unwrap());
+                if b == 1.0 {
+                    for (o, &c) in o.iter_mut().zip(c) {
+                        *o = d.decode_kind::<SCALED, K>(c) * a;
+                    }
+                } else {
+                    for (o, &c) in o.iter_mut().zip(c) {
+                        *o = (d.decode_kind::<SCALED, K>(c) * a) * b;
+                    }
+                }
+            }
+        }
+        return decode_post_float8_blocks::<SCALED, K>(
+            &d,
+            ct,
+            n,
+            &factors[whole.min(factors.len())..],
+            ot,
+        );
+    }
+    decode_post_float8_blocks::<SCALED, K>(&d, codes, n, factors, out);
+}
+
+#[inline(always)]
+fn decode_post_float8_blocks<const SCALED: bool, const K: u8>(
+    d: &crate::element::fast::FloatDecode,
+    codes: &[u8],
+    n: usize,
+    factors: &[(f32, f32)],
+    out: &mut [f32],
+) {
     for ((ob, cb), &(a, b)) in out.chunks_mut(n).zip(codes.chunks(n)).zip(factors) {
         if b == 1.0 {
             // (v · a) · 1 is v · a (MX).
             for (o, &c) in ob.iter_mut().zip(cb) {
-                *o = d.decode_as::<SCALED>(c) * a;
+                *o = d.decode_kind::<SCALED, K>(c) * a;
             }
         } else {
             for (o, &c) in ob.iter_mut().zip(cb) {
-                *o = (d.decode_as::<SCALED>(c) * a) * b;
+                *o = (d.decode_kind::<SCALED, K>(c) * a) * b;
             }
         }
     }

@@ -7,9 +7,9 @@
 use crate::arch::{Backend, Kernels};
 use crate::element::fast::LaneParams;
 use crate::error::Error;
-use crate::kernels::CHUNK;
 use crate::kernels::element::DecodeTable;
 use crate::kernels::scaled::{self as ks, GROUP_MAX};
+use crate::kernels::{CHUNK, SPAN};
 use crate::pack::{pack_u8_at, unpack_u8_at};
 use crate::real::Real32;
 
@@ -174,8 +174,8 @@ fn walk<T: Real32>(ctx: &Ctx, x: &[T], mut out: Out<'_, T>) {
     let mut g = Group::new();
     // The element decode table, where some region's values come through codes.
     let mut table: Option<DecodeTable> = None;
-    let (mut xbuf, mut ybuf, mut obuf) = ([0f32; CHUNK], [0f32; CHUNK], [0f32; CHUNK]);
-    let (mut c8, mut rec, mut zeros) = ([0u8; CHUNK], [0u8; 4 * GROUP_MAX], [0u8; GROUP_MAX]);
+    let (mut xbuf, mut ybuf, mut obuf) = ([0f32; SPAN], [0f32; SPAN], [0f32; SPAN]);
+    let (mut c8, mut rec, mut zeros) = ([0u8; SPAN], [0u8; 4 * GROUP_MAX], [0u8; GROUP_MAX]);
     // A given amax stands for the measured one where the region is the whole tensor.
     let given_region = match (ctx.given, ctx.bf.region, kind) {
         (Some(a), Region::Tensor, StatKind::Amax) => Some(a),
@@ -546,13 +546,13 @@ pub(super) fn dequantize<T: Real32>(
     let (sb, count) = (bf.scale_bytes(), shape.scale_count()?);
     let group = shape.group(bits);
     let mut g = Group::new();
-    let (mut vals, mut obuf) = ([0f32; CHUNK], [0f32; CHUNK]);
-    let mut c8 = [0u8; CHUNK];
+    let (mut vals, mut obuf) = ([0f32; SPAN], [0f32; SPAN]);
+    let mut c8 = [0u8; SPAN];
     let table = ctx.decode_table();
     let scale_table = ctx.scale_table();
     let t16 = table.first16();
     let none = [0u8; 0];
-    let mut swapped = [0u8; CHUNK / 2 + 1];
+    let mut swapped = [0u8; SPAN / 2 + 1];
     for (b, band) in shape.bands().enumerate() {
         for (j0, gcols) in shape.groups(group) {
             let nreg = gcols.len().div_ceil(n).max(1);

@@ -13,7 +13,7 @@ use crate::element::convert;
 use crate::element::fast::{Grid, LaneParams};
 use crate::element::{ElementFormat, Format, encode_class_of};
 use crate::error::Error;
-use crate::kernels::CHUNK;
+use crate::kernels::SPAN;
 use crate::kernels::e4m3::E4m3Blocks;
 use crate::kernels::element::DecodeTable;
 use crate::kernels::scaled::GROUP_MAX;
@@ -278,9 +278,9 @@ impl Ctx {
             _ => false,
         };
         let fits = self.shape.band == 1
-            && self.shape.n <= CHUNK
+            && self.shape.n <= SPAN
             && group <= GROUP_MAX
-            && group * self.shape.n <= CHUNK;
+            && group * self.shape.n <= SPAN;
         let measured = self.given.is_none() || self.bf.region != super::Region::Tensor;
         if !(float && fits && self.neg_zero && measured) {
             return None;

@@ -8,7 +8,7 @@
 use core::ops::Range;
 
 use crate::error::{Error, mul};
-use crate::kernels::CHUNK;
+use crate::kernels::SPAN;
 use crate::kernels::scaled::GROUP_MAX;
 
 /// What one scale covers in a row-major `[rows, cols]` tensor (a 1-D slice is one row).
@@ -115,11 +115,11 @@ impl Shape {
     }
 
     /// Regions whose fake quantization, quantization or dequantization runs as one group:
-    /// whole regions of at most [`CHUNK`] columns side by side, at most [`GROUP_MAX`] of them
+    /// whole regions of at most [`SPAN`] columns side by side, at most [`GROUP_MAX`] of them
     /// (fewer when that makes the group's codes end on a byte boundary), or one region when
     /// it is wider.
     pub(crate) fn group(&self, bits: u32) -> usize {
-        let k = CHUNK.checked_div(self.n).unwrap_or(0).clamp(1, GROUP_MAX);
+        let k = SPAN.checked_div(self.n).unwrap_or(0).clamp(1, GROUP_MAX);
         // The smallest count of regions whose codes fill whole bytes.
         let step = (1..=8usize)
             .find(|&s| s.saturating_mul(self.n).saturating_mul(bits as usize) % 8 == 0)
@@ -156,7 +156,7 @@ impl Shape {
     pub(crate) fn pieces(&self, cols: Range<usize>) -> impl Iterator<Item = (Range<usize>, usize)> {
         let (c0, c1, n) = (cols.start, cols.end, self.n);
         let width = c1.saturating_sub(c0);
-        let step = if width <= CHUNK { width.max(1) } else { CHUNK };
+        let step = if width <= SPAN { width.max(1) } else { SPAN };
         (0..width.div_ceil(step)).map(move |p| {
             let s = c0.saturating_add(p.saturating_mul(step));
             let e = s.saturating_add(step).min(c1);
