@@ -212,7 +212,7 @@ macro_rules! for_each_kernel {
             = [scaled::qdq_pow2, scaled::qdq_pow2, scaled::qdq_pow2];
         /// Fused element inputs and scale codes of power-of-two-scaled blocks; same mask.
         pre_pow2(x: &[f32], n: usize, emax: i32, shift: i32, codes: &mut [u8], y: &mut [f32]) -> u64
-            = [scaled::pre_pow2, scaled::pre_pow2, scaled::pre_pow2];
+            = [scaled::pre_pow2, scaled::pre_pow2, super::x86::pre_pow2_avx512];
         /// Fused fake quantization of E4M3-scaled blocks (NVFP4); returns the mask of blocks
         /// left to the caller.
         qdq_e4m3(p: &E4m3Blocks, g: &Grid, x: &[f32], n: usize, codes: &mut [u8], out: &mut [f32]) -> u64

@@ -604,6 +604,12 @@ pub(super) fn dequantize<T: Real32>(
                                 let v = &mut vals[..len - done];
                                 (k.decode_nibbles)(t, &src[done / 2..], v);
                                 (k.post_blocks)(v, ne, &fs[done / ne..], &mut o32[done..]);
+                            } else if aligned && bits == 6 && len.is_multiple_of(4) {
+                                // Four codes per three bytes (MXFP6).
+                                let src = &rowc[first_bit / 8..first_bit / 8 + len / 4 * 3];
+                                let v = &mut vals[..len];
+                                (k.decode_sixes)(t, src, v);
+                                (k.post_blocks)(v, ne, fs, o32);
                             } else {
                                 unpack_u8_at(rowc, bits, first_bit, c);
                                 let v = &mut vals[..len];

@@ -377,3 +377,63 @@ pub(super) fn transcode_nibbles_avx2(t: &[u8; 16], bytes: &[u8], out: &mut [u8])
     }
     transcode::transcode_nibbles(t, &bytes[16 * n..], &mut out[16 * n..]);
 }
+
+/// [`scaled::pre_pow2`] for blocks of 16 or 32 (MX): a block's amax is the largest of its
+/// magnitudes' bit patterns over one or two registers (the same integer maximum as
+/// [`scaled::amax`]), its factors come from [`scaled::pow2_factors`], and its inputs are one
+/// `vmulps` per register, the product the portable loop computes. Other block lengths, and
+/// the last partial block, go to the portable body.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn pre_pow2_avx512(
+    x: &[f32],
+    n: usize,
+    emax: i32,
+    shift: i32,
+    codes: &mut [u8],
+    y: &mut [f32],
+) -> u64 {
+    if n != 16 && n != 32 {
+        return scaled::pre_pow2(x, n, emax, shift, codes, y);
+    }
+    let whole = (x.len() / n)
+        .min(y.len() / n)
+        .min(codes.len())
+        .min(scaled::GROUP_MAX);
+    let abs = _mm512_set1_epi32(0x7FFF_FFFF);
+    let mut miss = 0u64;
+    for (b, c) in codes.iter_mut().enumerate().take(whole) {
+        // SAFETY: b < whole: x[b·n..(b + 1)·n] and y[b·n..(b + 1)·n] are in bounds, and
+        // n is 16 or 32 (one or two unaligned 512-bit loads and stores).
+        unsafe {
+            let p = x.as_ptr().add(b * n);
+            let v0 = _mm512_loadu_ps(p);
+            let v1 = if n == 32 {
+                _mm512_loadu_ps(p.add(16))
+            } else {
+                _mm512_setzero_ps()
+            };
+            let a = _mm512_max_epu32(
+                _mm512_and_si512(_mm512_castps_si512(v0), abs),
+                _mm512_and_si512(_mm512_castps_si512(v1), abs),
+            );
+            let amax = f32::from_bits(_mm512_reduce_max_epu32(a));
+            match scaled::pow2_factors(amax, emax, shift) {
+                Some((code, m, _)) => {
+                    *c = code;
+                    let (m, o) = (_mm512_set1_ps(m), y.as_mut_ptr().add(b * n));
+                    _mm512_storeu_ps(o, _mm512_mul_ps(v0, m));
+                    if n == 32 {
+                        _mm512_storeu_ps(o.add(16), _mm512_mul_ps(v1, m));
+                    }
+                }
+                None => miss |= 1 << b,
+            }
+        }
+    }
+    if whole >= scaled::GROUP_MAX {
+        return miss;
+    }
+    let (x0, y0) = ((whole * n).min(x.len()), (whole * n).min(y.len()));
+    let rest = scaled::pre_pow2(&x[x0..], n, emax, shift, &mut codes[whole..], &mut y[y0..]);
+    miss | rest << whole
+}
