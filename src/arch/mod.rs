@@ -164,7 +164,7 @@ macro_rules! for_each_kernel {
             = [element::decode_u8, element::decode_u8, super::x86::decode_u8_avx512];
         /// Dense 6-bit codes (whole groups of four per three bytes) → f32.
         decode_sixes(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
-            = [element::decode_sixes, element::decode_sixes, element::decode_sixes];
+            = [element::decode_sixes, element::decode_sixes, super::x86::decode_sixes_avx512];
         /// f32 → integer codes of at most 8 bits, one per byte.
         encode_int_u8(p: &IntLane, x: &[f32], out: &mut [u8])
             = [element::encode_int_u8, element::encode_int_u8, element::encode_int_u8];
