@@ -76,7 +76,7 @@ const RULE_DIV_GLOBAL: u8 = 4;
 /// The largest magnitude of each block of `n` (up to [`GROUP_MAX`] blocks) as bit patterns
 /// (NaN patterns above +∞'s).
 #[inline(always)]
-fn amax_bits<const N: usize>(x: &[f32], n: usize, am: &mut [u32; GROUP_MAX]) {
+pub(crate) fn amax_bits<const N: usize>(x: &[f32], n: usize, am: &mut [u32; GROUP_MAX]) {
     let fold = |xb: &[f32]| {
         xb.iter()
             .fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
@@ -219,18 +219,44 @@ pub(crate) fn qdq_e4m3(
     codes: &mut [u8],
     out: &mut [f32],
 ) -> u64 {
+    let mut am = [0u32; GROUP_MAX];
+    amax_bits::<16>(group_part(x, n, codes.len()), n, &mut am);
+    qdq_e4m3_from(p, &am, g, x, n, codes, out)
+}
+
+/// The part of `x` whose blocks a fused call covers: at most [`GROUP_MAX`] blocks, and no
+/// more than there are scale codes.
+#[inline(always)]
+pub(crate) fn group_part(x: &[f32], n: usize, codes: usize) -> &[f32] {
+    let nb = x.len().div_ceil(n.max(1)).min(GROUP_MAX).min(codes);
+    &x[..x.len().min(nb * n)]
+}
+
+/// [`qdq_e4m3`] with the blocks' amax bits given (`am`, as [`amax_bits`] computes them over
+/// [`group_part`]): the entry for backends that measure them their own way.
+#[inline(always)]
+pub(crate) fn qdq_e4m3_from(
+    p: &E4m3Blocks,
+    am: &[u32; GROUP_MAX],
+    g: &Grid,
+    x: &[f32],
+    n: usize,
+    codes: &mut [u8],
+    out: &mut [f32],
+) -> u64 {
     match p.rule {
-        E4m3Rule::MinRecip => qdq_e4m3_as::<RULE_MIN_RECIP>(p, g, x, n, codes, out),
-        E4m3Rule::Recip => qdq_e4m3_as::<RULE_RECIP>(p, g, x, n, codes, out),
-        E4m3Rule::Div => qdq_e4m3_as::<RULE_DIV>(p, g, x, n, codes, out),
-        E4m3Rule::DivUnit => qdq_e4m3_as::<RULE_DIV_UNIT>(p, g, x, n, codes, out),
-        E4m3Rule::DivGlobal => qdq_e4m3_as::<RULE_DIV_GLOBAL>(p, g, x, n, codes, out),
+        E4m3Rule::MinRecip => qdq_e4m3_as::<RULE_MIN_RECIP>(p, am, g, x, n, codes, out),
+        E4m3Rule::Recip => qdq_e4m3_as::<RULE_RECIP>(p, am, g, x, n, codes, out),
+        E4m3Rule::Div => qdq_e4m3_as::<RULE_DIV>(p, am, g, x, n, codes, out),
+        E4m3Rule::DivUnit => qdq_e4m3_as::<RULE_DIV_UNIT>(p, am, g, x, n, codes, out),
+        E4m3Rule::DivGlobal => qdq_e4m3_as::<RULE_DIV_GLOBAL>(p, am, g, x, n, codes, out),
     }
 }
 
 #[inline(always)]
 fn qdq_e4m3_as<const R: u8>(
     p: &E4m3Blocks,
+    am: &[u32; GROUP_MAX],
     g: &Grid,
     x: &[f32],
     n: usize,
@@ -239,11 +265,9 @@ fn qdq_e4m3_as<const R: u8>(
 ) -> u64 {
     let (g, c2) = (*g, p.c2);
     let nb = x.len().div_ceil(n.max(1)).min(GROUP_MAX).min(codes.len());
-    let x = &x[..x.len().min(nb * n)];
-    let mut am = [0u32; GROUP_MAX];
-    amax_bits::<16>(x, n, &mut am);
+    let x = group_part(x, n, codes.len());
     let (mut f, mut a) = ([0f32; GROUP_MAX], [0f32; GROUP_MAX]);
-    let miss = e4m3_scales::<R>(p, &am, nb, codes, &mut f, &mut a);
+    let miss = e4m3_scales::<R>(p, am, nb, codes, &mut f, &mut a);
     // Plain blocks hold no NaN (their amax is finite), so the grid needs no NaN rule.
     each_block::<16>(x, n, miss, out, |j, v| match R {
         RULE_MIN_RECIP => (g.round_finite(v * f[j]) * a[j]) * c2,
@@ -265,29 +289,43 @@ pub(crate) fn pre_e4m3(
     codes: &mut [u8],
     y: &mut [f32],
 ) -> u64 {
+    let mut am = [0u32; GROUP_MAX];
+    amax_bits::<16>(group_part(x, n, codes.len()), n, &mut am);
+    pre_e4m3_from(p, &am, x, n, codes, y)
+}
+
+/// [`pre_e4m3`] with the blocks' amax bits given, as [`qdq_e4m3_from`].
+#[inline(always)]
+pub(crate) fn pre_e4m3_from(
+    p: &E4m3Blocks,
+    am: &[u32; GROUP_MAX],
+    x: &[f32],
+    n: usize,
+    codes: &mut [u8],
+    y: &mut [f32],
+) -> u64 {
     match p.rule {
-        E4m3Rule::MinRecip => pre_e4m3_as::<RULE_MIN_RECIP>(p, x, n, codes, y),
-        E4m3Rule::Recip => pre_e4m3_as::<RULE_RECIP>(p, x, n, codes, y),
-        E4m3Rule::Div => pre_e4m3_as::<RULE_DIV>(p, x, n, codes, y),
-        E4m3Rule::DivUnit => pre_e4m3_as::<RULE_DIV_UNIT>(p, x, n, codes, y),
-        E4m3Rule::DivGlobal => pre_e4m3_as::<RULE_DIV_GLOBAL>(p, x, n, codes, y),
+        E4m3Rule::MinRecip => pre_e4m3_as::<RULE_MIN_RECIP>(p, am, x, n, codes, y),
+        E4m3Rule::Recip => pre_e4m3_as::<RULE_RECIP>(p, am, x, n, codes, y),
+        E4m3Rule::Div => pre_e4m3_as::<RULE_DIV>(p, am, x, n, codes, y),
+        E4m3Rule::DivUnit => pre_e4m3_as::<RULE_DIV_UNIT>(p, am, x, n, codes, y),
+        E4m3Rule::DivGlobal => pre_e4m3_as::<RULE_DIV_GLOBAL>(p, am, x, n, codes, y),
     }
 }
 
 #[inline(always)]
 fn pre_e4m3_as<const R: u8>(
     p: &E4m3Blocks,
+    am: &[u32; GROUP_MAX],
     x: &[f32],
     n: usize,
     codes: &mut [u8],
     y: &mut [f32],
 ) -> u64 {
     let nb = x.len().div_ceil(n.max(1)).min(GROUP_MAX).min(codes.len());
-    let x = &x[..x.len().min(nb * n)];
-    let mut am = [0u32; GROUP_MAX];
-    amax_bits::<16>(x, n, &mut am);
+    let x = group_part(x, n, codes.len());
     let (mut f, mut a) = ([0f32; GROUP_MAX], [0f32; GROUP_MAX]);
-    let miss = e4m3_scales::<R>(p, &am, nb, codes, &mut f, &mut a);
+    let miss = e4m3_scales::<R>(p, am, nb, codes, &mut f, &mut a);
     each_block::<16>(x, n, miss, y, |j, v| match R {
         RULE_MIN_RECIP | RULE_RECIP => v * f[j],
         RULE_DIV => v / f[j],

@@ -484,3 +484,58 @@ pub(super) fn decode_sixes_avx512(t: &DecodeTable, bytes: &[u8], out: &mut [f32]
     }
     element::decode_sixes(t, &bytes[12 * steps..], &mut out[16 * steps..]);
 }
+
+/// The amax bits of NVFP4's blocks of 16 for the fused E4M3 kernels: one register per block,
+/// its magnitudes' bit patterns reduced with the integer maximum ([`e4m3::amax_bits`]'s
+/// fold; LLVM vectorizes that one across blocks with a gather per element row instead).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+fn amax_bits16_avx512(x: &[f32], am: &mut [u32; scaled::GROUP_MAX]) {
+    let abs = _mm512_set1_epi32(0x7FFF_FFFF);
+    let whole = (x.len() / 16).min(scaled::GROUP_MAX);
+    for (j, a) in am.iter_mut().enumerate().take(whole) {
+        // SAFETY: j < whole: x[16j..16j + 16] is in bounds; an unaligned 512-bit load.
+        let v = unsafe { _mm512_loadu_si512(x.as_ptr().add(16 * j) as *const __m512i) };
+        *a = _mm512_reduce_max_epu32(_mm512_and_si512(v, abs));
+    }
+    if whole < scaled::GROUP_MAX && whole * 16 < x.len() {
+        // The last, partial block.
+        am[whole] = x[whole * 16..]
+            .iter()
+            .fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF));
+    }
+}
+
+/// [`e4m3::pre_e4m3`] with the amax of blocks of 16 from [`amax_bits16_avx512`].
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn pre_e4m3_avx512(
+    p: &E4m3Blocks,
+    x: &[f32],
+    n: usize,
+    codes: &mut [u8],
+    y: &mut [f32],
+) -> u64 {
+    if n != 16 {
+        return e4m3::pre_e4m3(p, x, n, codes, y);
+    }
+    let mut am = [0u32; scaled::GROUP_MAX];
+    amax_bits16_avx512(e4m3::group_part(x, n, codes.len()), &mut am);
+    e4m3::pre_e4m3_from(p, &am, x, n, codes, y)
+}
+
+/// [`e4m3::qdq_e4m3`] with the amax of blocks of 16 from [`amax_bits16_avx512`].
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(super) fn qdq_e4m3_avx512(
+    p: &E4m3Blocks,
+    g: &Grid,
+    x: &[f32],
+    n: usize,
+    codes: &mut [u8],
+    out: &mut [f32],
+) -> u64 {
+    if n != 16 {
+        return e4m3::qdq_e4m3(p, g, x, n, codes, out);
+    }
+    let mut am = [0u32; scaled::GROUP_MAX];
+    amax_bits16_avx512(e4m3::group_part(x, n, codes.len()), &mut am);
+    e4m3::qdq_e4m3_from(p, &am, g, x, n, codes, out)
+}
