@@ -98,13 +98,22 @@ fn encode_u16_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
 /// the low nibble of byte j, [`CHUNK`](super::CHUNK) elements at a time.
 #[inline(always)]
 pub(crate) fn encode_nibbles(p: &LaneParams, x: &[f32], out: &mut [u8]) {
-    let mut codes = [0u8; super::CHUNK];
+    if x.len() <= super::CHUNK {
+        return nibbles_chunk(p, x, out);
+    }
     for (xc, oc) in x.chunks(super::CHUNK).zip(out.chunks_mut(super::CHUNK / 2)) {
-        let codes = &mut codes[..xc.len()];
-        encode_u8(p, xc, codes);
-        for (o, pair) in oc.iter_mut().zip(codes.chunks_exact(2)) {
-            *o = pair[0] | pair[1] << 4;
-        }
+        nibbles_chunk(p, xc, oc);
+    }
+}
+
+/// [`encode_nibbles`] of at most [`CHUNK`](super::CHUNK) elements.
+#[inline(always)]
+fn nibbles_chunk(p: &LaneParams, x: &[f32], out: &mut [u8]) {
+    let mut codes = [0u8; super::CHUNK];
+    let codes = &mut codes[..x.len().min(super::CHUNK)];
+    encode_u8(p, &x[..codes.len()], codes);
+    for (o, pair) in out.iter_mut().zip(codes.chunks_exact(2)) {
+        *o = pair[0] | pair[1] << 4;
     }
 }
 
@@ -113,19 +122,28 @@ pub(crate) fn encode_nibbles(p: &LaneParams, x: &[f32], out: &mut [u8]) {
 /// time.
 #[inline(always)]
 pub(crate) fn encode_sixes(p: &LaneParams, x: &[f32], out: &mut [u8]) {
-    let mut codes = [0u8; super::CHUNK];
+    if x.len() <= super::CHUNK {
+        return sixes_chunk(p, x, out);
+    }
     for (xc, oc) in x
         .chunks(super::CHUNK)
         .zip(out.chunks_mut(super::CHUNK / 4 * 3))
     {
-        let codes = &mut codes[..xc.len()];
-        encode_u8(p, xc, codes);
-        for (o, q) in oc.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
-            let v = q[0] as u32 | (q[1] as u32) << 6 | (q[2] as u32) << 12 | (q[3] as u32) << 18;
-            o[0] = v as u8;
-            o[1] = (v >> 8) as u8;
-            o[2] = (v >> 16) as u8;
-        }
+        sixes_chunk(p, xc, oc);
+    }
+}
+
+/// [`encode_sixes`] of at most [`CHUNK`](super::CHUNK) elements.
+#[inline(always)]
+fn sixes_chunk(p: &LaneParams, x: &[f32], out: &mut [u8]) {
+    let mut codes = [0u8; super::CHUNK];
+    let codes = &mut codes[..x.len().min(super::CHUNK)];
+    encode_u8(p, &x[..codes.len()], codes);
+    for (o, q) in out.chunks_exact_mut(3).zip(codes.chunks_exact(4)) {
+        let v = q[0] as u32 | (q[1] as u32) << 6 | (q[2] as u32) << 12 | (q[3] as u32) << 18;
+        o[0] = v as u8;
+        o[1] = (v >> 8) as u8;
+        o[2] = (v >> 16) as u8;
     }
 }
 
