@@ -246,8 +246,18 @@ pub fn decode_trits_with<T: Real>(
     scale: f32,
     out: &mut [T],
 ) -> Result<(), Error> {
-    backend.path()?;
+    let path = backend.path()?;
     Error::check_len("packed trits", layout.packed_len(out.len())?, bytes.len())?;
+    // f32 out of the dense layout: one kernel call over the whole bytes, the tail below.
+    let mut out = out;
+    let mut bytes = bytes;
+    if let (TritLayout::TwoBit, Path::Kernels(k)) = (layout, &path) {
+        let full = out.len() / 4;
+        if let Some(o) = T::as_f32_mut(&mut out[..full * 4]) {
+            (k.trits_to_f32)(&bytes[..full], scale, o);
+            (out, bytes) = (&mut out[full * 4..], &bytes[full..]);
+        }
+    }
     // CHUNK trits are a whole number of bytes in every layout (a multiple of 4, 5, 64 and
     // 128 is 640), so each chunk starts on a byte boundary.
     const CH: usize = 640;

@@ -262,6 +262,9 @@ macro_rules! for_each_kernel {
         /// Dense 2-bit ternary codes → i8.
         trits_to_i8(bytes: &[u8], out: &mut [i8])
             = [trits::trits_to_i8, trits::trits_to_i8, trits::trits_to_i8];
+        /// Dense 2-bit ternary codes → `(code − 1) · scale` in f32.
+        trits_to_f32(bytes: &[u8], scale: f32, out: &mut [f32])
+            = [trits::trits_to_f32, trits::trits_to_f32, trits::trits_to_f32];
         /// Dense 2-bit ternary × i8 dot product over at most `DOT_BYTES` bytes.
         dot_twobit(bytes: &[u8], a: &[i8]) -> i32
             = [trits::dot_twobit, trits::dot_twobit, trits::dot_twobit];

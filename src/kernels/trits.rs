@@ -12,6 +12,23 @@ pub(crate) fn trits_to_i8(bytes: &[u8], out: &mut [i8]) {
     }
 }
 
+/// Dense 2-bit codes to f32 values `(code − 1) · scale`, four per byte (`out` four times
+/// `bytes`): [`trits_to_i8`] then one product per element, in chunks.
+#[inline(always)]
+pub(crate) fn trits_to_f32(bytes: &[u8], scale: f32, out: &mut [f32]) {
+    let mut t = [0i8; super::CHUNK];
+    for (bc, oc) in bytes
+        .chunks(super::CHUNK / 4)
+        .zip(out.chunks_mut(super::CHUNK))
+    {
+        let t = &mut t[..oc.len().min(4 * bc.len())];
+        trits_to_i8(bc, t);
+        for (o, &v) in oc.iter_mut().zip(t.iter()) {
+            *o = v as f32 * scale;
+        }
+    }
+}
+
 /// Σ (code − 1)·a over whole bytes, as Σ code·a − Σ a, accumulated in i32 lanes: each
 /// lane adds at most 3·128 per 16 elements, so up to [`DOT_BYTES`] bytes a call cannot
 /// overflow.
