@@ -241,16 +241,14 @@ pub fn decode_trits<T: Real>(
 /// ```
 pub fn decode_trits_with<T: Real>(
     backend: Backend,
-    bytes: &[u8],
+    mut bytes: &[u8],
     layout: TritLayout,
     scale: f32,
-    out: &mut [T],
+    mut out: &mut [T],
 ) -> Result<(), Error> {
     let path = backend.path()?;
     Error::check_len("packed trits", layout.packed_len(out.len())?, bytes.len())?;
     // f32 out of the dense layout: one kernel call over the whole bytes, the tail below.
-    let mut out = out;
-    let mut bytes = bytes;
     if let (TritLayout::TwoBit, Path::Kernels(k)) = (layout, &path) {
         let full = out.len() / 4;
         if let Some(o) = T::as_f32_mut(&mut out[..full * 4]) {

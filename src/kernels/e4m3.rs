@@ -220,16 +220,16 @@ pub(crate) fn qdq_e4m3(
     out: &mut [f32],
 ) -> u64 {
     let mut am = [0u32; GROUP_MAX];
-    amax_bits::<16>(group_part(x, n, codes.len()), n, &mut am);
+    amax_bits::<16>(group_part(x, n, codes.len()).1, n, &mut am);
     qdq_e4m3_from(p, &am, g, x, n, codes, out)
 }
 
-/// The part of `x` whose blocks a fused call covers: at most [`GROUP_MAX`] blocks, and no
-/// more than there are scale codes.
+/// The blocks a fused call covers, at most [`GROUP_MAX`] and no more than there are scale
+/// codes: their count and their part of `x`.
 #[inline(always)]
-pub(crate) fn group_part(x: &[f32], n: usize, codes: usize) -> &[f32] {
+pub(crate) fn group_part(x: &[f32], n: usize, codes: usize) -> (usize, &[f32]) {
     let nb = x.len().div_ceil(n.max(1)).min(GROUP_MAX).min(codes);
-    &x[..x.len().min(nb * n)]
+    (nb, &x[..x.len().min(nb * n)])
 }
 
 /// [`qdq_e4m3`] with the blocks' amax bits given (`am`, as [`amax_bits`] computes them over
@@ -264,8 +264,7 @@ fn qdq_e4m3_as<const R: u8>(
     out: &mut [f32],
 ) -> u64 {
     let (g, c2) = (*g, p.c2);
-    let nb = x.len().div_ceil(n.max(1)).min(GROUP_MAX).min(codes.len());
-    let x = group_part(x, n, codes.len());
+    let (nb, x) = group_part(x, n, codes.len());
     let (mut f, mut a) = ([0f32; GROUP_MAX], [0f32; GROUP_MAX]);
     let miss = e4m3_scales::<R>(p, am, nb, codes, &mut f, &mut a);
     // Plain blocks hold no NaN (their amax is finite), so the grid needs no NaN rule.
@@ -290,7 +289,7 @@ pub(crate) fn pre_e4m3(
     y: &mut [f32],
 ) -> u64 {
     let mut am = [0u32; GROUP_MAX];
-    amax_bits::<16>(group_part(x, n, codes.len()), n, &mut am);
+    amax_bits::<16>(group_part(x, n, codes.len()).1, n, &mut am);
     pre_e4m3_from(p, &am, x, n, codes, y)
 }
 
@@ -322,8 +321,7 @@ fn pre_e4m3_as<const R: u8>(
     codes: &mut [u8],
     y: &mut [f32],
 ) -> u64 {
-    let nb = x.len().div_ceil(n.max(1)).min(GROUP_MAX).min(codes.len());
-    let x = group_part(x, n, codes.len());
+    let (nb, x) = group_part(x, n, codes.len());
     let (mut f, mut a) = ([0f32; GROUP_MAX], [0f32; GROUP_MAX]);
     let miss = e4m3_scales::<R>(p, am, nb, codes, &mut f, &mut a);
     each_block::<16>(x, n, miss, y, |j, v| match R {

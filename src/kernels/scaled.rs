@@ -343,56 +343,43 @@ fn decode_post_float8<const SCALED: bool, const K: u8>(
     out: &mut [f32],
 ) {
     let d = *d;
+    let mut done = 0;
     if n.is_multiple_of(16) {
         // Whole blocks in runs of 16 lanes of fixed length: one vector each, no remainder
         // loop per block (MX's 32, FP8 tiles' 128).
-        let whole = (codes.len() / n).min(out.len() / n).min(factors.len());
-        let (oh, ot) = out.split_at_mut(whole * n);
-        let (ch, ct) = codes.split_at(whole * n);
+        done = (codes.len() / n).min(out.len() / n).min(factors.len());
+        let (oh, ch) = (&mut out[..done * n], &codes[..done * n]);
         for ((ob, cb), &(a, b)) in oh.chunks_exact_mut(n).zip(ch.chunks_exact(n)).zip(factors) {
             for (o, c) in ob.chunks_exact_mut(16).zip(cb.chunks_exact(16)) {
                 let (o, c): (&mut [f32; 16], &[u8; 16]) =
                     (o.try_into().unwrap(), c.try_into().unwrap());
-                if b == 1.0 {
-                    for (o, &c) in o.iter_mut().zip(c) {
-                        *o = d.decode_kind::<SCALED, K>(c) * a;
-                    }
-                } else {
-                    for (o, &c) in o.iter_mut().zip(c) {
-                        *o = (d.decode_kind::<SCALED, K>(c) * a) * b;
-                    }
-                }
+                float8_post::<SCALED, K>(&d, c, a, b, o);
             }
         }
-        return decode_post_float8_blocks::<SCALED, K>(
-            &d,
-            ct,
-            n,
-            &factors[whole.min(factors.len())..],
-            ot,
-        );
     }
-    decode_post_float8_blocks::<SCALED, K>(&d, codes, n, factors, out);
+    let (ot, ct) = (&mut out[done * n..], &codes[done * n..]);
+    for ((ob, cb), &(a, b)) in ot.chunks_mut(n).zip(ct.chunks(n)).zip(&factors[done..]) {
+        float8_post::<SCALED, K>(&d, cb, a, b, ob);
+    }
 }
 
+/// `out = (value(c) · a) · b` for the codes of one block (`b = 1` leaves the product by 1
+/// out, as MX has it).
 #[inline(always)]
-fn decode_post_float8_blocks<const SCALED: bool, const K: u8>(
+fn float8_post<const SCALED: bool, const K: u8>(
     d: &crate::element::fast::FloatDecode,
     codes: &[u8],
-    n: usize,
-    factors: &[(f32, f32)],
+    a: f32,
+    b: f32,
     out: &mut [f32],
 ) {
-    for ((ob, cb), &(a, b)) in out.chunks_mut(n).zip(codes.chunks(n)).zip(factors) {
-        if b == 1.0 {
-            // (v · a) · 1 is v · a (MX).
-            for (o, &c) in ob.iter_mut().zip(cb) {
-                *o = d.decode_kind::<SCALED, K>(c) * a;
-            }
-        } else {
-            for (o, &c) in ob.iter_mut().zip(cb) {
-                *o = (d.decode_kind::<SCALED, K>(c) * a) * b;
-            }
+    if b == 1.0 {
+        for (o, &c) in out.iter_mut().zip(codes) {
+            *o = d.decode_kind::<SCALED, K>(c) * a;
+        }
+    } else {
+        for (o, &c) in out.iter_mut().zip(codes) {
+            *o = (d.decode_kind::<SCALED, K>(c) * a) * b;
         }
     }
 }

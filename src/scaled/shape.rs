@@ -151,7 +151,8 @@ impl Shape {
     }
 
     /// The pieces of one group's columns that a kernel call takes: the whole group when it
-    /// fits in a chunk (then it starts on a region boundary), else chunks of one region.
+    /// fits in [`SPAN`] columns (then it starts on a region boundary), else runs of `SPAN`
+    /// in one region.
     /// Each piece is `(columns, index of its first region in the group)`.
     pub(crate) fn pieces(&self, cols: Range<usize>) -> impl Iterator<Item = (Range<usize>, usize)> {
         let (c0, c1, n) = (cols.start, cols.end, self.n);

@@ -499,9 +499,7 @@ fn amax_bits16_avx512(x: &[f32], am: &mut [u32; scaled::GROUP_MAX]) {
     }
     if whole < scaled::GROUP_MAX && whole * 16 < x.len() {
         // The last, partial block.
-        am[whole] = x[whole * 16..]
-            .iter()
-            .fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF));
+        am[whole] = scaled::amax(&x[whole * 16..]).to_bits();
     }
 }
 
@@ -518,7 +516,7 @@ pub(super) fn pre_e4m3_avx512(
         return e4m3::pre_e4m3(p, x, n, codes, y);
     }
     let mut am = [0u32; scaled::GROUP_MAX];
-    amax_bits16_avx512(e4m3::group_part(x, n, codes.len()), &mut am);
+    amax_bits16_avx512(e4m3::group_part(x, n, codes.len()).1, &mut am);
     e4m3::pre_e4m3_from(p, &am, x, n, codes, y)
 }
 
@@ -536,6 +534,6 @@ pub(super) fn qdq_e4m3_avx512(
         return e4m3::qdq_e4m3(p, g, x, n, codes, out);
     }
     let mut am = [0u32; scaled::GROUP_MAX];
-    amax_bits16_avx512(e4m3::group_part(x, n, codes.len()), &mut am);
+    amax_bits16_avx512(e4m3::group_part(x, n, codes.len()).1, &mut am);
     e4m3::qdq_e4m3_from(p, &am, g, x, n, codes, out)
 }
