@@ -168,6 +168,9 @@ macro_rules! for_each_kernel {
         /// f32 → integer codes of at most 8 bits, one per byte.
         encode_int_u8(p: &IntLane, x: &[f32], out: &mut [u8])
             = [element::encode_int_u8, element::encode_int_u8, element::encode_int_u8];
+        /// f32 → packed 4-bit integer codes (an even count).
+        encode_int_nibbles(p: &IntLane, x: &[f32], out: &mut [u8])
+            = [element::encode_int_nibbles, element::encode_int_nibbles, element::encode_int_nibbles];
         /// f32 → 16-bit integer codes.
         encode_int_u16(p: &IntLane, x: &[f32], out: &mut [u16])
             = [element::encode_int_u16, element::encode_int_u16, element::encode_int_u16];

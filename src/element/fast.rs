@@ -51,8 +51,8 @@ pub(crate) struct LaneParams {
     magic: f32,
     /// Bits of 2^emin as f32.
     min_normal_bits: u32,
-    /// 2^(M − emin): scales a value below 2^emin so that the format's subnormal step is 1.
-    sub_up: f32,
+    /// Half the format's subnormal step, 2^(emin − M − 1): a nearest-away tie below 2^emin.
+    half_step: f32,
     /// 1 when the format has no mantissa bits and a zero: ties between normals then go to
     /// the even code, whose parity is the exponent field's (the definition's rule), so the
     /// kernels add the rebased exponent to the kept bit before taking its parity; else 0.
@@ -72,9 +72,9 @@ pub(crate) enum LaneKernel {
     /// encoding like an overflow, and the subnormal magic constant `2^(emin − M + 23)` a
     /// finite f32 (the smallest step at most 2^104).
     NearestEven,
-    /// [`encode_lane_directed`]: a mode other than nearest-even, [`LaneKernel::Lean`]'s
-    /// conditions, and `2^(M − emin)` a finite f32 of at least 1 (so scaling a value below
-    /// 2^emin by it is exact).
+    /// [`encode_lane_directed`]: a mode other than nearest-even, signed, ±0 encoded as
+    /// code 0 with the sign, and [`LaneKernel::NearestEven`]'s other conditions but the ±∞
+    /// one.
     Directed,
     /// [`encode_lane_lean`]: every f32 subnormal lies below the format's lowest binade
     /// (emin > −126) and exponent field 0 holds subnormals.
@@ -110,10 +110,11 @@ impl LaneParams {
         let lean = spec.emin() > -126 && !spec.zero_is_normal();
         // The magic constant's exponent; it must stay within f32's normal range.
         let magic_exp = spec.emin() - spec.man_bits() as i32 + 23;
-        let sub_up_exp = spec.man_bits() as i32 - spec.emin();
+        let zero = [enc(0.0), enc(-0.0)];
+        let signed_zero = zero == [0, if spec.has_neg_zero() { sign_bit } else { 0 }];
         let kernel = if lean && mode == NE && !unsigned && inf_in == ov && magic_exp <= 127 {
             LaneKernel::NearestEven
-        } else if lean && mode != NE && (0..=127).contains(&sub_up_exp) {
+        } else if lean && mode != NE && !unsigned && signed_zero && magic_exp <= 127 {
             LaneKernel::Directed
         } else if lean {
             LaneKernel::Lean
@@ -134,7 +135,7 @@ impl LaneParams {
             nan: [enc(f32::NAN), enc(-f32::NAN)],
             inf_in,
             ov,
-            zero: [enc(0.0), enc(-0.0)],
+            zero,
             // Only the lean kernels read these; their conditions keep them in range
             // (emin > −126 means bias < 127; magic_exp ≤ 127 is checked above).
             rebias: if lean {
@@ -142,13 +143,14 @@ impl LaneParams {
             } else {
                 0
             },
-            magic: if kernel == LaneKernel::NearestEven {
+            magic: if matches!(kernel, LaneKernel::NearestEven | LaneKernel::Directed) {
                 convert::pow2_f64(magic_exp) as f32
             } else {
                 0.0
             },
-            sub_up: if kernel == LaneKernel::Directed {
-                convert::pow2_f64(sub_up_exp) as f32
+            // lean: emin ≥ −125 and M ≤ 23, so the exponent is at least −149.
+            half_step: if kernel == LaneKernel::Directed {
+                convert::pow2_f64(spec.emin() - spec.man_bits() as i32 - 1) as f32
             } else {
                 0.0
             },
@@ -161,6 +163,13 @@ impl LaneParams {
             kernel,
             mode,
         })
+    }
+
+    /// Whether ±∞ inputs encode unlike a finite overflow (e.g. toward zero with
+    /// [`Overflow::NonFinite`]: ∞ stays ∞, f32::MAX becomes the largest finite code).
+    #[inline(always)]
+    pub(crate) fn inf_distinct(&self) -> bool {
+        self.inf_in != self.ov
     }
 
     /// [`LaneParams::new`] for a scaled format's stored codes: a NaN of either sign encodes
@@ -288,58 +297,64 @@ pub(crate) fn encode_lane_lean<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
     finish(p, x, code)
 }
 
-/// The directed and nearest-away modes for lean formats with uniform shifts only, the
-/// counterpart of [`encode_lane_ne`]: a normal result rounds by adding the mode's bias below
-/// the kept bits (the carry ripples into the exponent); a subnormal result is `|x| · 2^(M −
-/// emin)` (exact: a power-of-two scaling into f32's normal range) rounded to an integer in
-/// the mode with the 1.5·2^23 addition and one compare each way, and that integer is the
-/// code. The special cases go through [`finish`] like the other kernels.
+/// The directed and nearest-away modes for lean signed formats with uniform shifts only, the
+/// counterpart of [`encode_lane_ne`]. A normal result rounds by adding the mode's bias below
+/// the kept bits (the carry ripples into the exponent). A subnormal result starts from the
+/// FPU's nearest-even rounding at the format's subnormal step, `bits(|x| + magic) −
+/// bits(magic)` as in [`encode_lane_ne`], and moves one code where that went the wrong way
+/// for the mode: `back = (|x| + magic) − magic` is the rounded magnitude (exact: Sterbenz),
+/// so `back > |x|` says it rounded up, `back < |x|` down, and `|x| − back = step/2` (also
+/// exact) that it tied down. The specials follow the nearest-even tail, with ±∞ on its own
+/// where it encodes unlike an overflow (`INF`: [`LaneParams::inf_distinct`]).
 #[inline(always)]
-pub(crate) fn encode_lane_directed<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
-    const M: f32 = 12_582_912.0;
-    let neg = x >> 31;
+pub(crate) fn encode_lane_directed<const MODE: u8, const INF: bool>(p: &LaneParams, x: u32) -> u32 {
+    // All ones for a negative input.
+    let sgn = ((x as i32) >> 31) as u32;
     let a = x & 0x7FFF_FFFF;
     let sh = 23 - p.m;
     let unit = 1u32 << sh;
+    // All ones where an inexact magnitude rounds away from zero: TP on positives, TN on
+    // negatives.
+    let away = match MODE {
+        TP => !sgn,
+        _ => sgn,
+    };
     let bias = match MODE {
         NA => unit >> 1,
         TZ => 0,
-        TP => (unit - 1) & neg.wrapping_sub(1),
-        _ => (unit - 1) & neg.wrapping_neg(),
+        _ => (unit - 1) & away,
     };
     let normal = ((a + bias) >> sh).wrapping_sub(p.rebias);
-    // Below 2^emin: y < 2^M ≤ 2^22, where the 1.5·2^23 addition rounds to an integer.
-    let y = f32::from_bits(a) * p.sub_up;
-    let r = (y + M) - M;
-    let floor = if r > y { r - 1.0 } else { r };
-    let ceil = if r < y { r + 1.0 } else { r };
-    let up_mag = match MODE {
-        NA => {
-            if y - floor == 0.5 {
-                ceil
-            } else {
-                r
-            }
-        }
-        TZ => floor,
-        TP => {
-            if neg == 0 {
-                ceil
-            } else {
-                floor
-            }
-        }
-        _ => {
-            if neg != 0 {
-                ceil
-            } else {
-                floor
-            }
-        }
+    let ax = f32::from_bits(a);
+    let s = ax + p.magic;
+    let ne = s.to_bits().wrapping_sub(p.magic.to_bits());
+    let back = s - p.magic;
+    let sub = match MODE {
+        NA => ne + ((ax - back == p.half_step) as u32),
+        TZ => ne - ((back > ax) as u32),
+        // Toward zero, then one code up where inexact and away.
+        _ => (ne - ((back > ax) as u32)) + (((back != ax) as u32) & away),
     };
-    let sub = (up_mag + M).to_bits().wrapping_sub(M.to_bits());
     let code = if a < p.min_normal_bits { sub } else { normal };
-    finish(p, x, code)
+    // Signed formats whose ±0 is code 0 with the sign (checked by `LaneParams::new`), so
+    // only the sign, overflow, ±∞ (where it differs from an overflow: `INF`) and NaN remain.
+    let pick = |pair: [u32; 2]| if sgn != 0 { pair[1] } else { pair[0] };
+    let signed = if code == 0 && !p.neg_zero {
+        0
+    } else {
+        code | (p.sign_bit & sgn)
+    };
+    let r = if code > p.max_code {
+        pick(p.ov)
+    } else {
+        signed
+    };
+    let r = if INF && a == 0x7F80_0000 {
+        pick(p.inf_in)
+    } else {
+        r
+    };
+    if a > 0x7F80_0000 { pick(p.nan) } else { r }
 }
 
 /// Nearest-even for [`LaneParams::lean`] formats with uniform shifts only: a normal result

@@ -35,9 +35,14 @@ fn encode_u8_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u8]) {
                 out[i] = encode_lane_ne(&p, x[i].to_bits()) as u8;
             }
         }
+        LaneKernel::Directed if p.inf_distinct() => {
+            for i in 0..n {
+                out[i] = encode_lane_directed::<MODE, true>(&p, x[i].to_bits()) as u8;
+            }
+        }
         LaneKernel::Directed => {
             for i in 0..n {
-                out[i] = encode_lane_directed::<MODE>(&p, x[i].to_bits()) as u8;
+                out[i] = encode_lane_directed::<MODE, false>(&p, x[i].to_bits()) as u8;
             }
         }
         LaneKernel::Lean => {
@@ -76,9 +81,14 @@ fn encode_u16_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
                 out[i] = encode_lane_ne(&p, x[i].to_bits()) as u16;
             }
         }
+        LaneKernel::Directed if p.inf_distinct() => {
+            for i in 0..n {
+                out[i] = encode_lane_directed::<MODE, true>(&p, x[i].to_bits()) as u16;
+            }
+        }
         LaneKernel::Directed => {
             for i in 0..n {
-                out[i] = encode_lane_directed::<MODE>(&p, x[i].to_bits()) as u16;
+                out[i] = encode_lane_directed::<MODE, false>(&p, x[i].to_bits()) as u16;
             }
         }
         LaneKernel::Lean => {
@@ -295,6 +305,8 @@ pub(crate) struct IntLane {
     /// The range widened by one on each side, as f32 (inputs are clamped to it first).
     lo1: f32,
     hi1: f32,
+    /// The larger of their magnitudes (the clamp of the sign-symmetric modes).
+    mag1: f32,
     lo: i32,
     hi: i32,
     mask: u32,
@@ -316,6 +328,7 @@ impl IntLane {
         Some(IntLane {
             lo1: (lo - 1) as f32,
             hi1: (hi + 1) as f32,
+            mag1: (lo - 1).unsigned_abs().max((hi + 1) as u32) as f32,
             lo,
             hi,
             mask: spec.mask(),
@@ -335,42 +348,65 @@ const M: f32 = 12_582_912.0;
 #[inline(always)]
 fn int_lane<const MODE: u8>(p: &IntLane, x: f32) -> u32 {
     // Clamping to the range widened by one changes no result (what lies beyond still
-    // rounds and clamps to the same end) and keeps |x| far below 2^22.
-    let x = if x.is_nan() { 0.0 } else { x };
-    let x = if x < p.lo1 {
-        p.lo1
-    } else if x > p.hi1 {
-        p.hi1
-    } else {
-        x
-    };
-    let r = (x + M) - M;
-    let floor = if r > x { r - 1.0 } else { r };
-    let ceil = if r < x { r + 1.0 } else { r };
-    let v = match MODE {
-        NE => r,
-        // Ties go away from zero. A tie is `|x − r| = ½`, and that difference is exact: `r`
-        // is 0 or within a factor of two of `x` (Sterbenz). `x − floor` is not: for
-        // x = −0.49999997, `1 + x` rounds to ½ in f32 and would call it a tie.
-        NA => {
-            if (x - r).abs() == 0.5 {
-                if x > 0.0 { ceil } else { floor }
+    // rounds and clamps to the same end) and keeps |x| far below 2^22. A NaN passes the
+    // clamps (every comparison is false) and gives 0 at the end.
+    let nan = x.is_nan();
+    // `y`'s bits are `M`'s plus the nearest-even integer `r` (of `x`, or of |x| for the
+    // modes symmetric in the sign); the other modes step one from it where it went the
+    // wrong way (comparisons of exact values: `r` is an f32 integer).
+    let i = match MODE {
+        NE | TP | TN => {
+            let x = if x < p.lo1 {
+                p.lo1
+            } else if x > p.hi1 {
+                p.hi1
             } else {
-                r
+                x
+            };
+            let y = x + M;
+            let r = y - M;
+            let i = y.to_bits() as i32 - M.to_bits() as i32;
+            match MODE {
+                NE => i,
+                TP => i + ((r < x) as i32),
+                _ => i - ((r > x) as i32),
             }
         }
-        TZ => {
-            if x >= 0.0 {
-                floor
-            } else {
-                ceil
-            }
+        _ => {
+            let ax = x.abs();
+            let ax = if ax > p.mag1 { p.mag1 } else { ax };
+            let y = ax + M;
+            let r = y - M;
+            let m = y.to_bits() as i32 - M.to_bits() as i32;
+            let m = match MODE {
+                // Ties go away from zero. A tie is `|x| − r = ½`, and that difference is
+                // exact: `r` is 0 or within a factor of two of |x| (Sterbenz). (`x −
+                // floor(x)` is not: for x = −0.49999997, `1 + x` rounds to ½ in f32 and
+                // would call it a tie.)
+                NA => m + ((ax - r == 0.5) as i32),
+                _ => m - ((r > ax) as i32),
+            };
+            // The sign back: −m for negative x.
+            let s = (x.to_bits() as i32) >> 31;
+            (m ^ s) - s
         }
-        TP => ceil,
-        _ => floor,
     };
-    let i = (v + M).to_bits() as i32 - M.to_bits() as i32;
-    (i.max(p.lo).min(p.hi) as u32) & p.mask
+    let code = (i.max(p.lo).min(p.hi) as u32) & p.mask;
+    if nan { 0 } else { code }
+}
+
+/// An even count of 4-bit integer codes packed two per byte (element 2j in the low nibble
+/// of byte j), [`CHUNK`](super::CHUNK) elements at a time.
+#[inline(always)]
+pub(crate) fn encode_int_nibbles(p: &IntLane, x: &[f32], out: &mut [u8]) {
+    let mut codes = [0u8; super::CHUNK];
+    for (xc, oc) in x.chunks(super::CHUNK).zip(out.chunks_mut(super::CHUNK / 2)) {
+        let codes = &mut codes[..xc.len()];
+        encode_int_u8(p, xc, codes);
+        for (o, pair) in oc.iter_mut().zip(codes.chunks_exact(2)) {
+            *o = pair[0] | pair[1] << 4;
+        }
+    }
 }
 
 /// Integer codes of at most 8 bits, one per byte.

@@ -194,6 +194,15 @@ impl ElementFormat {
                     (k.encode_int_u8)(lane, xc, oc);
                 }
             }
+            4 => {
+                let even = x.len() & !1;
+                (k.encode_int_nibbles)(lane, &x[..even], &mut out[..even / 2]);
+                if even < x.len() {
+                    let mut last = [0u8; 1];
+                    (k.encode_int_u8)(lane, &x[even..], &mut last);
+                    out[even / 2] = last[0];
+                }
+            }
             16 => {
                 let mut codes = [0u16; CHUNK];
                 for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
