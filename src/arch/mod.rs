@@ -185,8 +185,8 @@ macro_rules! for_each_kernel {
         /// its length (0 where the backend has no conversion).
         f32_to_f16(x: &[f32], out: &mut [u16]) -> usize
             = [element::none_f32_to_u16, super::x86::f32_to_f16_avx2, super::x86::f32_to_f16_avx512];
-        /// f32 → bfloat16 codes, nearest even (`true`: ±∞ results saturate to ±max).
-        f32_to_bf16(x: &[f32], saturate: bool, out: &mut [u16])
+        /// f32 → bfloat16 codes in a lane mode (`true`: ±∞ results saturate to ±max).
+        f32_to_bf16(x: &[f32], mode: u8, saturate: bool, out: &mut [u16])
             = [element::f32_to_bf16, element::f32_to_bf16, element::f32_to_bf16];
         /// bfloat16 codes → f32.
         bf16_to_f32(h: &[u16], out: &mut [f32])

@@ -563,17 +563,39 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
     outside
 }
 
-/// f32 → bfloat16 codes, nearest even (the carry of the rounding increment moves into the
-/// exponent, so overflow gives ±∞ as the definition does); NaN gives the canonical quiet
-/// NaN 0x7FC0 with the input's sign; with `saturate`, ±∞ results become ±max (0x7F7F).
+/// f32 → bfloat16 codes in the lane mode `mode` (one of `fast::NE` … `fast::TN`): the
+/// mode's bias added below the kept 16 bits, then the shift (the carry moves into the
+/// exponent, so overflow gives ±∞ in the modes that round away, ±max in those that do not,
+/// as the definition does); NaN gives the canonical quiet NaN 0x7FC0 with the input's sign;
+/// with `saturate`, ±∞ results become ±max (0x7F7F).
 #[inline(always)]
-pub(crate) fn f32_to_bf16(x: &[f32], saturate: bool, out: &mut [u16]) {
+pub(crate) fn f32_to_bf16(x: &[f32], mode: u8, saturate: bool, out: &mut [u16]) {
+    match mode {
+        NE => f32_to_bf16_mode::<NE>(x, saturate, out),
+        NA => f32_to_bf16_mode::<NA>(x, saturate, out),
+        TZ => f32_to_bf16_mode::<TZ>(x, saturate, out),
+        TP => f32_to_bf16_mode::<TP>(x, saturate, out),
+        _ => f32_to_bf16_mode::<TN>(x, saturate, out),
+    }
+}
+
+#[inline(always)]
+fn f32_to_bf16_mode<const MODE: u8>(x: &[f32], saturate: bool, out: &mut [u16]) {
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
     for i in 0..n {
         let b = x[i].to_bits();
+        // All ones for a negative input.
+        let sgn = ((b as i32) >> 31) as u32;
+        let bias = match MODE {
+            NE => 0x7FFF + ((b >> 16) & 1),
+            NA => 0x8000,
+            TZ => 0,
+            TP => 0xFFFF & !sgn,
+            _ => 0xFFFF & sgn,
+        };
         let nan = (b & 0x7FFF_FFFF) > 0x7F80_0000;
-        let r = b.wrapping_add(0x7FFF + ((b >> 16) & 1)) >> 16;
+        let r = b.wrapping_add(bias) >> 16;
         let c = if nan {
             ((b >> 16) & 0x8000) | 0x7FC0
         } else {

@@ -13,7 +13,7 @@ use half::f16;
 
 use crate::arch::Backend;
 use crate::arch::{Kernels, Path};
-use crate::element::fast::LaneParams;
+use crate::element::fast::{LaneParams, NE};
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
 use crate::kernels::CHUNK;
@@ -169,7 +169,7 @@ impl ElementFormat {
         match self {
             ElementFormat::Float(s) => Some(Lanes::Float(
                 LaneParams::new(s, rounding, overflow)?,
-                (rounding == Rounding::NearestEven).then_some(overflow == Overflow::Saturate),
+                overflow == Overflow::Saturate,
             )),
             ElementFormat::Int(s) => Some(Lanes::Int(IntLane::new(s, rounding)?)),
             ElementFormat::Ternary | ElementFormat::Codebook(_) => None,
@@ -179,7 +179,7 @@ impl ElementFormat {
     /// f32 values into packed codes with a backend's kernels (`out` the exact packed size).
     fn encode_lanes(&self, k: &Kernels, enc: &Lanes, x: &[f32], out: &mut [u8]) {
         match enc {
-            Lanes::Float(lane, halfs) => self.encode_f32s(k, lane, *halfs, x, out),
+            Lanes::Float(lane, saturate) => self.encode_f32s(k, lane, *saturate, x, out),
             Lanes::Int(lane) => self.encode_int_f32s(k, lane, x, out),
         }
     }
@@ -231,13 +231,11 @@ impl ElementFormat {
         &self,
         k: &Kernels,
         lane: &LaneParams,
-        halfs: Option<bool>,
+        saturate: bool,
         x: &[f32],
         out: &mut [u8],
     ) {
-        if let Some(saturate) = halfs
-            && self.encode_halfs(k, saturate, x, out)
-        {
+        if self.encode_halfs(k, lane.mode, saturate, x, out) {
             return;
         }
         let bits = self.bits() as usize;
@@ -469,22 +467,29 @@ impl ElementFormat {
     /// overflow to ±∞ exactly as the definition does (checked over the f32 range in the
     /// tests), then ±∞ becomes ±max when `saturate`; NaN lanes get the canonical NaN.
     /// Returns false for other formats.
-    fn encode_halfs(&self, k: &Kernels, saturate: bool, x: &[f32], out: &mut [u8]) -> bool {
+    fn encode_halfs(
+        &self,
+        k: &Kernels,
+        mode: u8,
+        saturate: bool,
+        x: &[f32],
+        out: &mut [u8],
+    ) -> bool {
         let is_f16 = *self == ElementFormat::FLOAT16;
-        if !is_f16 && *self != ElementFormat::BFLOAT16 {
+        if !(is_f16 && mode == NE || *self == ElementFormat::BFLOAT16) {
             return false;
         }
         // An aligned little-endian output is written in place, otherwise through a buffer.
         if let Ok(codes) = bytemuck::try_cast_slice_mut::<u8, u16>(out)
             && cfg!(target_endian = "little")
         {
-            self.encode_halfs_to(k, saturate, x, codes);
+            self.encode_halfs_to(k, mode, saturate, x, codes);
             return true;
         }
         let mut codes = [0u16; CHUNK];
         for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
             let c = &mut codes[..xc.len()];
-            self.encode_halfs_to(k, saturate, xc, c);
+            self.encode_halfs_to(k, mode, saturate, xc, c);
             for (o, v) in oc.chunks_exact_mut(2).zip(c.iter()) {
                 o.copy_from_slice(&v.to_le_bytes());
             }
@@ -493,10 +498,10 @@ impl ElementFormat {
     }
 
     /// [`encode_halfs`](Self::encode_halfs) into native `u16` codes.
-    fn encode_halfs_to(&self, k: &Kernels, saturate: bool, x: &[f32], codes: &mut [u16]) {
+    fn encode_halfs_to(&self, k: &Kernels, mode: u8, saturate: bool, x: &[f32], codes: &mut [u16]) {
         use half::slice::HalfFloatSliceExt;
         if *self == ElementFormat::BFLOAT16 {
-            (k.f32_to_bf16)(x, saturate, codes);
+            (k.f32_to_bf16)(x, mode, saturate, codes);
             return;
         }
         // float16: the hardware conversion (NaN fix included) over the longest whole-vector
@@ -649,9 +654,9 @@ const HALF_CHUNK: usize = 4096;
 
 /// A format's lane encoder, built once per call.
 enum Lanes {
-    /// A float format's, and whether the half conversions may run (nearest even: `Some`,
-    /// holding whether ±∞ saturates).
-    Float(LaneParams, Option<bool>),
+    /// A float format's, and whether ±∞ saturates (for the float16 and bfloat16
+    /// conversions).
+    Float(LaneParams, bool),
     /// An integer format's.
     Int(IntLane),
 }
