@@ -239,6 +239,71 @@ fn encode_benches(c: &mut Criterion) {
     }
 }
 
+/// Every deterministic rounding mode beside nearest-even (issue 14: each within 80% of it),
+/// and `encode_slice_scaled` beside `encode_slice` (a power-of-two scale, which multiplies,
+/// and another, which divides), in cache on the best backend.
+fn mode_benches(c: &mut Criterion) {
+    let (size, n) = SIZES[0];
+    let x = data(n);
+    let modes = [
+        ("nearest_even", Rounding::NearestEven),
+        ("nearest_away", Rounding::NearestAway),
+        ("toward_zero", Rounding::TowardZero),
+        ("toward_positive", Rounding::TowardPositive),
+        ("toward_negative", Rounding::TowardNegative),
+    ];
+    for f in [
+        ElementFormat::FLOAT8_E4M3FN,
+        ElementFormat::FLOAT4_E2M1FN,
+        ElementFormat::INT8,
+        ElementFormat::INT4,
+        ElementFormat::FLOAT16,
+        ElementFormat::BFLOAT16,
+    ] {
+        let mut out = vec![0u8; f.packed_len(n).unwrap()];
+        let mut g = group(c, &format!("encode_modes_{f}"), size, n);
+        for (name, r) in modes {
+            g.bench_function(name, |bch| {
+                bch.iter(|| {
+                    f.encode_slice(black_box(&x), r, Overflow::Saturate, &mut out)
+                        .unwrap()
+                })
+            });
+        }
+        g.finish();
+    }
+    for f in [ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT4_E2M1FN] {
+        let mut out = vec![0u8; f.packed_len(n).unwrap()];
+        let mut g = group(c, &format!("encode_scaled_{f}"), size, n);
+        g.bench_function("encode_slice", |bch| {
+            bch.iter(|| {
+                f.encode_slice(
+                    black_box(&x),
+                    Rounding::NearestEven,
+                    Overflow::Saturate,
+                    &mut out,
+                )
+                .unwrap()
+            })
+        });
+        for (name, s) in [("scale_pow2", 0.25f32), ("scale_0.37", 0.37)] {
+            g.bench_function(name, |bch| {
+                bch.iter(|| {
+                    f.encode_slice_scaled(
+                        black_box(&x),
+                        s,
+                        Rounding::NearestEven,
+                        Overflow::Saturate,
+                        &mut out,
+                    )
+                    .unwrap()
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
 fn half_benches(c: &mut Criterion) {
     for (size, n) in SIZES {
         let x = data(n);
@@ -577,6 +642,6 @@ fn small_call_benches(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = decode_benches, encode_benches, half_benches, block_benches, block_store_benches, ternary_benches, codebook_benches, scaled_benches, small_call_benches
+    targets = decode_benches, encode_benches, mode_benches, half_benches, block_benches, block_store_benches, ternary_benches, codebook_benches, scaled_benches, small_call_benches
 }
 criterion_main!(benches);
