@@ -183,8 +183,8 @@ macro_rules! for_each_kernel {
             = [element::decode_pairs4, super::x86::decode_nibbles_avx2, super::x86::decode_nibbles_avx512];
         /// f32 → float16 codes in hardware over the longest whole-vector prefix; returns
         /// its length (0 where the backend has no conversion).
-        f32_to_f16(x: &[f32], out: &mut [u16]) -> usize
-            = [element::none_f32_to_u16, super::x86::f32_to_f16_avx2, super::x86::f32_to_f16_avx512];
+        f32_to_f16(x: &[f32], mode: u8, out: &mut [u16]) -> usize
+            = [element::none_f32_to_f16, super::x86::f32_to_f16_avx2, super::x86::f32_to_f16_avx512];
         /// f32 → bfloat16 codes in a lane mode (`true`: ±∞ results saturate to ±max).
         f32_to_bf16(x: &[f32], mode: u8, saturate: bool, out: &mut [u16])
             = [element::f32_to_bf16, element::f32_to_bf16, element::f32_to_bf16];

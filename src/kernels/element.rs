@@ -674,11 +674,11 @@ pub(crate) fn decode_pairs4(t: &DecodeTable, bytes: &[u8], out: &mut [f32]) {
 /// The no-op form of a kernel a backend lacks (a hardware conversion, a register-table
 /// lookup): converts nothing and reports 0 elements done, so the caller does all of it.
 #[inline(always)]
-pub(crate) fn none_f32_to_u16(_: &[f32], _: &mut [u16]) -> usize {
+pub(crate) fn none_f32_to_f16(_: &[f32], _: u8, _: &mut [u16]) -> usize {
     0
 }
 
-/// See [`none_f32_to_u16`].
+/// See [`none_f32_to_f16`].
 #[inline(always)]
 pub(crate) fn none_u16_to_f32(_: &[u16], _: &mut [f32]) -> usize {
     0

@@ -225,8 +225,7 @@ impl ElementFormat {
     }
 
     /// f32 values into packed codes with a backend's kernels (`out` the exact packed size);
-    /// `halfs`: the mode and policy are the hardware conversion's (nearest even, ∞ on
-    /// overflow), so float16 and bfloat16 may take it.
+    /// `saturate`: the policy, for the float16 and bfloat16 conversions.
     fn encode_f32s(
         &self,
         k: &Kernels,
@@ -235,7 +234,7 @@ impl ElementFormat {
         x: &[f32],
         out: &mut [u8],
     ) {
-        if self.encode_halfs(k, lane.mode, saturate, x, out) {
+        if self.encode_halfs(k, lane, saturate, x, out) {
             return;
         }
         let bits = self.bits() as usize;
@@ -462,34 +461,35 @@ impl ElementFormat {
         }
     }
 
-    /// f32 → float16/bfloat16 codes, nearest even: float16 through the hardware conversion
-    /// where the backend has one (else `half`'s), bfloat16 through the integer kernel; both
-    /// overflow to ±∞ exactly as the definition does (checked over the f32 range in the
-    /// tests), then ±∞ becomes ±max when `saturate`; NaN lanes get the canonical NaN.
-    /// Returns false for other formats.
+    /// f32 → float16/bfloat16 codes in the lane's mode: bfloat16 through the bit kernel;
+    /// float16 through the hardware conversion where the backend has one and the mode is
+    /// one of its rounding controls (nearest even, the directed modes), the rest through
+    /// `half` (nearest even) or the lane kernel (the other modes). Both overflow exactly
+    /// as the definition does (checked over the f32 range in the tests), then ±∞ becomes
+    /// ±max when `saturate`; NaN lanes get the canonical NaN. Returns false for other
+    /// formats.
     fn encode_halfs(
         &self,
         k: &Kernels,
-        mode: u8,
+        lane: &LaneParams,
         saturate: bool,
         x: &[f32],
         out: &mut [u8],
     ) -> bool {
-        let is_f16 = *self == ElementFormat::FLOAT16;
-        if !(is_f16 && mode == NE || *self == ElementFormat::BFLOAT16) {
+        if *self != ElementFormat::FLOAT16 && *self != ElementFormat::BFLOAT16 {
             return false;
         }
         // An aligned little-endian output is written in place, otherwise through a buffer.
         if let Ok(codes) = bytemuck::try_cast_slice_mut::<u8, u16>(out)
             && cfg!(target_endian = "little")
         {
-            self.encode_halfs_to(k, mode, saturate, x, codes);
+            self.encode_halfs_to(k, lane, saturate, x, codes);
             return true;
         }
         let mut codes = [0u16; CHUNK];
         for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
             let c = &mut codes[..xc.len()];
-            self.encode_halfs_to(k, mode, saturate, xc, c);
+            self.encode_halfs_to(k, lane, saturate, xc, c);
             for (o, v) in oc.chunks_exact_mut(2).zip(c.iter()) {
                 o.copy_from_slice(&v.to_le_bytes());
             }
@@ -498,19 +498,31 @@ impl ElementFormat {
     }
 
     /// [`encode_halfs`](Self::encode_halfs) into native `u16` codes.
-    fn encode_halfs_to(&self, k: &Kernels, mode: u8, saturate: bool, x: &[f32], codes: &mut [u16]) {
+    fn encode_halfs_to(
+        &self,
+        k: &Kernels,
+        lane: &LaneParams,
+        saturate: bool,
+        x: &[f32],
+        codes: &mut [u16],
+    ) {
         use half::slice::HalfFloatSliceExt;
         if *self == ElementFormat::BFLOAT16 {
-            (k.f32_to_bf16)(x, mode, saturate, codes);
+            (k.f32_to_bf16)(x, lane.mode, saturate, codes);
             return;
         }
         // float16: the hardware conversion (NaN fix included) over the longest whole-vector
-        // prefix, the rest through `half`; in chunks, so the fixes read data still in L1.
-        let done = (k.f32_to_f16)(x, codes);
+        // prefix, the rest through `half` (nearest even) or the lane kernel; in chunks, so
+        // the fixes read data still in L1.
+        let done = (k.f32_to_f16)(x, lane.mode, codes);
         if saturate {
             (k.saturate_f16)(&mut codes[..done]);
         }
         let (x, codes) = (&x[done..], &mut codes[done..]);
+        if lane.mode != NE {
+            (k.encode_u16)(lane, x, codes);
+            return;
+        }
         for (xc, cc) in x.chunks(HALF_CHUNK).zip(codes.chunks_mut(HALF_CHUNK)) {
             bytemuck::cast_slice_mut::<u16, f16>(cc).convert_from_f32_slice(xc);
             if any_nan(xc) {

@@ -9,7 +9,7 @@ pub(super) use gguf::*;
 
 use super::{Kernels, for_each_kernel};
 use crate::element::codebook::CodebookLanes;
-use crate::element::fast::{Grid, LaneParams};
+use crate::element::fast::{Grid, LaneParams, NE, TN, TP, TZ};
 use crate::kernels::codebook;
 use crate::kernels::e4m3::{self, E4m3Blocks};
 use crate::kernels::element::{self, DecodeTable, IntLane};
@@ -100,9 +100,23 @@ pub(super) fn decode_nibbles_avx512(t: &DecodeTable, bytes: &[u8], out: &mut [f3
 // with the code's sign. Each converts the longest prefix that is a multiple of the vector
 // width and returns its length; the caller finishes the tail.
 
-/// float16 codes from f32 with AVX-512; returns how many were converted.
+/// float16 codes from f32 with AVX-512 in lane mode `mode` (the conversion's rounding
+/// control: nearest even and the three directed modes; nearest-away converts nothing);
+/// returns how many were converted.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
-pub(super) fn f32_to_f16_avx512(x: &[f32], out: &mut [u16]) -> usize {
+pub(super) fn f32_to_f16_avx512(x: &[f32], mode: u8, out: &mut [u16]) -> usize {
+    match mode {
+        NE => f32_to_f16_avx512_in::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(x, out),
+        TZ => f32_to_f16_avx512_in::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(x, out),
+        TP => f32_to_f16_avx512_in::<{ _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC }>(x, out),
+        TN => f32_to_f16_avx512_in::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(x, out),
+        _ => 0,
+    }
+}
+
+/// [`f32_to_f16_avx512`] with rounding control `R`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+fn f32_to_f16_avx512_in<const R: i32>(x: &[f32], out: &mut [u16]) -> usize {
     let n = x.len().min(out.len()) / 16 * 16;
     let sign = _mm256_set1_epi16(0x8000u16 as i16);
     let qnan = _mm256_set1_epi16(0x7E00);
@@ -112,7 +126,7 @@ pub(super) fn f32_to_f16_avx512(x: &[f32], out: &mut [u16]) -> usize {
         // u16 written to out[i..], all in bounds; unaligned loads and stores are used.
         unsafe {
             let v = _mm512_loadu_ps(x.as_ptr().add(i));
-            let h = _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v);
+            let h = _mm512_cvtps_ph::<R>(v);
             let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
             let canon = _mm256_or_si256(_mm256_and_si256(h, sign), qnan);
             let r = _mm256_mask_blend_epi16(nan, h, canon);
@@ -147,9 +161,21 @@ pub(super) fn f16_to_f32_avx512(h: &[u16], out: &mut [f32]) -> usize {
     n
 }
 
-/// float16 codes from f32 with F16C; returns how many were converted.
+/// float16 codes from f32 with F16C, as [`f32_to_f16_avx512`].
 #[target_feature(enable = "avx2,fma,f16c")]
-pub(super) fn f32_to_f16_avx2(x: &[f32], out: &mut [u16]) -> usize {
+pub(super) fn f32_to_f16_avx2(x: &[f32], mode: u8, out: &mut [u16]) -> usize {
+    match mode {
+        NE => f32_to_f16_avx2_in::<_MM_FROUND_TO_NEAREST_INT>(x, out),
+        TZ => f32_to_f16_avx2_in::<_MM_FROUND_TO_ZERO>(x, out),
+        TP => f32_to_f16_avx2_in::<_MM_FROUND_TO_POS_INF>(x, out),
+        TN => f32_to_f16_avx2_in::<_MM_FROUND_TO_NEG_INF>(x, out),
+        _ => 0,
+    }
+}
+
+/// [`f32_to_f16_avx2`] with rounding control `R`.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn f32_to_f16_avx2_in<const R: i32>(x: &[f32], out: &mut [u16]) -> usize {
     let n = x.len().min(out.len()) / 8 * 8;
     let sign = _mm_set1_epi16(0x8000u16 as i16);
     let qnan = _mm_set1_epi16(0x7E00);
@@ -159,7 +185,7 @@ pub(super) fn f32_to_f16_avx2(x: &[f32], out: &mut [u16]) -> usize {
         // written to out[i..], all in bounds; unaligned loads and stores are used.
         unsafe {
             let v = _mm256_loadu_ps(x.as_ptr().add(i));
-            let h = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(v);
+            let h = _mm256_cvtps_ph::<R>(v);
             let m = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v));
             let m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256::<1>(m));
             let canon = _mm_or_si128(_mm_and_si128(h, sign), qnan);
