@@ -452,6 +452,15 @@ fn scaled_encode_every_backend_equals_the_definition() {
         1e30,
         2f32.powi(-140),
         7e-45,
+        // Powers of two (the format's grid moved instead of a quotient), up to both ends
+        // of f32's normal range, and a negative one.
+        0.5,
+        2f32.powi(-126),
+        2f32.powi(-100),
+        2f32.powi(20),
+        2f32.powi(100),
+        2f32.powi(127),
+        -4.0,
         0.0,
         f32::INFINITY,
         f32::NAN,

@@ -505,7 +505,8 @@ fn pow2_reciprocal(s: f64) -> Option<f32> {
 }
 
 /// [`div_to_odd`] for a power-of-two scale: the product by its reciprocal, exact wherever
-/// it is a normal f32 (the other lanes are flagged as there).
+/// it is a normal f32 above 2^−126 (the other lanes are flagged as there). 2^−126 itself
+/// is flagged: a product just below it rounds up to it, inexactly.
 #[inline(always)]
 fn mul_pow2(x: &[f32], inv: f32, out: &mut [f32]) -> bool {
     let n = x.len().min(out.len());
@@ -515,7 +516,7 @@ fn mul_pow2(x: &[f32], inv: f32, out: &mut [f32]) -> bool {
         let q = x[i] * inv;
         out[i] = q;
         let a = q.abs();
-        outside |= q.is_nan() | ((x[i] != 0.0) & (a < f32::MIN_POSITIVE)) | (a > f32::MAX);
+        outside |= q.is_nan() | ((x[i] != 0.0) & (a <= f32::MIN_POSITIVE)) | (a > f32::MAX);
     }
     outside
 }
