@@ -11,8 +11,8 @@
 //! exponent, every midpoint. The backend-equality tests (`tests/bulk.rs`,
 //! `tests/spec_space.rs`) check the kernels built on them.
 
-use crate::element::ElementFormat;
 use crate::element::convert;
+use crate::element::{ElementFormat, Format};
 use crate::round::{Overflow, Rounding};
 use crate::spec::{FloatSpec, NonFinite};
 
@@ -178,6 +178,41 @@ impl LaneParams {
         let mut p = Self::new(spec, r, o)?;
         let nan = ElementFormat::Float(*spec).stored_nan();
         p.nan = [nan, nan];
+        Some(p)
+    }
+
+    /// [`LaneParams::new_stored`] for encoding `x / 2^k` (exactly: the quotient is never
+    /// formed): the format's grid multiplied by 2^k is itself a format grid, with emin + k
+    /// and bias − k, so only the constants derived from them change. `None` unless the
+    /// fast kernels ([`LaneKernel::NearestEven`], [`LaneKernel::Directed`]) apply to the
+    /// moved grid: its lowest binade above f32's subnormals, its magic constant finite, and
+    /// its largest value below 2^127, so that f32::MAX and ±∞ still overflow it.
+    pub(crate) fn new_stored_divided(
+        spec: &FloatSpec,
+        r: Rounding,
+        o: Overflow,
+        k: i32,
+    ) -> Option<Self> {
+        let mut p = Self::new_stored(spec, r, o)?;
+        if !matches!(p.kernel, LaneKernel::NearestEven | LaneKernel::Directed) {
+            return None;
+        }
+        let m = spec.man_bits() as i32;
+        let (emin, bias) = (spec.emin().checked_add(k)?, spec.bias().checked_sub(k)?);
+        let max = ElementFormat::Float(*spec).decode(spec.max_code()) as f64;
+        if emin <= -126
+            || emin - m + 23 > 127
+            || !max.is_finite()
+            || max * convert::pow2_f64(k) >= convert::pow2_f64(127)
+        {
+            return None;
+        }
+        p.emin = emin;
+        p.bias = bias;
+        p.rebias = ((127 - bias) as u32) << m;
+        p.magic = convert::pow2_f64(emin - m + 23) as f32;
+        p.half_step = convert::pow2_f64(emin - m - 1) as f32;
+        p.min_normal_bits = (convert::pow2_f64(emin) as f32).to_bits();
         Some(p)
     }
 }
@@ -650,7 +685,6 @@ impl Grid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::element::Format;
 
     /// Grid rounding equals decode(encode(y)) (nearest-even, saturating) for every element
     /// format on the fast path, on f32 inputs covering every exponent with many mantissas,

@@ -176,6 +176,31 @@ impl ElementFormat {
         }
     }
 
+    /// The lane encoder of `x / scale` for a positive power-of-two `scale` (2^k), where
+    /// [`LaneParams::new_stored_divided`] applies: float formats but float16 and bfloat16
+    /// (whose conversions do not take the moved grid), inputs exact in f32, every mode
+    /// but stochastic.
+    fn divided_lanes<T: Real>(
+        &self,
+        scale: f32,
+        rounding: Rounding,
+        overflow: Overflow,
+    ) -> Option<LaneParams> {
+        let ElementFormat::Float(spec) = self else {
+            return None;
+        };
+        let bits = scale.to_bits();
+        let pow2 = scale.is_normal() && scale > 0.0 && bits & 0x007F_FFFF == 0;
+        if !T::EXACT_IN_F32
+            || !pow2
+            || *self == ElementFormat::FLOAT16
+            || *self == ElementFormat::BFLOAT16
+        {
+            return None;
+        }
+        LaneParams::new_stored_divided(spec, rounding, overflow, (bits >> 23) as i32 - 127)
+    }
+
     /// f32 values into packed codes with a backend's kernels (`out` the exact packed size).
     fn encode_lanes(&self, k: &Kernels, enc: &Lanes, x: &[f32], out: &mut [u8]) {
         match enc {
@@ -355,6 +380,25 @@ impl ElementFormat {
         // exact value's position between neighbours, and lanes outside f32's normal range,
         // which are redone by the definition and replaced by their code's value (that value
         // encodes back to the same code in every mode).
+        if let (Path::Kernels(k), Some(lane)) =
+            (&path, self.divided_lanes::<T>(scale, rounding, overflow))
+        {
+            // A power-of-two scale moves the format's grid instead: the same kernels, no
+            // quotient, no lanes to redo.
+            match T::as_f32(x) {
+                Some(x) => self.encode_f32s(k, &lane, false, x, out),
+                None => {
+                    let bits = self.bits() as usize;
+                    let mut buf = [0f32; CHUNK];
+                    for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * bits / 8)) {
+                        let b = &mut buf[..xc.len()];
+                        T::to_f32s(xc, b);
+                        self.encode_f32s(k, &lane, false, b, oc);
+                    }
+                }
+            }
+            return Ok(());
+        }
         let enc = match rounding {
             r if r.is_stochastic() => None,
             _ => self.lane_encoder::<T>(rounding, overflow),
