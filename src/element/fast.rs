@@ -81,6 +81,10 @@ pub(crate) enum LaneKernel {
     Lean,
     /// [`encode_lane`]: any float spec.
     General,
+    /// [`encode_lane_e8m0`]: E8M0's layout (8 exponent bits, bias 127, no sign, mantissa or
+    /// zero, code 0 the normal 2^−127), whose codes are f32's exponent fields; f32
+    /// subnormal inputs take [`LaneKernel::General`] (checked per call by the loops).
+    E8m0,
 }
 
 impl LaneParams {
@@ -118,6 +122,14 @@ impl LaneParams {
             LaneKernel::Directed
         } else if lean {
             LaneKernel::Lean
+        } else if spec.exp_bits() == 8
+            && spec.man_bits() == 0
+            && spec.bias() == 127
+            && unsigned
+            && spec.zero_is_normal()
+            && !spec.has_zero()
+        {
+            LaneKernel::E8m0
         } else {
             LaneKernel::General
         };
@@ -390,6 +402,40 @@ pub(crate) fn encode_lane_directed<const MODE: u8, const INF: bool>(p: &LanePara
         r
     };
     if a > 0x7F80_0000 { pick(p.nan) } else { r }
+}
+
+/// E8M0 ([`LaneKernel::E8m0`]) for f32 inputs that are not subnormal: a positive normal
+/// input's code is its exponent field, plus one where the mode rounds its mantissa up (the
+/// nearest modes from ½ up: with no mantissa bits the code below a tie is odd, its implicit
+/// bit, so nearest-even ties go up too, as the definition's parity rule says); the specials
+/// and negatives as [`finish`] decides them for an unsigned format without zero.
+#[inline(always)]
+pub(crate) fn encode_lane_e8m0<const MODE: u8>(p: &LaneParams, x: u32) -> u32 {
+    let neg = x >> 31;
+    let a = x & 0x7FFF_FFFF;
+    let m = a & 0x7F_FFFF;
+    let up = match MODE {
+        NE | NA => (m >= 0x40_0000) as u32,
+        TP => (m != 0) as u32,
+        _ => 0,
+    };
+    let code = (a >> 23) + up;
+    let pick = |pair: [u32; 2]| if neg != 0 { pair[1] } else { pair[0] };
+    let r = if neg != 0 { p.invalid } else { code };
+    let r = if code > p.max_code { pick(p.ov) } else { r };
+    let special = if m != 0 { pick(p.nan) } else { pick(p.inf_in) };
+    let r = if a >> 23 == 255 { special } else { r };
+    if a == 0 { pick(p.zero) } else { r }
+}
+
+/// Whether any of `x` is an f32 subnormal (which [`encode_lane_e8m0`] leaves to
+/// [`encode_lane`]).
+#[inline(always)]
+pub(crate) fn any_subnormal(x: &[f32]) -> bool {
+    x.iter().fold(false, |acc, v| {
+        let a = v.to_bits() & 0x7FFF_FFFF;
+        acc | ((a != 0) & (a < 0x80_0000))
+    })
 }
 
 /// Nearest-even for [`LaneParams::lean`] formats with uniform shifts only: a normal result

@@ -3,8 +3,8 @@
 
 use crate::element::ElementFormat;
 use crate::element::fast::{
-    FloatDecode, LaneKernel, LaneParams, NA, NE, TN, TP, TZ, encode_lane, encode_lane_directed,
-    encode_lane_lean, encode_lane_ne,
+    FloatDecode, LaneKernel, LaneParams, NA, NE, TN, TP, TZ, any_subnormal, encode_lane,
+    encode_lane_directed, encode_lane_e8m0, encode_lane_lean, encode_lane_ne,
 };
 use crate::element::{Format, fast};
 use crate::round::Rounding;
@@ -50,7 +50,12 @@ fn encode_u8_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u8]) {
                 out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u8;
             }
         }
-        LaneKernel::General => {
+        LaneKernel::E8m0 if !any_subnormal(x) => {
+            for i in 0..n {
+                out[i] = encode_lane_e8m0::<MODE>(&p, x[i].to_bits()) as u8;
+            }
+        }
+        LaneKernel::General | LaneKernel::E8m0 => {
             for i in 0..n {
                 out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u8;
             }
@@ -96,7 +101,7 @@ fn encode_u16_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u16]) {
                 out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u16;
             }
         }
-        LaneKernel::General => {
+        LaneKernel::General | LaneKernel::E8m0 => {
             for i in 0..n {
                 out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u16;
             }
