@@ -255,6 +255,7 @@ fn mode_benches(c: &mut Criterion) {
     for f in [
         ElementFormat::FLOAT8_E4M3FN,
         ElementFormat::FLOAT4_E2M1FN,
+        ElementFormat::FLOAT8_E8M0FNU,
         ElementFormat::INT8,
         ElementFormat::INT4,
         ElementFormat::FLOAT16,
