@@ -6,9 +6,13 @@
 # redesign".
 #
 #   scripts/bench_before_after.sh BEFORE_CHECKOUT AFTER_CHECKOUT [ROUNDS]
+#
+# FILTER (a criterion regex) replaces the default groups; "Rounding modes and scaled encode"
+# in docs/benchmarks.md used FILTER='^encode_(modes|scaled)_'.
 set -euo pipefail
 before=$1 after=$2 rounds=${3:-2}
-filter='^(fake_quant|block_quantize|block_dequantize)/cache/(mxfp4|mxfp8_e4m3|nvfp4|int4_g128)$|^(decode_e2m1|decode_e4m3|decode_int4|decode_e8m0|encode_e4m3_saturate|encode_e2m1|encode_e5m2)/cache/lowbit/Avx512$|^ternary_(unpack_i8|decode_f32)/cache/lowbit$'
+filter=${FILTER:-}
+[ -n "$filter" ] || filter='^(fake_quant|block_quantize|block_dequantize)/cache/(mxfp4|mxfp8_e4m3|nvfp4|int4_g128)$|^(decode_e2m1|decode_e4m3|decode_int4|decode_e8m0|encode_e4m3_saturate|encode_e2m1|encode_e5m2)/cache/lowbit/Avx512$|^ternary_(unpack_i8|decode_f32)/cache/lowbit$'
 bin() { ls -t "$1"/target/release/deps/bulk-* | grep -v '\.d$' | head -1; }
 for r in $(seq 1 "$rounds"); do
   for which in before after; do
