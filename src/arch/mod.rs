@@ -359,7 +359,7 @@ macro_rules! for_each_kernel {
             = [gguf_q::q_q8_0, gguf_q::q_q8_0, super::x86::gguf_q_q8_0_avx512];
         /// f32 → GGUF Q8_1 blocks (plain blocks).
         gguf_q_q8_1(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q8_1, gguf_q::q_q8_1, gguf_q::q_q8_1];
+            = [gguf_q::q_q8_1, gguf_q::q_q8_1, super::x86::gguf_q_q8_1_avx512];
         /// f32 → GGUF Q4_0 blocks (plain blocks).
         gguf_q_q4_0(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_q4_0, gguf_q::q_q4_0, super::x86::gguf_q_q4_0_avx512];

@@ -81,9 +81,10 @@ pub(crate) enum LaneKernel {
     Lean,
     /// [`encode_lane`]: any float spec.
     General,
-    /// [`encode_lane_e8m0`]: E8M0's layout (8 exponent bits, bias 127, no sign, mantissa or
-    /// zero, code 0 the normal 2^−127), whose codes are f32's exponent fields; f32
-    /// subnormal inputs take [`LaneKernel::General`] (checked per call by the loops).
+    /// [`encode_lane_e8m0`]: E8M0's layout (8 exponent bits, bias 127, no sign bit, no
+    /// mantissa bits, no zero: code 0 is the normal 2^−127), whose codes are f32's exponent
+    /// fields; f32 subnormal inputs take [`LaneKernel::General`] (checked per chunk by the
+    /// loops).
     E8m0,
 }
 

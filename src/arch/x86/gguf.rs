@@ -403,25 +403,47 @@ fn plain_amax(a: u32) -> bool {
     a < 0x7f80_0000 && (a == 0 || a >= 0x0d80_0000)
 }
 
-/// f32 → GGUF Q8_0 with AVX-512: the scales of 16 blocks at a time in one vector (two
-/// `vdivps`, one `vcvtps2ph`; IEEE division and nearest-even fp16 as the definition's).
+/// f32 → GGUF Q8_0 with AVX-512, as [`q8_avx512`].
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
 pub(in crate::arch) fn gguf_q_q8_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    q8_avx512(x, out, false)
+}
+
+/// f32 → GGUF Q8_1 with AVX-512, as [`q8_avx512`].
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_q8_1_avx512(x: &[f32], out: &mut [u8]) -> u64 {
+    q8_avx512(x, out, true)
+}
+
+/// f32 → GGUF Q8_0 (`sum` false: 34-byte blocks, codes at byte 2) or Q8_1 (`sum`: 36-byte
+/// blocks, the fp16 of `d · Σ codes` at byte 2, codes at byte 4) with AVX-512: the scales of
+/// 16 blocks at a time in one vector (two `vdivps`, one `vcvtps2ph`; IEEE division and
+/// nearest-even fp16 as the definition's), the code sum from the 32-bit code lanes (the same
+/// integers the bytes hold: |codes| ≤ 127), its product with `d` in scalar f32 and fp16 in
+/// hardware as the scale.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn q8_avx512(x: &[f32], out: &mut [u8], sum: bool) -> u64 {
+    let (bb, q_at) = if sum { (36, 4) } else { (34, 2) };
     let mut left = 0u64;
-    let blocks = (x.len() / 32).min(out.len() / 34).min(64);
+    let blocks = (x.len() / 32).min(out.len() / bb).min(64);
     let mut a = [0u32; 64];
     for (k, xb) in x.chunks_exact(32).take(blocks).enumerate() {
         a[k] = amax32_avx512(xb).0;
         left |= u64::from(!plain_amax(a[k])) << k;
     }
-    let (mut id, mut h) = ([0f32; 64], [0u16; 64]);
+    let (mut d, mut id, mut h) = ([0f32; 64], [0f32; 64], [0u16; 64]);
     for g in 0..4 {
-        // SAFETY: 16 u32 are read from a[16g..], 16 f32 written to id[16g..] and 16 u16 to
-        // h[16g..]; all arrays hold 64.
+        // SAFETY: 16 u32 are read from a[16g..], 16 f32 written to d[16g..] and id[16g..]
+        // and 16 u16 to h[16g..]; all arrays hold 64.
         unsafe {
             let va = _mm512_loadu_si512(a.as_ptr().add(16 * g) as *const __m512i);
             let va = _mm512_min_epu32(va, _mm512_set1_epi32(0x7f7f_ffff));
-            let d = _mm512_div_ps(_mm512_castsi512_ps(va), _mm512_set1_ps(127.0));
+            let d = {
+                let v = _mm512_div_ps(_mm512_castsi512_ps(va), _mm512_set1_ps(127.0));
+                _mm512_storeu_ps(d.as_mut_ptr().add(16 * g), v);
+                v
+            };
             let nz = _mm512_cmp_ps_mask::<_CMP_NEQ_OQ>(d, _mm512_setzero_ps());
             let inv = _mm512_maskz_div_ps(nz, _mm512_set1_ps(1.0), d);
             _mm512_storeu_ps(id.as_mut_ptr().add(16 * g), inv);
@@ -431,28 +453,37 @@ pub(in crate::arch) fn gguf_q_q8_0_avx512(x: &[f32], out: &mut [u8]) -> u64 {
     }
     for (k, (xb, ob)) in x
         .chunks_exact(32)
-        .zip(out.chunks_exact_mut(34))
+        .zip(out.chunks_exact_mut(bb))
         .enumerate()
         .take(blocks)
     {
-        if left >> k & 1 == 1 || xb.len() < 32 || ob.len() < 34 {
+        if left >> k & 1 == 1 || xb.len() < 32 || ob.len() < bb {
             continue;
         }
         let vid = _mm512_set1_ps(id[k]);
-        // SAFETY: xb holds 32 f32 and ob 34 bytes (checked above): two 64-byte loads, the
-        // 2-byte scale and two 16-byte stores at bytes 2 and 18.
+        // SAFETY: xb holds 32 f32 and ob bb = q_at + 32 bytes (checked above): two 64-byte
+        // loads, the 2-byte scale (and sum) and two 16-byte stores at bytes q_at and
+        // q_at + 16.
         unsafe {
             let (v0, v1) = (
                 _mm512_loadu_ps(xb.as_ptr()),
                 _mm512_loadu_ps(xb.as_ptr().add(16)),
             );
-            let c0 = _mm512_cvtepi32_epi8(round_away_avx512(_mm512_mul_ps(v0, vid)));
-            let c1 = _mm512_cvtepi32_epi8(round_away_avx512(_mm512_mul_ps(v1, vid)));
+            let r0 = round_away_avx512(_mm512_mul_ps(v0, vid));
+            let r1 = round_away_avx512(_mm512_mul_ps(v1, vid));
             ob.as_mut_ptr()
                 .cast::<[u8; 2]>()
                 .write_unaligned(h[k].to_le_bytes());
-            _mm_storeu_si128(ob.as_mut_ptr().add(2) as *mut __m128i, c0);
-            _mm_storeu_si128(ob.as_mut_ptr().add(18) as *mut __m128i, c1);
+            if sum {
+                let s = _mm512_reduce_add_epi32(_mm512_add_epi32(r0, r1));
+                ob.as_mut_ptr()
+                    .add(2)
+                    .cast::<[u8; 2]>()
+                    .write_unaligned(f16_hw(s as f32 * d[k]).to_le_bytes());
+            }
+            let (c0, c1) = (_mm512_cvtepi32_epi8(r0), _mm512_cvtepi32_epi8(r1));
+            _mm_storeu_si128(ob.as_mut_ptr().add(q_at) as *mut __m128i, c0);
+            _mm_storeu_si128(ob.as_mut_ptr().add(q_at + 16) as *mut __m128i, c1);
         }
     }
     left
