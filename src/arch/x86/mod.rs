@@ -9,7 +9,7 @@ pub(super) use gguf::*;
 
 use super::{Kernels, for_each_kernel};
 use crate::element::codebook::CodebookLanes;
-use crate::element::fast::{Grid, LaneParams, NE, TN, TP, TZ};
+use crate::element::fast::{Grid, LaneParams, NA, NE, TN, TP, TZ};
 use crate::kernels::codebook;
 use crate::kernels::e4m3::{self, E4m3Blocks};
 use crate::kernels::element::{self, DecodeTable, IntLane};
@@ -101,8 +101,8 @@ pub(super) fn decode_nibbles_avx512(t: &DecodeTable, bytes: &[u8], out: &mut [f3
 // width and returns its length; the caller finishes the tail.
 
 /// float16 codes from f32 with AVX-512 in lane mode `mode` (the conversion's rounding
-/// control: nearest even and the three directed modes; nearest-away converts nothing);
-/// returns how many were converted.
+/// control for nearest even and the three directed modes; nearest-away from two
+/// conversions); returns how many were converted.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
 pub(super) fn f32_to_f16_avx512(x: &[f32], mode: u8, out: &mut [u16]) -> usize {
     match mode {
@@ -110,8 +110,49 @@ pub(super) fn f32_to_f16_avx512(x: &[f32], mode: u8, out: &mut [u16]) -> usize {
         TZ => f32_to_f16_avx512_in::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(x, out),
         TP => f32_to_f16_avx512_in::<{ _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC }>(x, out),
         TN => f32_to_f16_avx512_in::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(x, out),
+        NA => f32_to_f16_away_avx512(x, out),
         _ => 0,
     }
+}
+
+/// Nearest-away from the two conversions it lies between: nearest even, except where that
+/// equals the conversion toward zero (it broke a tie or a near value that way) and the input
+/// is exactly the midpoint between that code's value and the next code's (both f16 values,
+/// so their mean is exact in f32); there the next code. At the largest finite code the next
+/// is ∞ and the midpoint ∞, which no finite input equals (nearest even already gives ∞ from
+/// the tie at max + ½ulp on).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+fn f32_to_f16_away_avx512(x: &[f32], out: &mut [u16]) -> usize {
+    let n = x.len().min(out.len()) / 16 * 16;
+    let sign = _mm256_set1_epi16(0x8000u16 as i16);
+    let qnan = _mm256_set1_epi16(0x7E00);
+    let one = _mm256_set1_epi16(1);
+    let half = _mm512_set1_ps(0.5);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 16 <= n <= x.len() and out.len(): 16 f32 are read from x[i..] and 16
+        // u16 written to out[i..], all in bounds; unaligned loads and stores are used.
+        unsafe {
+            let v = _mm512_loadu_ps(x.as_ptr().add(i));
+            let ne = _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v);
+            let tz = _mm512_cvtps_ph::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(v);
+            // The next code away from zero (sign and magnitude).
+            let up = _mm256_add_epi16(tz, one);
+            let mid = _mm512_mul_ps(
+                _mm512_add_ps(_mm512_cvtph_ps(tz), _mm512_cvtph_ps(up)),
+                half,
+            );
+            let tie_down =
+                _mm256_cmpeq_epi16_mask(ne, tz) & _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(v, mid);
+            let h = _mm256_mask_blend_epi16(tie_down, ne, up);
+            let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+            let canon = _mm256_or_si256(_mm256_and_si256(h, sign), qnan);
+            let r = _mm256_mask_blend_epi16(nan, h, canon);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, r);
+        }
+        i += 16;
+    }
+    n
 }
 
 /// [`f32_to_f16_avx512`] with rounding control `R`.
