@@ -143,21 +143,26 @@ impl ElementFormat {
                 out,
             );
         };
+        self.encode_reals(k, &enc, x, out);
+        Ok(())
+    }
+
+    /// Values of a type exact in f32 into packed codes with a backend's kernels (`out` the
+    /// exact packed size): f32 directly, the others a chunk at a time through an exact f32
+    /// copy (the same codes as encoding each value itself).
+    fn encode_reals<T: Real>(&self, k: &Kernels, enc: &Lanes, x: &[T], out: &mut [u8]) {
         match T::as_f32(x) {
-            Some(x) => self.encode_lanes(k, &enc, x, out),
+            Some(x) => self.encode_lanes(k, enc, x, out),
             None => {
-                // Every value of a Real32 type is an f32: convert a chunk exactly, then
-                // encode it as f32 (the same codes as encoding the value itself).
                 let bits = self.bits() as usize;
                 let mut buf = [0f32; CHUNK];
                 for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * bits / 8)) {
                     let b = &mut buf[..xc.len()];
                     T::to_f32s(xc, b);
-                    self.encode_lanes(k, &enc, b, oc);
+                    self.encode_lanes(k, enc, b, oc);
                 }
             }
         }
-        Ok(())
     }
 
     /// The lane encoder of this format for inputs of type `T`, where one exists: float
@@ -384,19 +389,9 @@ impl ElementFormat {
             (&path, self.divided_lanes::<T>(scale, rounding, overflow))
         {
             // A power-of-two scale moves the format's grid instead: the same kernels, no
-            // quotient, no lanes to redo.
-            match T::as_f32(x) {
-                Some(x) => self.encode_f32s(k, &lane, false, x, out),
-                None => {
-                    let bits = self.bits() as usize;
-                    let mut buf = [0f32; CHUNK];
-                    for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * bits / 8)) {
-                        let b = &mut buf[..xc.len()];
-                        T::to_f32s(xc, b);
-                        self.encode_f32s(k, &lane, false, b, oc);
-                    }
-                }
-            }
+            // quotient, no lanes to redo. (Not `saturate`: float16 and bfloat16, whose
+            // conversions read it, do not take this path.)
+            self.encode_reals(k, &Lanes::Float(lane, false), x, out);
             return Ok(());
         }
         let enc = match rounding {

@@ -124,8 +124,6 @@ pub(super) fn f32_to_f16_avx512(x: &[f32], mode: u8, out: &mut [u16]) -> usize {
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
 fn f32_to_f16_away_avx512(x: &[f32], out: &mut [u16]) -> usize {
     let n = x.len().min(out.len()) / 16 * 16;
-    let sign = _mm256_set1_epi16(0x8000u16 as i16);
-    let qnan = _mm256_set1_epi16(0x7E00);
     let one = _mm256_set1_epi16(1);
     let half = _mm512_set1_ps(0.5);
     let mut i = 0;
@@ -145,22 +143,28 @@ fn f32_to_f16_away_avx512(x: &[f32], out: &mut [u16]) -> usize {
             let tie_down =
                 _mm256_cmpeq_epi16_mask(ne, tz) & _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(v, mid);
             let h = _mm256_mask_blend_epi16(tie_down, ne, up);
-            let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
-            let canon = _mm256_or_si256(_mm256_and_si256(h, sign), qnan);
-            let r = _mm256_mask_blend_epi16(nan, h, canon);
-            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, r);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, f16_nan_fix(v, h));
         }
         i += 16;
     }
     n
 }
 
+/// The float16 codes `h` of 16 f32 `v` with each NaN lane made the canonical 0x7E00 with
+/// the input's sign.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+#[inline]
+fn f16_nan_fix(v: __m512, h: __m256i) -> __m256i {
+    let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+    let sign = _mm256_set1_epi16(0x8000u16 as i16);
+    let canon = _mm256_or_si256(_mm256_and_si256(h, sign), _mm256_set1_epi16(0x7E00));
+    _mm256_mask_blend_epi16(nan, h, canon)
+}
+
 /// [`f32_to_f16_avx512`] with rounding control `R`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
 fn f32_to_f16_avx512_in<const R: i32>(x: &[f32], out: &mut [u16]) -> usize {
     let n = x.len().min(out.len()) / 16 * 16;
-    let sign = _mm256_set1_epi16(0x8000u16 as i16);
-    let qnan = _mm256_set1_epi16(0x7E00);
     let mut i = 0;
     while i < n {
         // SAFETY: i + 16 <= n <= x.len() and out.len(): 16 f32 are read from x[i..] and 16
@@ -168,10 +172,7 @@ fn f32_to_f16_avx512_in<const R: i32>(x: &[f32], out: &mut [u16]) -> usize {
         unsafe {
             let v = _mm512_loadu_ps(x.as_ptr().add(i));
             let h = _mm512_cvtps_ph::<R>(v);
-            let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
-            let canon = _mm256_or_si256(_mm256_and_si256(h, sign), qnan);
-            let r = _mm256_mask_blend_epi16(nan, h, canon);
-            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, r);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, f16_nan_fix(v, h));
         }
         i += 16;
     }
