@@ -356,22 +356,22 @@ macro_rules! for_each_kernel {
             = [gguf_dq::dq_iq1_m, gguf_dq::dq_iq1_m, super::x86::gguf_dq_iq1_m_via_avx2];
         /// f32 → GGUF Q8_0 blocks (plain blocks).
         gguf_q_q8_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q8_0, gguf_q::q_q8_0, super::x86::gguf_q_q8_0_avx512];
+            = [gguf_q::q_q8_0, super::x86::gguf_q_q8_0_avx2, super::x86::gguf_q_q8_0_avx512];
         /// f32 → GGUF Q8_1 blocks (plain blocks).
         gguf_q_q8_1(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q8_1, gguf_q::q_q8_1, super::x86::gguf_q_q8_1_avx512];
+            = [gguf_q::q_q8_1, super::x86::gguf_q_q8_1_avx2, super::x86::gguf_q_q8_1_avx512];
         /// f32 → GGUF Q4_0 blocks (plain blocks).
         gguf_q_q4_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q4_0, gguf_q::q_q4_0, super::x86::gguf_q_q4_0_avx512];
+            = [gguf_q::q_q4_0, super::x86::gguf_q_q4_0_avx2, super::x86::gguf_q_q4_0_avx512];
         /// f32 → GGUF Q5_0 blocks (plain blocks).
         gguf_q_q5_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q5_0, gguf_q::q_q5_0, super::x86::gguf_q_q5_0_avx512];
+            = [gguf_q::q_q5_0, super::x86::gguf_q_q5_0_avx2, super::x86::gguf_q_q5_0_avx512];
         /// f32 → GGUF Q4_1 blocks (plain blocks).
         gguf_q_q4_1(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q4_1, gguf_q::q_q4_1, super::x86::gguf_q_q4_1_avx512];
+            = [gguf_q::q_q4_1, super::x86::gguf_q_q4_1_avx2, super::x86::gguf_q_q4_1_avx512];
         /// f32 → GGUF Q5_1 blocks (plain blocks).
         gguf_q_q5_1(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_q5_1, gguf_q::q_q5_1, super::x86::gguf_q_q5_1_avx512];
+            = [gguf_q::q_q5_1, super::x86::gguf_q_q5_1_avx2, super::x86::gguf_q_q5_1_avx512];
         /// f32 → GGUF Q1_0 blocks (plain blocks).
         gguf_q_q1_0(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_q1_0, gguf_q::q_q1_0, gguf_q::q_q1_0];

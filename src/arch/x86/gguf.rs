@@ -1,6 +1,6 @@
 //! x86_64 kernels of the GGUF block types that need intrinsics: the f16 rows with the
-//! hardware conversions, the 4-bit table types through `vpermps`, the AVX-512 quantizers of
-//! Q8_0/Q4_0/Q4_1/Q5_0/Q5_1, Q2_K's dequantizer, the AVX2 builds some AVX-512 entries run,
+//! hardware conversions, the 4-bit table types through `vpermps`, the AVX-512 and AVX2 quantizers
+//! of Q8_0/Q8_1/Q4_0/Q4_1/Q5_0/Q5_1, Q2_K's dequantizer, the AVX2 builds some AVX-512 entries run,
 //! and SSE's square root for the searching quantizers.
 
 use core::arch::x86_64::*;
@@ -390,8 +390,9 @@ fn round_away_avx512(v: __m512) -> __m512i {
     _mm512_mask_sub_epi32(r, dn, r, one)
 }
 
-/// ggml's fp16 of a finite f32 in hardware (nearest even).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
+/// ggml's fp16 of a finite f32 in hardware (nearest even); F16C only, so both the AVX2
+/// and the AVX-512 quantizers inline it.
+#[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
 fn f16_hw(d: f32) -> u16 {
     _mm_extract_epi16::<0>(_mm_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(_mm_set_ss(d))) as u16
@@ -644,6 +645,307 @@ pub(in crate::arch) fn gguf_q_q4_1_avx512(x: &[f32], out: &mut [u8]) -> u64 {
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma,f16c")]
 pub(in crate::arch) fn gguf_q_q5_1_avx512(x: &[f32], out: &mut [u8]) -> u64 {
     q_asym_avx512(x, out, true)
+}
+
+// The same quantizers with AVX2 (for CPUs without AVX-512): a block of 32 is four vectors
+// of 8; per block the same scalar scale rule, the same hardware fp16, the same plain-block
+// conditions and the same code arithmetic as the AVX-512 kernels above, lane for lane.
+
+/// A block of 32 floats as four vectors and its largest magnitude as bits (`u32::MAX` for
+/// a short block).
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn load32_avx2(x: &[f32]) -> (u32, [__m256; 4]) {
+    let z = _mm256_setzero_ps();
+    if x.len() < 32 {
+        return (u32::MAX, [z; 4]);
+    }
+    // SAFETY: x holds at least 32 f32 (checked above); unaligned loads.
+    let v = unsafe {
+        [
+            _mm256_loadu_ps(x.as_ptr()),
+            _mm256_loadu_ps(x.as_ptr().add(8)),
+            _mm256_loadu_ps(x.as_ptr().add(16)),
+            _mm256_loadu_ps(x.as_ptr().add(24)),
+        ]
+    };
+    let m = _mm256_set1_epi32(0x7fff_ffff);
+    let abs = |v: __m256| _mm256_and_si256(_mm256_castps_si256(v), m);
+    let a = _mm256_max_epu32(
+        _mm256_max_epu32(abs(v[0]), abs(v[1])),
+        _mm256_max_epu32(abs(v[2]), abs(v[3])),
+    );
+    let a = _mm_max_epu32(_mm256_castsi256_si128(a), _mm256_extracti128_si256::<1>(a));
+    let a = _mm_max_epu32(a, _mm_shuffle_epi32::<0b01_00_11_10>(a));
+    let a = _mm_max_epu32(a, _mm_shuffle_epi32::<0b10_11_00_01>(a));
+    (_mm_cvtsi128_si32(a) as u32, v)
+}
+
+/// `(int)roundf(v)` per lane for |v| < 2^23 (half away from zero).
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn round_away_avx2(v: __m256) -> __m256i {
+    let t = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(v);
+    let f = _mm256_sub_ps(v, t);
+    // The comparison masks are −1 where true: subtracting `up` adds one, adding `dn`
+    // subtracts one.
+    let up = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_GE_OQ>(f, _mm256_set1_ps(0.5)));
+    let dn = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LE_OQ>(f, _mm256_set1_ps(-0.5)));
+    _mm256_add_epi32(_mm256_sub_epi32(_mm256_cvttps_epi32(t), up), dn)
+}
+
+/// The sum of the eight i32 lanes.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn hsum_avx2(v: __m256i) -> i32 {
+    let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+    let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01_00_11_10>(s));
+    let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b10_11_00_01>(s));
+    _mm_cvtsi128_si32(s)
+}
+
+/// f32 → GGUF Q8_0 with AVX2, as [`q8_avx2`].
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_q8_0_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    q8_avx2(x, out, false)
+}
+
+/// f32 → GGUF Q8_1 with AVX2, as [`q8_avx2`].
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_q8_1_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    q8_avx2(x, out, true)
+}
+
+/// Q8_0 / Q8_1 as [`q8_avx512`], with the scales of 8 blocks per vector and 32 codes
+/// narrowed to bytes by two signed packs and a lane permutation.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn q8_avx2(x: &[f32], out: &mut [u8], sum: bool) -> u64 {
+    let (bb, q_at) = if sum { (36, 4) } else { (34, 2) };
+    let mut left = 0u64;
+    let blocks = (x.len() / 32).min(out.len() / bb).min(64);
+    let mut a = [0u32; 64];
+    for (k, xb) in x.chunks_exact(32).take(blocks).enumerate() {
+        a[k] = load32_avx2(xb).0;
+        left |= u64::from(!plain_amax(a[k])) << k;
+    }
+    let (mut d, mut id, mut h) = ([0f32; 64], [0f32; 64], [0u16; 64]);
+    for g in 0..8 {
+        // SAFETY: 8 u32 are read from a[8g..], 8 f32 written to d[8g..] and id[8g..] and
+        // 8 u16 to h[8g..]; all arrays hold 64.
+        unsafe {
+            let va = _mm256_loadu_si256(a.as_ptr().add(8 * g) as *const __m256i);
+            let va = _mm256_min_epu32(va, _mm256_set1_epi32(0x7f7f_ffff));
+            let dv = _mm256_div_ps(_mm256_castsi256_ps(va), _mm256_set1_ps(127.0));
+            _mm256_storeu_ps(d.as_mut_ptr().add(8 * g), dv);
+            let nz = _mm256_cmp_ps::<_CMP_NEQ_OQ>(dv, _mm256_setzero_ps());
+            let inv = _mm256_and_ps(_mm256_div_ps(_mm256_set1_ps(1.0), dv), nz);
+            _mm256_storeu_ps(id.as_mut_ptr().add(8 * g), inv);
+            let hh = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(dv);
+            _mm_storeu_si128(h.as_mut_ptr().add(8 * g) as *mut __m128i, hh);
+        }
+    }
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(bb))
+        .enumerate()
+        .take(blocks)
+    {
+        if left >> k & 1 == 1 || ob.len() < bb {
+            continue;
+        }
+        let (_, v) = load32_avx2(xb);
+        let vid = _mm256_set1_ps(id[k]);
+        let r = v.map(|v| round_away_avx2(_mm256_mul_ps(v, vid)));
+        ob[..2].copy_from_slice(&h[k].to_le_bytes());
+        if sum {
+            let s = hsum_avx2(_mm256_add_epi32(
+                _mm256_add_epi32(r[0], r[1]),
+                _mm256_add_epi32(r[2], r[3]),
+            ));
+            ob[2..4].copy_from_slice(&f16_hw(s as f32 * d[k]).to_le_bytes());
+        }
+        // |codes| ≤ 127: the saturating packs are exact; they interleave the 128-bit
+        // halves, which the permutation puts back in element order.
+        let p = _mm256_packs_epi16(
+            _mm256_packs_epi32(r[0], r[1]),
+            _mm256_packs_epi32(r[2], r[3]),
+        );
+        let c = _mm256_permutevar8x32_epi32(p, order);
+        // SAFETY: ob holds bb = q_at + 32 bytes (checked above); unaligned store.
+        unsafe { _mm256_storeu_si256(ob.as_mut_ptr().add(q_at) as *mut __m256i, c) };
+    }
+    left
+}
+
+/// Packs 32 codes in 0..=31 (elements 8i.. in `c[i]`) GGUF-style at byte `at`, as
+/// [`store_codes`]: nibble bytes `c[j] | c[j + 16] << 4`, and for the 5-bit types the u32
+/// of fifth bits first, the nibbles masked.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn store_codes_avx2(ob: &mut [u8], at: usize, c: [__m256i; 4], five: bool) {
+    let mut c = c;
+    let mut o = at;
+    if five {
+        let bit =
+            |v: __m256i| _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<27>(v))) as u32;
+        let qh = bit(c[0]) | bit(c[1]) << 8 | bit(c[2]) << 16 | bit(c[3]) << 24;
+        ob[at..at + 4].copy_from_slice(&qh.to_le_bytes());
+        let m = _mm256_set1_epi32(0xf);
+        c = c.map(|v| _mm256_and_si256(v, m));
+        o += 4;
+    }
+    let lo = _mm256_or_si256(c[0], _mm256_slli_epi32::<4>(c[2]));
+    let hi = _mm256_or_si256(c[1], _mm256_slli_epi32::<4>(c[3]));
+    // Bytes 0..8 in `lo`, 8..16 in `hi` (values ≤ 255): unsigned packs, the 64-bit
+    // quarters back in order, then the two halves packed to bytes.
+    let w = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(lo, hi));
+    let q = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
+    if ob.len() >= o + 16 {
+        // SAFETY: bytes o..o + 16 of ob are in bounds (checked above); unaligned store.
+        unsafe { _mm_storeu_si128(ob.as_mut_ptr().add(o) as *mut __m128i, q) };
+    }
+}
+
+/// Q4_0 / Q5_0 as [`q_sym_avx512`].
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn q_sym_avx2(x: &[f32], out: &mut [u8], five: bool) -> u64 {
+    let (bb, div, bias, top) = if five {
+        (22, -16.0f32, 16.5f32, 31)
+    } else {
+        (18, -8.0, 8.5, 15)
+    };
+    let mut left = 0u64;
+    let absm = _mm256_set1_epi32(0x7fff_ffff);
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(bb))
+        .enumerate()
+        .take(64)
+    {
+        let (a, v) = load32_avx2(xb);
+        if !plain_amax(a) || ob.len() < bb {
+            left |= 1 << k;
+            continue;
+        }
+        let va = _mm256_set1_epi32(a as i32);
+        let hit = |v: __m256| {
+            let e = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(v), absm), va);
+            _mm256_movemask_ps(_mm256_castsi256_ps(e)) as u32
+        };
+        let mask = hit(v[0]) | hit(v[1]) << 8 | hit(v[2]) << 16 | hit(v[3]) << 24;
+        let max = if a == 0 {
+            0.0
+        } else {
+            xb[mask.trailing_zeros() as usize & 31]
+        };
+        let d = max / div;
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        ob[..2].copy_from_slice(&f16_hw(d).to_le_bytes());
+        let (vid, vb, vt) = (
+            _mm256_set1_ps(id),
+            _mm256_set1_ps(bias),
+            _mm256_set1_epi32(top),
+        );
+        // x·id + bias lies in [0, 2·bias]: the truncation is exact.
+        let c = v.map(|v| {
+            _mm256_min_epi32(
+                _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(v, vid), vb)),
+                vt,
+            )
+        });
+        store_codes_avx2(ob, 2, c, five);
+    }
+    left
+}
+
+/// f32 → GGUF Q4_0 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_q4_0_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    q_sym_avx2(x, out, false)
+}
+
+/// f32 → GGUF Q5_0 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_q5_0_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    q_sym_avx2(x, out, true)
+}
+
+/// The smallest and the largest lane of four vectors (no NaN).
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn min_max_avx2(v: &[__m256; 4]) -> (f32, f32) {
+    let lo = _mm256_min_ps(_mm256_min_ps(v[0], v[1]), _mm256_min_ps(v[2], v[3]));
+    let hi = _mm256_max_ps(_mm256_max_ps(v[0], v[1]), _mm256_max_ps(v[2], v[3]));
+    let lo = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps::<1>(lo));
+    let hi = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps::<1>(hi));
+    let lo = _mm_min_ps(lo, _mm_movehl_ps(lo, lo));
+    let hi = _mm_max_ps(hi, _mm_movehl_ps(hi, hi));
+    let lo = _mm_min_ss(lo, _mm_shuffle_ps::<0b01>(lo, lo));
+    let hi = _mm_max_ss(hi, _mm_shuffle_ps::<0b01>(hi, hi));
+    (_mm_cvtss_f32(lo), _mm_cvtss_f32(hi))
+}
+
+/// Q4_1 / Q5_1 as [`q_asym_avx512`].
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn q_asym_avx2(x: &[f32], out: &mut [u8], five: bool) -> u64 {
+    let (bb, div) = if five { (24, 31.0f32) } else { (20, 15.0) };
+    let mut left = 0u64;
+    for (k, (xb, ob)) in x
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(bb))
+        .enumerate()
+        .take(64)
+    {
+        let (a, v) = load32_avx2(xb);
+        if a >= 0x7180_0000 || ob.len() < bb {
+            left |= 1 << k;
+            continue;
+        }
+        let (mut mn, mut mx) = min_max_avx2(&v);
+        if mn == 0.0 || mx == 0.0 {
+            let z = xb.iter().copied().find(|&v| v == 0.0).unwrap_or(0.0);
+            if mn == 0.0 {
+                mn = z;
+            }
+            if mx == 0.0 {
+                mx = z;
+            }
+        }
+        let d = (mx - mn) / div;
+        if !(d == 0.0 || d.abs() >= f32::from_bits(0x0d80_0000)) {
+            left |= 1 << k;
+            continue;
+        }
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        ob[..2].copy_from_slice(&f16_hw(d).to_le_bytes());
+        ob[2..4].copy_from_slice(&f16_hw(mn).to_le_bytes());
+        let (vm, vid, h) = (_mm256_set1_ps(mn), _mm256_set1_ps(id), _mm256_set1_ps(0.5));
+        let code =
+            |v| _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(v, vm), vid), h));
+        let mut c = v.map(code);
+        if !five {
+            let t = _mm256_set1_epi32(15);
+            c = c.map(|c| _mm256_min_epi32(c, t));
+        }
+        store_codes_avx2(ob, 4, c, five);
+    }
+    left
+}
+
+/// f32 → GGUF Q4_1 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_q4_1_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    q_asym_avx2(x, out, false)
+}
+
+/// f32 → GGUF Q5_1 with AVX2.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_q5_1_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    q_asym_avx2(x, out, true)
 }
 
 /// AVX-512 entries that run the AVX2 build of a GGUF dequantizer: for these byte layouts
