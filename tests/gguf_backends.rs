@@ -361,3 +361,41 @@ fn quantize_imatrix_plain_data_every_backend_equals_the_definition() {
         }
     }
 }
+
+/// Ternary-like data (each element −c, 0 or +c, give or take a little) makes every
+/// five-trit byte value of TQ1_0 and every bit pattern of TQ2_0: the packing arithmetic of
+/// each backend is checked on all of them (LLM-like data gives mostly zero trits).
+#[test]
+fn ternary_data_every_backend_equals_the_definition() {
+    let bs = backends();
+    let mut next = rng(11);
+    let n = 256 * 64;
+    let x: Vec<f32> = (0..n)
+        .map(|_| {
+            let r = next();
+            let c = [-1.0f32, 0.0, 1.0][(r % 3) as usize];
+            c * (1.0 + ((r >> 20) % 64) as f32 * 0.004) + ((r >> 40) % 64) as f32 * 0.002 - 0.06
+        })
+        .collect();
+    for t in [GgufType::Tq1_0, GgufType::Tq2_0] {
+        let want = q(Backend::Scalar, t, GgufProfile::Ggml, &x).unwrap();
+        let mut seen = [false; 256];
+        for blk in want.chunks(t.block_bytes()) {
+            let body = if t == GgufType::Tq1_0 {
+                &blk[..48]
+            } else {
+                &blk[..64]
+            };
+            for &c in body {
+                seen[c as usize] = true;
+            }
+        }
+        // TQ1_0's 243 values (5 trits scaled by 256/243, rounded up), TQ2_0's 81 patterns
+        // of trits 0..=2 in each 2-bit field.
+        let expect = if t == GgufType::Tq1_0 { 243 } else { 81 };
+        assert_eq!(seen.iter().filter(|&&s| s).count(), expect, "{t} coverage");
+        for &b in &bs {
+            assert!(q(b, t, GgufProfile::Ggml, &x).unwrap() == want, "{t} {b:?}");
+        }
+    }
+}

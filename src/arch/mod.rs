@@ -380,10 +380,10 @@ macro_rules! for_each_kernel {
             = [gguf_q::q_q2_0, gguf_q::q_q2_0, gguf_q::q_q2_0];
         /// f32 → GGUF TQ1_0 blocks (plain blocks).
         gguf_q_tq1_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_tq1_0, gguf_q::q_tq1_0, gguf_q::q_tq1_0];
+            = [gguf_q::q_tq1_0, super::x86::gguf_q_tq1_0_avx2, super::x86::gguf_q_tq1_0_avx2];
         /// f32 → GGUF TQ2_0 blocks (plain blocks).
         gguf_q_tq2_0(x: &[f32], out: &mut [u8]) -> u64
-            = [gguf_q::q_tq2_0, gguf_q::q_tq2_0, gguf_q::q_tq2_0];
+            = [gguf_q::q_tq2_0, super::x86::gguf_q_tq2_0_avx2, super::x86::gguf_q_tq2_0_avx2];
         /// f32 → GGUF Q8_K blocks (plain blocks).
         gguf_q_q8_k(x: &[f32], out: &mut [u8]) -> u64
             = [gguf_q::q_q8_k, gguf_q::q_q8_k, gguf_q::q_q8_k];

@@ -1,6 +1,6 @@
 //! x86_64 kernels of the GGUF block types that need intrinsics: the f16 rows with the
 //! hardware conversions, the 4-bit table types through `vpermps`, the AVX-512 and AVX2 quantizers
-//! of Q8_0/Q8_1/Q4_0/Q4_1/Q5_0/Q5_1, Q2_K's dequantizer, the AVX2 builds some AVX-512 entries run,
+//! of Q8_0/Q8_1/Q4_0/Q4_1/Q5_0/Q5_1, AVX2's of TQ1_0/TQ2_0, Q2_K's dequantizer, the AVX2 builds some AVX-512 entries run,
 //! and SSE's square root for the searching quantizers.
 
 use core::arch::x86_64::*;
@@ -946,6 +946,160 @@ pub(in crate::arch) fn gguf_q_q4_1_avx2(x: &[f32], out: &mut [u8]) -> u64 {
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(in crate::arch) fn gguf_q_q5_1_avx2(x: &[f32], out: &mut [u8]) -> u64 {
     q_asym_avx2(x, out, true)
+}
+
+// GGUF ternary quantizers with AVX2: the trits of a 256-element block as 32 vectors of i32,
+// then the two layouts' byte arithmetic 8 bytes per vector.
+
+/// The trit codes `lroundf(x/d) + 1` of a plain TQ block (`d = amax`, its fp16 written at
+/// `at`) as 32 vectors of 8 (elements 8i.. in `t[i]`); `false` for a block that is not
+/// plain (left to the caller), as `gguf_q::tq_codes`.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn tq_trits_avx2(xb: &[f32], ob: &mut [u8], at: usize, t: &mut [__m256i; 32]) -> bool {
+    if xb.len() < 256 || ob.len() < at + 2 {
+        return false;
+    }
+    let mut v = [_mm256_setzero_ps(); 32];
+    let m = _mm256_set1_epi32(0x7fff_ffff);
+    let mut a = _mm256_setzero_si256();
+    for (i, v) in v.iter_mut().enumerate() {
+        // SAFETY: xb holds 256 f32 (checked above); lanes 8i..8i + 8, unaligned.
+        *v = unsafe { _mm256_loadu_ps(xb.as_ptr().add(8 * i)) };
+        a = _mm256_max_epu32(a, _mm256_and_si256(_mm256_castps_si256(*v), m));
+    }
+    let a = _mm_max_epu32(_mm256_castsi256_si128(a), _mm256_extracti128_si256::<1>(a));
+    let a = _mm_max_epu32(a, _mm_shuffle_epi32::<0b01_00_11_10>(a));
+    let a = _mm_max_epu32(a, _mm_shuffle_epi32::<0b10_11_00_01>(a));
+    let a = _mm_cvtsi128_si32(a) as u32;
+    if !plain_amax(a) {
+        return false;
+    }
+    let d = f32::from_bits(a);
+    ob[at..at + 2].copy_from_slice(&f16_hw(d).to_le_bytes());
+    let vid = _mm256_set1_ps(if d != 0.0 { 1.0 / d } else { 0.0 });
+    let one = _mm256_set1_epi32(1);
+    for (t, v) in t.iter_mut().zip(v) {
+        *t = _mm256_add_epi32(round_away_avx2(_mm256_mul_ps(v, vid)), one);
+    }
+    true
+}
+
+/// 32 values in 0..=255 (four vectors, elements in order) stored as bytes at `o`.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn store_bytes32_avx2(ob: &mut [u8], o: usize, v: [__m256i; 4]) {
+    let p = _mm256_packus_epi16(
+        _mm256_packus_epi32(v[0], v[1]),
+        _mm256_packus_epi32(v[2], v[3]),
+    );
+    let c = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    if ob.len() >= o + 32 {
+        // SAFETY: bytes o..o + 32 of ob are in bounds (checked above); unaligned store.
+        unsafe { _mm256_storeu_si256(ob.as_mut_ptr().add(o) as *mut __m256i, c) };
+    }
+}
+
+/// `(q·256 + 242)/243` per lane for q in 0..=242 (`gguf_q::ceil243`): the f32 quotient of
+/// exact integers truncated. It is exact: a quotient k + r/243 (r ≤ 242, k ≤ 255) lies at
+/// least 1/243 below the next integer, far beyond f32's rounding error there (2^−16).
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn ceil243_avx2(q: __m256i) -> __m256i {
+    let n = _mm256_add_epi32(_mm256_slli_epi32::<8>(q), _mm256_set1_epi32(242));
+    _mm256_cvttps_epi32(_mm256_div_ps(_mm256_cvtepi32_ps(n), _mm256_set1_ps(243.0)))
+}
+
+/// `q·3 + t` per lane.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn mul3_add(q: __m256i, t: __m256i) -> __m256i {
+    _mm256_add_epi32(_mm256_add_epi32(q, _mm256_add_epi32(q, q)), t)
+}
+
+/// f32 → GGUF TQ1_0 with AVX2, as `gguf_q::q_tq1_0`: bytes m < 32 hold the trits of
+/// x[m + 32n], bytes 32 + m < 48 those of x[160 + m + 16n] (n < 5, the first the most
+/// significant), the four qh bytes those of x[240 + j + 4m] (m < 4) times 3, each scaled
+/// by 256/243 rounded up.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_tq1_0_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    let mut left = 0u64;
+    let mut t = [_mm256_setzero_si256(); 32];
+    for (k, (xb, ob)) in x
+        .chunks_exact(256)
+        .zip(out.chunks_exact_mut(54))
+        .enumerate()
+        .take(64)
+    {
+        if !tq_trits_avx2(xb, ob, 52, &mut t) {
+            left |= 1 << k;
+            continue;
+        }
+        // Element 8i.. is vector i: x[m + 32n] for m = 8g.. is t[4n + g].
+        let five = |base: usize, step: usize, g: usize| {
+            let mut q = t[base + g];
+            for n in 1..5 {
+                q = mul3_add(q, t[base + step * n + g]);
+            }
+            ceil243_avx2(q)
+        };
+        store_bytes32_avx2(ob, 0, [0, 1, 2, 3].map(|g| five(0, 4, g)));
+        let (a, b) = (five(20, 2, 0), five(20, 2, 1));
+        let w = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(a, b));
+        let q = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
+        if ob.len() >= 52 {
+            // SAFETY: bytes 32..48 of ob are in bounds (checked above); unaligned store.
+            unsafe { _mm_storeu_si128(ob.as_mut_ptr().add(32) as *mut __m128i, q) };
+        }
+        let mut tail = [0i32; 16];
+        // SAFETY: tail holds 16 i32: two unaligned 8-lane stores.
+        unsafe {
+            _mm256_storeu_si256(tail.as_mut_ptr() as *mut __m256i, t[30]);
+            _mm256_storeu_si256(tail.as_mut_ptr().add(8) as *mut __m256i, t[31]);
+        }
+        for j in 0..4 {
+            let mut q = 0i32;
+            for m in 0..4 {
+                q = q * 3 + tail[j + 4 * m];
+            }
+            ob[48 + j] = ((q * 3 * 256 + 242) / 243) as u8;
+        }
+    }
+    left
+}
+
+/// f32 → GGUF TQ2_0 with AVX2, as `gguf_q::q_tq2_0`: byte 32h + m holds the trits of
+/// x[128h + m + 32n] in bits 2n.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(in crate::arch) fn gguf_q_tq2_0_avx2(x: &[f32], out: &mut [u8]) -> u64 {
+    let mut left = 0u64;
+    let mut t = [_mm256_setzero_si256(); 32];
+    for (k, (xb, ob)) in x
+        .chunks_exact(256)
+        .zip(out.chunks_exact_mut(66))
+        .enumerate()
+        .take(64)
+    {
+        if !tq_trits_avx2(xb, ob, 64, &mut t) {
+            left |= 1 << k;
+            continue;
+        }
+        for h in 0..2 {
+            // x[128h + m + 32n] for m = 8g.. is t[16h + 4n + g].
+            let byte = |g: usize| {
+                let b = 16 * h + g;
+                _mm256_or_si256(
+                    _mm256_or_si256(t[b], _mm256_slli_epi32::<2>(t[b + 4])),
+                    _mm256_or_si256(
+                        _mm256_slli_epi32::<4>(t[b + 8]),
+                        _mm256_slli_epi32::<6>(t[b + 12]),
+                    ),
+                )
+            };
+            store_bytes32_avx2(ob, 32 * h, [0, 1, 2, 3].map(byte));
+        }
+    }
+    left
 }
 
 /// AVX-512 entries that run the AVX2 build of a GGUF dequantizer: for these byte layouts
