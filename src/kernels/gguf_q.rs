@@ -318,16 +318,21 @@ fn min_max(xb: &[f32]) -> (f32, f32) {
         mn = if lo[l] < mn { lo[l] } else { mn };
         mx = if hi[l] > mx { hi[l] } else { mx };
     }
-    if mn == 0.0 || mx == 0.0 {
-        let z = xb.iter().copied().find(|&v| v == 0.0).unwrap_or(0.0);
-        if mn == 0.0 {
-            mn = z;
-        }
-        if mx == 0.0 {
-            mx = z;
-        }
+    zero_sign(xb, mn, mx)
+}
+
+/// The block's min and max as the C's sequential comparisons leave them: a zero result is
+/// the first zero of the block, with its sign (lane reductions may pick another zero).
+#[inline(always)]
+pub(crate) fn zero_sign(xb: &[f32], mn: f32, mx: f32) -> (f32, f32) {
+    if mn != 0.0 && mx != 0.0 {
+        return (mn, mx);
     }
-    (mn, mx)
+    let z = xb.iter().copied().find(|&v| v == 0.0).unwrap_or(0.0);
+    (
+        if mn == 0.0 { z } else { mn },
+        if mx == 0.0 { z } else { mx },
+    )
 }
 
 /// Q4_1 (`d = (max − min)/15`, `m = min`, codes `MIN(15, (int8_t)((x − min)/d + 0.5))`) and

@@ -603,17 +603,11 @@ fn q_asym_avx512(x: &[f32], out: &mut [u8], five: bool) -> u64 {
             left |= 1 << k;
             continue;
         }
-        let mut mn = _mm512_reduce_min_ps(_mm512_min_ps(v0, v1));
-        let mut mx = _mm512_reduce_max_ps(_mm512_max_ps(v0, v1));
-        if mn == 0.0 || mx == 0.0 {
-            let z = xb.iter().copied().find(|&v| v == 0.0).unwrap_or(0.0);
-            if mn == 0.0 {
-                mn = z;
-            }
-            if mx == 0.0 {
-                mx = z;
-            }
-        }
+        let (mn, mx) = gguf_q::zero_sign(
+            xb,
+            _mm512_reduce_min_ps(_mm512_min_ps(v0, v1)),
+            _mm512_reduce_max_ps(_mm512_max_ps(v0, v1)),
+        );
         let d = (mx - mn) / div;
         if !(d == 0.0 || d.abs() >= f32::from_bits(0x0d80_0000)) {
             left |= 1 << k;
@@ -905,16 +899,8 @@ fn q_asym_avx2(x: &[f32], out: &mut [u8], five: bool) -> u64 {
             left |= 1 << k;
             continue;
         }
-        let (mut mn, mut mx) = min_max_avx2(&v);
-        if mn == 0.0 || mx == 0.0 {
-            let z = xb.iter().copied().find(|&v| v == 0.0).unwrap_or(0.0);
-            if mn == 0.0 {
-                mn = z;
-            }
-            if mx == 0.0 {
-                mx = z;
-            }
-        }
+        let (mn, mx) = min_max_avx2(&v);
+        let (mn, mx) = gguf_q::zero_sign(xb, mn, mx);
         let d = (mx - mn) / div;
         if !(d == 0.0 || d.abs() >= f32::from_bits(0x0d80_0000)) {
             left |= 1 << k;
