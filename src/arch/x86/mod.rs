@@ -4,8 +4,10 @@
 use core::arch::x86_64::*;
 
 mod gguf;
+mod gguf_avx2;
 
 pub(super) use gguf::*;
+pub(super) use gguf_avx2::*;
 
 use super::{Kernels, for_each_kernel};
 use crate::element::codebook::CodebookLanes;
