@@ -20,8 +20,36 @@ pub(crate) const DEFAULT_NAN: u32 = 0xffc0_0000;
 /// inf/inf) -> [`DEFAULT_NAN`]. `F` applies those rules explicitly, so the bits do not depend
 /// on the host CPU, on operand order chosen by the compiler or on constant folding.
 /// Unary minus flips the sign bit (GCC compiles it as an xor), also of a NaN.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Default)]
+///
+/// Comparisons are IEEE's (`ucomiss`: false with a NaN, −0 = +0), computed on the bit
+/// patterns: LLVM may turn a float `a < b ? a : b` into a min instruction, and aarch64's
+/// `fminnm` turns a signaling NaN into a quiet one where the C keeps the other operand (seen
+/// in a release build for aarch64 on `nan_one_per_block`, ggml_vectors tensor 49).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub(crate) struct F(pub(crate) f32);
+
+impl F {
+    /// The IEEE order of a non-NaN pattern as an integer (−0 and +0 both 0); `None` for NaN.
+    #[inline(always)]
+    fn order_key(self) -> Option<i32> {
+        let b = self.0.to_bits();
+        let mag = (b & 0x7fff_ffff) as i32;
+        if mag > 0x7f80_0000 {
+            None
+        } else if b >> 31 == 1 {
+            Some(-mag)
+        } else {
+            Some(mag)
+        }
+    }
+}
+
+impl PartialOrd for F {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &F) -> Option<core::cmp::Ordering> {
+        Some(self.order_key()?.cmp(&other.order_key()?))
+    }
+}
 
 impl F {
     pub(crate) const ZERO: F = F(0.0);
@@ -508,6 +536,51 @@ pub(crate) fn put_half(b: &mut [u8], i: usize, f: F) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `F`'s order on bit patterns is f32's IEEE order: every pair of a set of patterns with
+    /// both zeros, both infinities, signaling and quiet NaNs of both signs, subnormals,
+    /// neighbours and a spread of magnitudes.
+    #[test]
+    fn order_is_ieee_order() {
+        let mut pats = std::vec![
+            0,
+            0x8000_0000,
+            1,
+            0x8000_0001,
+            0x007f_ffff,
+            0x0080_0000,
+            0x3f80_0000,
+            0x3f80_0001,
+            0xbf80_0000,
+            0x7f7f_ffff,
+            0xff7f_ffff,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7f80_0001,
+            0xff80_0001,
+            0x7fc0_0000,
+            0xffc0_0000,
+            0x7fff_ffff,
+            0xffff_ffff,
+        ];
+        let mut s = 0x9E37_79B9u32;
+        for _ in 0..200 {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            pats.push(s);
+        }
+        for &a in &pats {
+            for &b in &pats {
+                let (x, y) = (f32::from_bits(a), f32::from_bits(b));
+                let (fx, fy) = (F(x), F(y));
+                let m = std::format!("{a:08x} {b:08x}");
+                assert_eq!(fx.partial_cmp(&fy), x.partial_cmp(&y), "{m}");
+                assert_eq!((fx < fy, fx > fy), (x < y, x > y), "{m}");
+                assert_eq!((fx <= fy, fx >= fy), (x <= y, x >= y), "{m}");
+            }
+        }
+    }
 
     /// A signaling or quiet NaN anywhere is skipped, infinity is taken (ggml's strict `<`).
     #[test]
