@@ -158,10 +158,10 @@ macro_rules! for_each_kernel {
         /// f32 → packed 6-bit codes (at most a chunk, a multiple of 4).
         encode_sixes(p: &LaneParams, x: &[f32], out: &mut [u8])
             = [element::encode_sixes, element::encode_sixes, element::encode_sixes];
-        /// One-byte codes → f32 (AVX-512: arithmetic for 8-bit floats, else the 256-bit
-        /// table kernel, whose gathers beat 16-lane ones on Zen 4: docs/benchmarks.md).
+        /// One-byte codes → f32 (AVX2: 8-bit floats through the float16 conversion; AVX-512:
+        /// arithmetic for 8-bit floats, else the AVX2 kernel: docs/benchmarks.md).
         decode_u8(t: &DecodeTable, codes: &[u8], out: &mut [f32])
-            = [element::decode_u8, element::decode_u8, super::x86::decode_u8_avx512];
+            = [element::decode_u8, super::x86::decode_u8_avx2, super::x86::decode_u8_avx512];
         /// Dense 6-bit codes (whole groups of four per three bytes) → f32.
         decode_sixes(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
             = [element::decode_sixes, element::decode_sixes, super::x86::decode_sixes_avx512];
@@ -234,7 +234,7 @@ macro_rules! for_each_kernel {
             = [scaled::post_blocks, scaled::post_blocks, scaled::post_blocks];
         /// One-byte codes decoded and scaled per block.
         decode_post_u8(t: &DecodeTable, codes: &[u8], n: usize, factors: &[(f32, f32)], out: &mut [f32])
-            = [scaled::decode_post_u8, scaled::decode_post_u8, scaled::decode_post_u8];
+            = [scaled::decode_post_u8, super::x86::decode_post_u8_avx2, scaled::decode_post_u8];
         /// Dense 4-bit codes in blocks of 16 or 32, decoded and scaled in one pass where the
         /// backend has it (AVX-512); returns the elements written.
         dequant_nibble_blocks(t16: &[f32; 16], bytes: &[u8], factors: &[(f32, f32)], n: usize, out: &mut [f32]) -> usize

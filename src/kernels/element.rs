@@ -174,6 +174,88 @@ pub(crate) struct DecodeTable {
     pub(crate) float8: Option<FloatDecode>,
     /// 8-bit formats whose value is plain arithmetic on the code, on every backend.
     pub(crate) arith8: Arith8,
+    /// 8-bit float formats that decode through the float16 hardware conversion (AVX2).
+    pub(crate) via_f16: Option<ViaF16>,
+}
+
+/// An 8-bit float format read as float16 (AVX2's one-byte float decode: `vcvtph2ps` instead
+/// of a gather per element). Code `c` becomes the float16 pattern
+/// `(c & 0x80) << 8 | (c & 0x7F) << shift`, which puts its exponent field on float16's (the
+/// format has at most 5 exponent bits) and its mantissa at the top of float16's 10; that
+/// float16's value times `scale` = 2^(15 − bias) is the code's value. Codes where that is not
+/// the table's value bit for bit — NaNs and infinities, and whatever a format defines
+/// otherwise — are marked in `exceptions` and read from the table instead, so the decode is
+/// the table's on every code of every format this is built for
+/// (`via_f16_marks_exactly_the_special_codes`; every backend against the definition on
+/// every 8-bit spec in `tests/spec_space.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ViaF16 {
+    /// `10 − mantissa bits` (2..=8 here).
+    pub(crate) shift: u32,
+    /// 2^(15 − bias), a normal f32.
+    pub(crate) scale: f32,
+    /// Bit `c & 7` of byte `c >> 3` is set where code `c` must come from the table.
+    pub(crate) exceptions: [u8; 32],
+}
+
+impl ViaF16 {
+    /// At most this many codes may be exceptions (E3M4's 32 non-finite codes; with more,
+    /// data would take the per-code fix-up often enough that the table is the better
+    /// decode).
+    const MAX_EXCEPTIONS: u32 = 32;
+
+    /// The float16 pattern of code `c`.
+    #[inline(always)]
+    pub(crate) fn f16_pattern(&self, c: u8) -> u16 {
+        ((c as u16 & 0x80) << 8) | ((c as u16 & 0x7F) << self.shift)
+    }
+
+    /// The reading of the 8-bit float format `spec` with table `lut`, where it has one.
+    fn new(spec: &crate::spec::FloatSpec, lut: &[f32; 256]) -> Option<Self> {
+        if spec.bits() != 8 || !spec.is_signed() || spec.man_bits() < 2 {
+            return None;
+        }
+        let k = 15 - (1 - spec.emin());
+        if !(-126..=127).contains(&k) {
+            return None;
+        }
+        let mut v = ViaF16 {
+            shift: 10 - spec.man_bits(),
+            scale: f32::from_bits(((k + 127) as u32) << 23),
+            exceptions: [0; 32],
+        };
+        let mut count = 0;
+        for c in 0..=255u8 {
+            let h = v.f16_pattern(c);
+            // float16's all-ones exponent is ∞ and NaN: always from the table. Every other
+            // pattern converts exactly (float16 ⊂ f32); the product is the one the kernel
+            // computes (one f32 multiplication, round to nearest even).
+            let ok = h & 0x7C00 != 0x7C00
+                && (f16_value(h) * v.scale).to_bits() == lut[c as usize].to_bits();
+            if !ok {
+                v.exceptions[c as usize >> 3] |= 1 << (c & 7);
+                count += 1;
+            }
+        }
+        (count <= Self::MAX_EXCEPTIONS).then_some(v)
+    }
+}
+
+/// The value of a finite float16 pattern (IEEE 754 binary16): `2^(e − 15)·(1 + m/2^10)`, or
+/// `m·2^−24` for the subnormals; exact in f32.
+#[inline(always)]
+pub(crate) fn f16_value(h: u16) -> f32 {
+    let (s, e, m) = (
+        (h >> 15) as u32,
+        ((h >> 10) & 31) as u32,
+        (h & 0x3FF) as u32,
+    );
+    let mag = if e == 0 {
+        m as f32 * f32::from_bits(0x3380_0000) // 2^−24
+    } else {
+        f32::from_bits((e + 112) << 23 | m << 13)
+    };
+    if s == 1 { -mag } else { mag }
 }
 
 /// Codes of 8-bit formats whose values are cheaper to compute than to look up.
@@ -208,6 +290,10 @@ impl DecodeTable {
             },
         );
         t.float8 = if bits == 8 { arith } else { None };
+        t.via_f16 = match f {
+            ElementFormat::Float(spec) => ViaF16::new(spec, &t.lut),
+            _ => None,
+        };
         t.arith8 = match f {
             ElementFormat::Int(s) if bits == 8 => Arith8::Int(s.is_signed()),
             f if *f == ElementFormat::FLOAT8_E8M0FNU => Arith8::E8m0,
@@ -236,6 +322,7 @@ impl DecodeTable {
             pairs,
             float8: None,
             arith8: Arith8::None,
+            via_f16: None,
         }
     }
 
@@ -684,4 +771,60 @@ pub(crate) fn none_f32_to_f16(_: &[f32], _: u8, _: &mut [u16]) -> usize {
 #[inline(always)]
 pub(crate) fn none_u16_to_f32(_: &[u16], _: &mut [f32]) -> usize {
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// `f16_value` is float16's value (`half`'s conversion) on every finite pattern.
+    #[test]
+    fn f16_value_is_float16s_value() {
+        for h in 0..=u16::MAX {
+            if h & 0x7C00 != 0x7C00 {
+                let want = half::f16::from_bits(h).to_f32();
+                assert_eq!(f16_value(h).to_bits(), want.to_bits(), "{h:#06x}");
+            }
+        }
+    }
+
+    /// The float16 reading is built for the 8-bit float formats with at most 5 exponent
+    /// bits and marks exactly their NaN and infinity codes (from the formats' definitions:
+    /// OCP FP8, the fnuz formats of ml_dtypes) and, with 5 exponent bits, the all-ones
+    /// exponent, float16's own ∞/NaN (E5M2FNUZ's top binade); it is not built where it does
+    /// not fit.
+    #[test]
+    fn via_f16_marks_exactly_the_special_codes() {
+        let ieee5: Vec<u8> = (0x7Cu8..=0x7F).chain(0xFC..=0xFF).collect();
+        let ieee4: Vec<u8> = (0x78u8..=0x7F).chain(0xF8..=0xFF).collect();
+        let fnuz5: Vec<u8> = (0x7Cu8..=0x80).chain(0xFC..=0xFF).collect();
+        let ieee3: Vec<u8> = (0x70u8..=0x7F).chain(0xF0..=0xFF).collect();
+        let cases: [(ElementFormat, &[u8]); 7] = [
+            (ElementFormat::FLOAT8_E4M3FN, &[0x7F, 0xFF]),
+            (ElementFormat::FLOAT8_E5M2, &ieee5),
+            (ElementFormat::FLOAT8_E4M3FNUZ, &[0x80]),
+            (ElementFormat::FLOAT8_E5M2FNUZ, &fnuz5),
+            (ElementFormat::FLOAT8_E4M3B11FNUZ, &[0x80]),
+            (ElementFormat::FLOAT8_E3M4, &ieee3),
+            (ElementFormat::FLOAT8_E4M3, &ieee4),
+        ];
+        for (f, want) in cases {
+            let v = DecodeTable::new(&f)
+                .via_f16
+                .unwrap_or_else(|| panic!("{f}: not built"));
+            let marked: Vec<u8> = (0..=255u8)
+                .filter(|&c| v.exceptions[c as usize >> 3] & (1 << (c & 7)) != 0)
+                .collect();
+            assert_eq!(marked, want, "{f}");
+        }
+        for f in [
+            ElementFormat::FLOAT8_E8M0FNU,
+            ElementFormat::INT8,
+            ElementFormat::FLOAT4_E2M1FN,
+            ElementFormat::FLOAT6_E3M2FN,
+        ] {
+            assert!(DecodeTable::new(&f).via_f16.is_none(), "{f}");
+        }
+    }
 }

@@ -3,9 +3,11 @@
 
 use core::arch::x86_64::*;
 
+mod decode8;
 mod gguf;
 mod gguf_avx2;
 
+pub(super) use decode8::*;
 pub(super) use gguf::*;
 pub(super) use gguf_avx2::*;
 
