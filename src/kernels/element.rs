@@ -231,7 +231,8 @@ impl ViaF16 {
             // pattern converts exactly (float16 ⊂ f32); the product is the one the kernel
             // computes (one f32 multiplication, round to nearest even).
             let ok = h & 0x7C00 != 0x7C00
-                && (f16_value(h) * v.scale).to_bits() == lut[c as usize].to_bits();
+                && (half::f16::from_bits(h).to_f32() * v.scale).to_bits()
+                    == lut[c as usize].to_bits();
             if !ok {
                 v.exceptions[c as usize >> 3] |= 1 << (c & 7);
                 count += 1;
@@ -239,23 +240,6 @@ impl ViaF16 {
         }
         (count <= Self::MAX_EXCEPTIONS).then_some(v)
     }
-}
-
-/// The value of a finite float16 pattern (IEEE 754 binary16): `2^(e − 15)·(1 + m/2^10)`, or
-/// `m·2^−24` for the subnormals; exact in f32.
-#[inline(always)]
-pub(crate) fn f16_value(h: u16) -> f32 {
-    let (s, e, m) = (
-        (h >> 15) as u32,
-        ((h >> 10) & 31) as u32,
-        (h & 0x3FF) as u32,
-    );
-    let mag = if e == 0 {
-        m as f32 * f32::from_bits(0x3380_0000) // 2^−24
-    } else {
-        f32::from_bits((e + 112) << 23 | m << 13)
-    };
-    if s == 1 { -mag } else { mag }
 }
 
 /// Codes of 8-bit formats whose values are cheaper to compute than to look up.
@@ -777,17 +761,6 @@ pub(crate) fn none_u16_to_f32(_: &[u16], _: &mut [f32]) -> usize {
 mod tests {
     use super::*;
     use std::vec::Vec;
-
-    /// `f16_value` is float16's value (`half`'s conversion) on every finite pattern.
-    #[test]
-    fn f16_value_is_float16s_value() {
-        for h in 0..=u16::MAX {
-            if h & 0x7C00 != 0x7C00 {
-                let want = half::f16::from_bits(h).to_f32();
-                assert_eq!(f16_value(h).to_bits(), want.to_bits(), "{h:#06x}");
-            }
-        }
-    }
 
     /// The float16 reading is built for the 8-bit float formats with at most 5 exponent
     /// bits and marks exactly their NaN and infinity codes (from the formats' definitions:

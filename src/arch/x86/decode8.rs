@@ -38,7 +38,7 @@ pub(in crate::arch) fn decode_post_u8_avx2(
         Some(v) if n > 0 && n.is_multiple_of(32) => {
             let whole = (codes.len() / n).min(out.len() / n).min(factors.len());
             // SAFETY: as in `decode_u8_avx2`.
-            unsafe { via_f16_post(v, &t.lut, codes, n, &factors[..whole], out) };
+            unsafe { via_f16_post(v, t, codes, n, &factors[..whole], out) };
             let d = whole * n;
             scaled::decode_post_u8(t, &codes[d..], n, &factors[whole..], &mut out[d..]);
         }
@@ -91,13 +91,14 @@ impl Regs {
     }
 }
 
-/// The values of the 32 codes at `p` times `m` into `o[0..32]` (unaligned); returns the
-/// mask of codes that must come from the table instead.
+/// The values of the 32 codes at `p` into `o[0..32]` (unaligned), times `a` where `SCALED`
+/// (one rounding, the portable loop's `value · a`); returns the mask of codes that must come
+/// from the table instead.
 ///
 /// # Safety
 /// AVX2 and F16C; `p[0..32]` readable, `o[0..32]` writable.
 #[inline(always)]
-unsafe fn step32(r: &Regs, p: *const u8, m: __m256, o: *mut f32) -> u32 {
+unsafe fn step32<const SCALED: bool>(r: &Regs, p: *const u8, a: __m256, o: *mut f32) -> u32 {
     // SAFETY: the caller's contract.
     unsafe {
         let c = _mm256_loadu_si256(p as *const __m256i);
@@ -122,13 +123,37 @@ unsafe fn step32(r: &Regs, p: *const u8, m: __m256, o: *mut f32) -> u32 {
         };
         let lo = pattern(_mm256_unpacklo_epi8(zero, c));
         let hi = pattern(_mm256_unpackhi_epi8(zero, c));
-        // value · m: one rounding, as the portable loop's `value · a`.
-        let f = |h: __m128i| _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtph_ps(h), r.scale), m);
+        let f = |h: __m128i| {
+            let v = _mm256_mul_ps(_mm256_cvtph_ps(h), r.scale);
+            if SCALED { _mm256_mul_ps(v, a) } else { v }
+        };
         _mm256_storeu_ps(o, f(_mm256_castsi256_si128(lo)));
         _mm256_storeu_ps(o.add(8), f(_mm256_castsi256_si128(hi)));
         _mm256_storeu_ps(o.add(16), f(_mm256_extracti128_si256::<1>(lo)));
         _mm256_storeu_ps(o.add(24), f(_mm256_extracti128_si256::<1>(hi)));
         bad
+    }
+}
+
+/// `out[base + i] = value(lut[codes[base + i]])` for each set bit i of `bad` (the codes
+/// [`step32`] left to the table).
+///
+/// # Safety
+/// `base + 32 <= codes.len()` and `out.len()`.
+#[inline(always)]
+unsafe fn fix_ups(
+    mut bad: u32,
+    base: usize,
+    lut: &[f32; 256],
+    codes: &[u8],
+    out: &mut [f32],
+    value: impl Fn(f32) -> f32,
+) {
+    while bad != 0 {
+        let i = base + bad.trailing_zeros() as usize;
+        // SAFETY: i < base + 32, in bounds by the caller's contract.
+        unsafe { *out.get_unchecked_mut(i) = value(lut[*codes.get_unchecked(i) as usize]) };
+        bad &= bad - 1;
     }
 }
 
@@ -138,18 +163,14 @@ fn via_f16(v: &ViaF16, lut: &[f32; 256], codes: &[u8], out: &mut [f32]) {
     let n = codes.len().min(out.len());
     let steps = n / 32;
     let r = Regs::new(v);
-    let one = _mm256_set1_ps(1.0);
+    let unused = _mm256_setzero_ps();
     for k in 0..steps {
-        // SAFETY: k < steps = n / 32: codes[32k..32k + 32] and out[32k..32k + 32] are in
-        // bounds; the table fix-ups index below 32k + 32.
+        let i0 = 32 * k;
+        // SAFETY: k < steps = n / 32: codes[i0..i0 + 32] and out[i0..i0 + 32] are in bounds.
         unsafe {
-            let i0 = 32 * k;
-            let mut bad = step32(&r, codes.as_ptr().add(i0), one, out.as_mut_ptr().add(i0));
-            while bad != 0 {
-                let i = i0 + bad.trailing_zeros() as usize;
-                *out.get_unchecked_mut(i) = lut[*codes.get_unchecked(i) as usize];
-                bad &= bad - 1;
-            }
+            let o = out.as_mut_ptr().add(i0);
+            let bad = step32::<false>(&r, codes.as_ptr().add(i0), unused, o);
+            fix_ups(bad, i0, lut, codes, out, |q| q);
         }
     }
     let d = 32 * steps;
@@ -158,40 +179,37 @@ fn via_f16(v: &ViaF16, lut: &[f32; 256], codes: &[u8], out: &mut [f32]) {
     }
 }
 
-/// [`via_f16`] for whole blocks of `n` (a multiple of 32), block `b` scaled as
-/// `(value · a) · b` with `factors[b]`: one block per factor (the caller checked that
-/// `codes` and `out` hold them).
+/// [`via_f16`] for whole blocks of `n` (a multiple of 32), block `b` scaled by `a` of
+/// `factors[b] = (a, 1)`: `(value · a) · 1` is `value · a`, bit for bit. Blocks with a
+/// second factor other than 1 go to the portable body.
 #[target_feature(enable = "avx2,fma,f16c")]
 fn via_f16_post(
     v: &ViaF16,
-    lut: &[f32; 256],
+    t: &DecodeTable,
     codes: &[u8],
     n: usize,
     factors: &[(f32, f32)],
     out: &mut [f32],
 ) {
+    if n == 0 || !n.is_multiple_of(32) {
+        return;
+    }
     let blocks = factors.len().min(codes.len() / n).min(out.len() / n);
     let r = Regs::new(v);
     for (b, &(a, s)) in factors.iter().enumerate().take(blocks) {
+        if s != 1.0 {
+            let (c, o) = (&codes[b * n..(b + 1) * n], &mut out[b * n..(b + 1) * n]);
+            scaled::decode_post_u8(t, c, n, &[(a, s)], o);
+            continue;
+        }
         let ma = _mm256_set1_ps(a);
         for j in (b * n..(b + 1) * n).step_by(32) {
-            // SAFETY: b < blocks: codes[j..j + 32] and out[j..j + 32] lie in block b, in
-            // bounds of both; the fix-ups index below j + 32.
+            // SAFETY: b < blocks and n is a multiple of 32: codes[j..j + 32] and
+            // out[j..j + 32] lie in block b, in bounds of both.
             unsafe {
-                let o = out.as_mut_ptr().add(j);
-                let mut bad = step32(&r, codes.as_ptr().add(j), ma, o);
-                while bad != 0 {
-                    let i = j + bad.trailing_zeros() as usize;
-                    *out.get_unchecked_mut(i) = lut[*codes.get_unchecked(i) as usize] * a;
-                    bad &= bad - 1;
-                }
-                if s != 1.0 {
-                    let ms = _mm256_set1_ps(s);
-                    for q in 0..4 {
-                        let p = o.add(8 * q);
-                        _mm256_storeu_ps(p, _mm256_mul_ps(_mm256_loadu_ps(p), ms));
-                    }
-                }
+                let (p, o) = (codes.as_ptr().add(j), out.as_mut_ptr().add(j));
+                let bad = step32::<true>(&r, p, ma, o);
+                fix_ups(bad, j, &t.lut, codes, out, |q| q * a);
             }
         }
     }
