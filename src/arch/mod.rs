@@ -215,14 +215,14 @@ macro_rules! for_each_kernel {
             = [scaled::qdq_pow2, scaled::qdq_pow2, scaled::qdq_pow2];
         /// Fused element inputs and scale codes of power-of-two-scaled blocks; same mask.
         pre_pow2(x: &[f32], n: usize, emax: i32, shift: i32, codes: &mut [u8], y: &mut [f32]) -> u64
-            = [scaled::pre_pow2, scaled::pre_pow2, super::x86::pre_pow2_avx512];
+            = [scaled::pre_pow2, super::x86::pre_pow2_avx2, super::x86::pre_pow2_avx512];
         /// Fused fake quantization of E4M3-scaled blocks (NVFP4); returns the mask of blocks
         /// left to the caller.
         qdq_e4m3(p: &E4m3Blocks, g: &Grid, x: &[f32], n: usize, codes: &mut [u8], out: &mut [f32]) -> u64
-            = [e4m3::qdq_e4m3, e4m3::qdq_e4m3, super::x86::qdq_e4m3_avx512];
+            = [e4m3::qdq_e4m3, super::x86::qdq_e4m3_avx2, super::x86::qdq_e4m3_avx512];
         /// Fused element inputs and scale codes of E4M3-scaled blocks; same mask.
         pre_e4m3(p: &E4m3Blocks, x: &[f32], n: usize, codes: &mut [u8], y: &mut [f32]) -> u64
-            = [e4m3::pre_e4m3, e4m3::pre_e4m3, super::x86::pre_e4m3_avx512];
+            = [e4m3::pre_e4m3, super::x86::pre_e4m3_avx2, super::x86::pre_e4m3_avx512];
         /// Per-block dequantization factors from one-byte scale codes through a table.
         lut_factors(table: &[f32; 256], codes: &[u8], rule: FactorRule, t: f32, out: &mut [(f32, f32)])
             = [scaled::lut_factors, scaled::lut_factors, scaled::lut_factors];

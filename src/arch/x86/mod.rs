@@ -6,10 +6,12 @@ use core::arch::x86_64::*;
 mod decode8;
 mod gguf;
 mod gguf_avx2;
+mod scaled_avx2;
 
 pub(super) use decode8::*;
 pub(super) use gguf::*;
 pub(super) use gguf_avx2::*;
+pub(super) use scaled_avx2::*;
 
 use super::{Kernels, for_each_kernel};
 use crate::element::codebook::CodebookLanes;
