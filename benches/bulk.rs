@@ -413,6 +413,33 @@ fn block_store_benches(c: &mut Criterion) {
     }
 }
 
+/// Block quantize on each backend this CPU has, in cache (the kernels' own speed, without
+/// memory traffic): `block_quantize_backends/cache/<format>/<backend>`.
+fn block_backend_benches(c: &mut Criterion) {
+    let (size, n) = SIZES[0];
+    let x = data(n);
+    for (name, bf) in [
+        ("mxfp4", BlockFormat::MXFP4),
+        ("mxfp8_e4m3", BlockFormat::MXFP8_E4M3),
+        ("nvfp4", BlockFormat::NVFP4),
+    ] {
+        let (mut codes, mut scales) = (
+            vec![0u8; bf.codes_len(n).unwrap()],
+            vec![0u8; bf.scales_len(n).unwrap()],
+        );
+        let mut g = group(c, "block_quantize_backends", size, n);
+        for b in Backend::available() {
+            g.bench_function(BenchmarkId::new(name, format!("{b:?}")), |bch| {
+                bch.iter(|| {
+                    bf.quantize_with(b, black_box(&x), &mut codes, &mut scales)
+                        .unwrap()
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
 fn ternary_benches(c: &mut Criterion) {
     use lowbit::ternary::{self, TritLayout};
     for (size, n) in SIZES {
@@ -643,6 +670,6 @@ fn small_call_benches(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = decode_benches, encode_benches, mode_benches, half_benches, block_benches, block_store_benches, ternary_benches, codebook_benches, scaled_benches, small_call_benches
+    targets = decode_benches, encode_benches, mode_benches, half_benches, block_benches, block_store_benches, block_backend_benches, ternary_benches, codebook_benches, scaled_benches, small_call_benches
 }
 criterion_main!(benches);
