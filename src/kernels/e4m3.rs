@@ -219,8 +219,41 @@ pub(crate) fn qdq_e4m3(
     codes: &mut [u8],
     out: &mut [f32],
 ) -> u64 {
+    qdq_e4m3_by(|x, am| amax_bits::<16>(x, 16, am), p, g, x, n, codes, out)
+}
+
+/// The blocks' amax bits over [`group_part`] into `am`: `amax16` (a backend's own) for
+/// blocks of 16, [`amax_bits`] for other lengths.
+#[inline(always)]
+fn group_amax(
+    amax16: impl Fn(&[f32], &mut [u32; GROUP_MAX]),
+    x: &[f32],
+    n: usize,
+    codes: usize,
+) -> [u32; GROUP_MAX] {
     let mut am = [0u32; GROUP_MAX];
-    amax_bits::<16>(group_part(x, n, codes.len()).1, n, &mut am);
+    let part = group_part(x, n, codes).1;
+    if n == 16 {
+        amax16(part, &mut am);
+    } else {
+        amax_bits::<0>(part, n, &mut am);
+    }
+    am
+}
+
+/// [`qdq_e4m3`] with the amax of blocks of 16 from `amax16` (`x` as [`group_part`] cuts
+/// it): the entry for backends that measure it their own way.
+#[inline(always)]
+pub(crate) fn qdq_e4m3_by(
+    amax16: impl Fn(&[f32], &mut [u32; GROUP_MAX]),
+    p: &E4m3Blocks,
+    g: &Grid,
+    x: &[f32],
+    n: usize,
+    codes: &mut [u8],
+    out: &mut [f32],
+) -> u64 {
+    let am = group_amax(amax16, x, n, codes.len());
     qdq_e4m3_from(p, &am, g, x, n, codes, out)
 }
 
@@ -233,9 +266,9 @@ pub(crate) fn group_part(x: &[f32], n: usize, codes: usize) -> (usize, &[f32]) {
 }
 
 /// [`qdq_e4m3`] with the blocks' amax bits given (`am`, as [`amax_bits`] computes them over
-/// [`group_part`]): the entry for backends that measure them their own way.
+/// [`group_part`]).
 #[inline(always)]
-pub(crate) fn qdq_e4m3_from(
+fn qdq_e4m3_from(
     p: &E4m3Blocks,
     am: &[u32; GROUP_MAX],
     g: &Grid,
@@ -288,14 +321,26 @@ pub(crate) fn pre_e4m3(
     codes: &mut [u8],
     y: &mut [f32],
 ) -> u64 {
-    let mut am = [0u32; GROUP_MAX];
-    amax_bits::<16>(group_part(x, n, codes.len()).1, n, &mut am);
+    pre_e4m3_by(|x, am| amax_bits::<16>(x, 16, am), p, x, n, codes, y)
+}
+
+/// [`pre_e4m3`] with the amax of blocks of 16 from `amax16`, as [`qdq_e4m3_by`].
+#[inline(always)]
+pub(crate) fn pre_e4m3_by(
+    amax16: impl Fn(&[f32], &mut [u32; GROUP_MAX]),
+    p: &E4m3Blocks,
+    x: &[f32],
+    n: usize,
+    codes: &mut [u8],
+    y: &mut [f32],
+) -> u64 {
+    let am = group_amax(amax16, x, n, codes.len());
     pre_e4m3_from(p, &am, x, n, codes, y)
 }
 
 /// [`pre_e4m3`] with the blocks' amax bits given, as [`qdq_e4m3_from`].
 #[inline(always)]
-pub(crate) fn pre_e4m3_from(
+fn pre_e4m3_from(
     p: &E4m3Blocks,
     am: &[u32; GROUP_MAX],
     x: &[f32],

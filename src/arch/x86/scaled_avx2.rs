@@ -124,12 +124,7 @@ pub(in crate::arch) fn pre_e4m3_avx2(
     codes: &mut [u8],
     y: &mut [f32],
 ) -> u64 {
-    if n != 16 {
-        return e4m3::pre_e4m3(p, x, n, codes, y);
-    }
-    let mut am = [0u32; GROUP_MAX];
-    amax_bits16_avx2(e4m3::group_part(x, n, codes.len()).1, &mut am);
-    e4m3::pre_e4m3_from(p, &am, x, n, codes, y)
+    e4m3::pre_e4m3_by(|x, am| amax_bits16_avx2(x, am), p, x, n, codes, y)
 }
 
 /// [`e4m3::qdq_e4m3`] with the amax of blocks of 16 from [`amax_bits16_avx2`].
@@ -142,10 +137,5 @@ pub(in crate::arch) fn qdq_e4m3_avx2(
     codes: &mut [u8],
     out: &mut [f32],
 ) -> u64 {
-    if n != 16 {
-        return e4m3::qdq_e4m3(p, g, x, n, codes, out);
-    }
-    let mut am = [0u32; GROUP_MAX];
-    amax_bits16_avx2(e4m3::group_part(x, n, codes.len()).1, &mut am);
-    e4m3::qdq_e4m3_from(p, &am, g, x, n, codes, out)
+    e4m3::qdq_e4m3_by(|x, am| amax_bits16_avx2(x, am), p, g, x, n, codes, out)
 }
