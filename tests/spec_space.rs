@@ -280,7 +280,7 @@ fn every_backend_equals_the_definition_on_every_spec() {
 }
 
 #[test]
-#[ignore = "about a minute in release; run by .ci/run"]
+#[ignore = "about three minutes in release on 2 cores; run by .ci/run"]
 fn every_backend_equals_the_definition_on_every_spec_full() {
-    run(16, 4, 24, true);
+    run(16, 8, 24, true);
 }
