@@ -273,7 +273,11 @@ fn mode_benches(c: &mut Criterion) {
         }
         g.finish();
     }
-    for f in [ElementFormat::FLOAT8_E4M3FN, ElementFormat::FLOAT4_E2M1FN] {
+    for f in [
+        ElementFormat::FLOAT8_E4M3FN,
+        ElementFormat::FLOAT4_E2M1FN,
+        ElementFormat::INT8,
+    ] {
         let mut out = vec![0u8; f.packed_len(n).unwrap()];
         let mut g = group(c, &format!("encode_scaled_{f}"), size, n);
         g.bench_function("encode_slice", |bch| {

@@ -518,3 +518,104 @@ fn scaled_encode_every_backend_equals_the_definition() {
         }
     }
 }
+
+/// `encode_slice_scaled` where the exact quotient `x / s` lies on or within a few f32 ulps of
+/// a rounding boundary (every code value and every midpoint of neighbouring codes, times the
+/// scale, rounded to f32, and its neighbours): the kernels that multiply by `1/s` must hand
+/// such lanes to the exact quotient. Every named format, integers included, every mode.
+#[test]
+fn scaled_encode_near_boundaries_every_backend_equals_the_definition() {
+    let bs = backends();
+    // The scales in [1, 2) whose f32 reciprocals are furthest above and below 1/s
+    // (relative): products by them are furthest from the quotient, up to 1.5 ulps, on
+    // either side.
+    let furthest = |sign: f64| {
+        (0..1u32 << 20)
+            .map(|k| 1.0 + k as f32 / (1u32 << 20) as f32)
+            .max_by(|a, b| {
+                let e = |s: f32| sign * ((1.0 / s) as f64 * s as f64 - 1.0);
+                e(*a).partial_cmp(&e(*b)).unwrap()
+            })
+            .unwrap()
+    };
+    let (up, down) = (furthest(1.0), furthest(-1.0));
+    for (_, f, _) in ElementFormat::NAMED {
+        let mut vals: Vec<f64> = f
+            .codes()
+            .map(|c| f.decode_f64(c))
+            .filter(|v| v.is_finite())
+            .collect();
+        vals.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        vals.dedup();
+        let mut bounds = vals.clone();
+        bounds.extend(vals.windows(2).map(|w| (w[0] + w[1]) / 2.0));
+        if let Some(&last) = vals.last() {
+            bounds.push(last * 1.5);
+        }
+        // At most about 600 boundaries per format (the 16-bit ones are sampled).
+        let step = bounds.len().div_ceil(600);
+        for s in [
+            0.37f32,
+            0.1,
+            3.0,
+            -0.37,
+            1.7e-3,
+            1234.5,
+            up,
+            -up / 1024.0,
+            down,
+            down * 64.0,
+        ] {
+            let mut x = Vec::new();
+            for &b in bounds.iter().step_by(step) {
+                let a = (b * s as f64) as f32;
+                for d in -2i32..=2 {
+                    let v = f32::from_bits(a.to_bits().wrapping_add_signed(d));
+                    x.extend([v, -v]);
+                }
+            }
+            for r in modes() {
+                if r.is_stochastic() {
+                    continue;
+                }
+                for o in [Overflow::NonFinite, Overflow::Saturate] {
+                    let codes: Vec<u16> = x
+                        .iter()
+                        .map(|&v| {
+                            let q = v as f64 / s as f64;
+                            if q.is_nan() {
+                                f.stored_nan() as u16
+                            } else {
+                                f.encode_f64(q, r, o) as u16
+                            }
+                        })
+                        .collect();
+                    let mut want = vec![0u8; f.packed_len(x.len()).unwrap()];
+                    pack::pack(&codes, f.bits(), Layout::Dense, &mut want).unwrap();
+                    for &b in &bs {
+                        let mut got = vec![0u8; want.len()];
+                        f.encode_slice_scaled_with(b, &x, s, r, o, &mut got)
+                            .unwrap();
+                        assert!(got == want, "{f} {b:?} scale {s:e} {r:?} {o:?}");
+                        // One element per call too: a kernel decides per call whether to
+                        // redo it exactly, and in the call above most calls hold a lane
+                        // that is redone anyway.
+                        if f.bits() == 8 {
+                            for (i, &v) in x.iter().enumerate() {
+                                let mut one = [0u8];
+                                f.encode_slice_scaled_with(b, &[v], s, r, o, &mut one)
+                                    .unwrap();
+                                assert!(
+                                    one[0] as u16 == codes[i],
+                                    "{f} {b:?} {v:e} / {s:e} {r:?} {o:?}: {:#x}, want {:#x}",
+                                    one[0],
+                                    codes[i]
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -636,6 +636,80 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
     outside
 }
 
+/// The quotient `x[i] / s` as the f32 product `x[i] · r` with `r = 1/s` rounded to f32,
+/// for a format whose rounding boundaries (the midpoints between neighbouring codes, which
+/// nearest rounding turns at, and the codes themselves, which the directed modes turn at)
+/// are multiples of a grid step `g` inside each f32 binade. Returns whether any lane may
+/// round differently from the exact quotient, for the caller to redo the call's lanes
+/// exactly ([`div_to_odd`]); otherwise every `out[i]` encodes, in every deterministic mode,
+/// to the exact quotient's code.
+///
+/// Why: `r = (1/s)(1 + d₁)` and the product adds `d₂`, |d₁|, |d₂| ≤ 2^−24, so a normal
+/// product `q′` is within 1.5 of its own ulps of the exact quotient `q` (the second
+/// rounding moves at most half an ulp, the first at most 2^−24·|q| < one ulp). The code
+/// changes between `q′` and `q` only if a boundary lies between them or on `q`, which is
+/// then within 1.5 ulps of `q′`: `q′`'s low bits are within 1 of a multiple of `g` (or
+/// `q′` is a power of two, a multiple of every `g`; 2 is used, a margin). `grid`:
+/// - `FloatGrid(k)`: a float format of `m` mantissa bits has `g = 2^k` ulps with
+///   `k = 22 − m` (half its step in each binade where it is normal, and a divisor of its
+///   half-step where it is subnormal or below, whose step is coarser);
+/// - `IntGrid`: integers, whose boundaries are the multiples of ½: `g = 2^(22 − e)` ulps
+///   in the binade `2^e`, and none above 2^23 (every value there is an integer);
+///
+/// and products that are NaN, ±∞, at least 2^127 (`q` may overflow) or below 2^−125 in
+/// magnitude (subnormal or zero products of a nonzero `x`: they round absolutely) are
+/// flagged too. A zero `x` gives the exact ±0 quotient.
+#[inline(always)]
+pub(crate) fn mul_checked(x: &[f32], r: f32, grid: QuotientGrid, out: &mut [f32]) -> bool {
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    let mut flag = false;
+    match grid {
+        QuotientGrid::Float(k) => {
+            let mask = (1u32 << k.min(23)) - 1;
+            for i in 0..n {
+                let q = x[i] * r;
+                out[i] = q;
+                let b = q.to_bits() & 0x7FFF_FFFF;
+                let t = b & mask;
+                let near = (t <= 2) | (t >= mask - 1);
+                let nonzero = x[i].to_bits() & 0x7FFF_FFFF != 0;
+                // Outside [2^−125, 2^127): one unsigned comparison.
+                let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
+                flag |= nonzero & (near | outside);
+            }
+        }
+        QuotientGrid::Int => {
+            for i in 0..n {
+                let q = x[i] * r;
+                out[i] = q;
+                let b = q.to_bits() & 0x7FFF_FFFF;
+                let e = (b >> 23) as i32 - 127;
+                // Ulps per ½ in this binade, as a shift: 22 − e, at most the 23 mantissa
+                // bits (below ½ only ½ itself is near, as the largest mantissa below it).
+                let sh = (22 - e).clamp(0, 23) as u32;
+                let mask = (1u32 << sh) - 1;
+                let t = b & mask;
+                let near = ((t <= 2) | (t >= mask.wrapping_sub(1))) & (e < 23);
+                let nonzero = x[i].to_bits() & 0x7FFF_FFFF != 0;
+                // Outside [2^−125, 2^127): one unsigned comparison.
+                let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
+                flag |= nonzero & (near | outside);
+            }
+        }
+    }
+    flag
+}
+
+/// Where a format's rounding boundaries lie, for [`mul_checked`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum QuotientGrid {
+    /// Multiples of 2^k f32 ulps in every binade (a float format: `k = 22 − m`).
+    Float(u32),
+    /// The multiples of ½ (an integer format).
+    Int,
+}
+
 /// f32 → bfloat16 codes in the lane mode `mode` (one of `fast::NE` … `fast::TN`): the
 /// mode's bias added below the kept 16 bits, then the shift (the carry moves into the
 /// exponent, so overflow gives ±∞ in the modes that round away, ±max in those that do not,

@@ -17,7 +17,7 @@ use crate::element::fast::{LaneParams, NE};
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
 use crate::kernels::CHUNK;
-use crate::kernels::element::{DecodeTable, IntLane};
+use crate::kernels::element::{DecodeTable, IntLane, QuotientGrid};
 use crate::pack::{self, Layout};
 use crate::real::{self, Real};
 use crate::round::{Overflow, Rounding, per_element};
@@ -401,6 +401,21 @@ impl ElementFormat {
         let (Path::Kernels(k), Some(enc)) = (&path, enc) else {
             return encode_each(self.bits(), x.len(), exact, out);
         };
+        // A chunk whose products by 1/s lie clear of every rounding boundary encodes them
+        // instead of the quotients (`mul_checked`: a multiplication instead of a division);
+        // the other chunks form the quotients. Floats of at most 7 mantissa bits (the
+        // boundaries at least 2^15 ulps apart, so few chunks are redone) and integers. Not
+        // a power-of-two scale: `div_to_odd` multiplies by its exact reciprocal already.
+        let r = 1.0 / scale;
+        let pow2 = scale.to_bits() & 0x007F_FFFF == 0;
+        let grid = match self {
+            _ if pow2 || !(r.is_normal() && scale.is_normal()) => None,
+            ElementFormat::Float(f) if f.man_bits() <= 7 => {
+                Some(QuotientGrid::Float(22 - f.man_bits()))
+            }
+            ElementFormat::Int(_) => Some(QuotientGrid::Int),
+            _ => None,
+        };
         let bits = self.bits() as usize;
         let (mut xb, mut q) = ([0f32; CHUNK], [0f32; CHUNK]);
         for (ci, (xc, oc)) in x
@@ -417,7 +432,8 @@ impl ElementFormat {
                 }
             };
             let q = &mut q[..n];
-            if (k.div_to_odd)(xs, s, q) {
+            let clear = grid.is_some_and(|g| !(k.mul_checked)(xs, r, g, q));
+            if !clear && (k.div_to_odd)(xs, s, q) {
                 // Every lane either kernel may have left (a superset: redoing a lane that
                 // was right changes nothing).
                 for (j, v) in q.iter_mut().enumerate() {
