@@ -654,7 +654,8 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
 ///   `k = 22 − m` (half its step in each binade where it is normal, and a divisor of its
 ///   half-step where it is subnormal or below, whose step is coarser);
 /// - `IntGrid`: integers, whose boundaries are the multiples of ½: `g = 2^(22 − e)` ulps
-///   in the binade `2^e`, and none above 2^23 (every value there is an integer);
+///   in the binade `2^e`, and none checked from 2^23 up (the integer formats have at
+///   most 16 bits, so `q′` and `q` there both saturate to the same extreme code);
 ///
 /// and products that are NaN, ±∞, at least 2^127 (`q` may overflow) or below 2^−125 in
 /// magnitude (subnormal or zero products of a nonzero `x`: they round absolutely) are
