@@ -653,9 +653,9 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
 /// - `FloatGrid(k)`: a float format of `m` mantissa bits has `g = 2^k` ulps with
 ///   `k = 22 − m` (half its step in each binade where it is normal, and a divisor of its
 ///   half-step where it is subnormal or below, whose step is coarser);
-/// - `IntGrid`: integers, whose boundaries are the multiples of ½: `g = 2^(22 − e)` ulps
-///   in the binade `2^e`, and none checked from 2^23 up (the integer formats have at
-///   most 16 bits, so `q′` and `q` there both saturate to the same extreme code);
+/// - `IntGrid`: integers, whose boundaries are the multiples of ½ (checked in floating
+///   point: the distance of `2q′` to its nearest integer against 2^−22·|2q′|, at least
+///   2 of its ulps; every product from 2^21 up is flagged);
 ///
 /// and products that are NaN, ±∞, at least 2^127 (`q` may overflow) or below 2^−125 in
 /// magnitude (subnormal or zero products of a nonzero `x`: they round absolutely) are
@@ -685,13 +685,14 @@ pub(crate) fn mul_checked(x: &[f32], r: f32, grid: QuotientGrid, out: &mut [f32]
                 let q = x[i] * r;
                 out[i] = q;
                 let b = q.to_bits() & 0x7FFF_FFFF;
-                let e = (b >> 23) as i32 - 127;
-                // Ulps per ½ in this binade, as a shift: 22 − e, at most the 23 mantissa
-                // bits (below ½ only ½ itself is near, as the largest mantissa below it).
-                let sh = (22 - e).clamp(0, 23) as u32;
-                let mask = (1u32 << sh) - 1;
-                let t = b & mask;
-                let near = ((t <= 2) | (t >= mask.wrapping_sub(1))) & (e < 23);
+                // h = 2|q′| (exact), whose boundaries are the integers; `rn` its nearest
+                // integer (the 1.5·2^23 addition, exact below 2^22). Within 2 ulps of an
+                // integer n: |h − n| ≤ 2·2^(e−23) ≤ 2^−22·h for h in [2^e, 2^(e+1)), and
+                // |h − rn| ≤ |h − n|. From 2^22 up the two roundings move `rn` at most
+                // 2.75·2^−24·h from h, so those lanes are all flagged.
+                let h = f32::from_bits(b) * 2.0;
+                let rn = (h + 12_582_912.0) - 12_582_912.0;
+                let near = (h - rn).abs() <= h * (1.0 / 4_194_304.0);
                 let nonzero = x[i].to_bits() & 0x7FFF_FFFF != 0;
                 // Outside [2^−125, 2^127): one unsigned comparison.
                 let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
