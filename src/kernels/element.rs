@@ -662,43 +662,42 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
 /// flagged too. A zero `x` gives the exact ±0 quotient.
 #[inline(always)]
 pub(crate) fn mul_checked(x: &[f32], r: f32, grid: QuotientGrid, out: &mut [f32]) -> bool {
+    match grid {
+        QuotientGrid::Float(k) => {
+            let mask = (1u32 << k) - 1;
+            mul_flagged(x, r, out, |b| {
+                let t = b & mask;
+                (t <= 2) | (t >= mask - 1)
+            })
+        }
+        // h = 2|q′| (exact), whose boundaries are the integers; `rn` its nearest integer
+        // (the 1.5·2^23 addition, exact below 2^22). Within 2 ulps of an integer n:
+        // |h − n| ≤ 2·2^(e−23) ≤ 2^−22·h for h in [2^e, 2^(e+1)), and |h − rn| ≤ |h − n|.
+        // From 2^22 up the two roundings move `rn` at most 2.75·2^−24·h from h, so those
+        // lanes are all flagged.
+        QuotientGrid::Int => mul_flagged(x, r, out, |b| {
+            let h = f32::from_bits(b) * 2.0;
+            let rn = (h + 12_582_912.0) - 12_582_912.0;
+            (h - rn).abs() <= h * (1.0 / 4_194_304.0)
+        }),
+    }
+}
+
+/// The loop of [`mul_checked`]: `out[i] = x[i] · r`, flagging a nonzero `x[i]` whose
+/// product's magnitude bits `b` are `near` a boundary or outside [2^−125, 2^127).
+#[inline(always)]
+fn mul_flagged(x: &[f32], r: f32, out: &mut [f32], near: impl Fn(u32) -> bool) -> bool {
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
     let mut flag = false;
-    match grid {
-        QuotientGrid::Float(k) => {
-            let mask = (1u32 << k.min(23)) - 1;
-            for i in 0..n {
-                let q = x[i] * r;
-                out[i] = q;
-                let b = q.to_bits() & 0x7FFF_FFFF;
-                let t = b & mask;
-                let near = (t <= 2) | (t >= mask - 1);
-                let nonzero = x[i].to_bits() & 0x7FFF_FFFF != 0;
-                // Outside [2^−125, 2^127): one unsigned comparison.
-                let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
-                flag |= nonzero & (near | outside);
-            }
-        }
-        QuotientGrid::Int => {
-            for i in 0..n {
-                let q = x[i] * r;
-                out[i] = q;
-                let b = q.to_bits() & 0x7FFF_FFFF;
-                // h = 2|q′| (exact), whose boundaries are the integers; `rn` its nearest
-                // integer (the 1.5·2^23 addition, exact below 2^22). Within 2 ulps of an
-                // integer n: |h − n| ≤ 2·2^(e−23) ≤ 2^−22·h for h in [2^e, 2^(e+1)), and
-                // |h − rn| ≤ |h − n|. From 2^22 up the two roundings move `rn` at most
-                // 2.75·2^−24·h from h, so those lanes are all flagged.
-                let h = f32::from_bits(b) * 2.0;
-                let rn = (h + 12_582_912.0) - 12_582_912.0;
-                let near = (h - rn).abs() <= h * (1.0 / 4_194_304.0);
-                let nonzero = x[i].to_bits() & 0x7FFF_FFFF != 0;
-                // Outside [2^−125, 2^127): one unsigned comparison.
-                let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
-                flag |= nonzero & (near | outside);
-            }
-        }
+    for i in 0..n {
+        let q = x[i] * r;
+        out[i] = q;
+        let b = q.to_bits() & 0x7FFF_FFFF;
+        let nonzero = x[i].to_bits() & 0x7FFF_FFFF != 0;
+        // Outside [2^−125, 2^127): one unsigned comparison.
+        let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
+        flag |= nonzero & (near(b) | outside);
     }
     flag
 }
