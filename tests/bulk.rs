@@ -465,29 +465,6 @@ fn scaled_encode_every_backend_equals_the_definition() {
         f32::INFINITY,
         f32::NAN,
     ];
-    let want = |f: &ElementFormat, xs: &[f64], s: f32, r: Rounding, o: Overflow| {
-        let codes: Vec<u16> = xs
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                let q = v / s as f64;
-                let r = match r {
-                    Rounding::Stochastic(seed) => {
-                        Rounding::Stochastic(lowbit::stochastic_bits(seed, i as u64))
-                    }
-                    r => r,
-                };
-                if q.is_nan() {
-                    f.stored_nan() as u16
-                } else {
-                    f.encode_f64(q, r, o) as u16
-                }
-            })
-            .collect();
-        let mut out = vec![0u8; f.packed_len(xs.len()).unwrap()];
-        pack::pack(&codes, f.bits(), Layout::Dense, &mut out).unwrap();
-        out
-    };
     for (_, f, _) in ElementFormat::NAMED {
         for &s in &scales {
             for r in modes() {
@@ -495,11 +472,11 @@ fn scaled_encode_every_backend_equals_the_definition() {
                     for len in [0usize, 1, 5, 511, 512, 513, 700] {
                         let xs = &x[..len];
                         let x64: Vec<f64> = xs.iter().map(|&v| v as f64).collect();
-                        let w = want(f, &x64, s, r, o);
+                        let w = scaled_definition(f, &x64, s, r, o);
                         let xh: Vec<half::bf16> =
                             xs.iter().map(|&v| half::bf16::from_f32(v)).collect();
                         let xh64: Vec<f64> = xh.iter().map(|v| v.to_f64()).collect();
-                        let wh = want(f, &xh64, s, r, o);
+                        let wh = scaled_definition(f, &xh64, s, r, o);
                         for &b in &bs {
                             let mut got = vec![0u8; w.len()];
                             f.encode_slice_scaled_with(b, xs, s, r, o, &mut got)
@@ -517,6 +494,32 @@ fn scaled_encode_every_backend_equals_the_definition() {
             }
         }
     }
+}
+
+/// The definition of `encode_slice_scaled`: each exact quotient `x / s` encoded once (the
+/// stochastic draw of element `i` from the slice's seed), packed densely.
+fn scaled_definition(f: &ElementFormat, xs: &[f64], s: f32, r: Rounding, o: Overflow) -> Vec<u8> {
+    let codes: Vec<u16> = xs
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let q = v / s as f64;
+            let r = match r {
+                Rounding::Stochastic(seed) => {
+                    Rounding::Stochastic(lowbit::stochastic_bits(seed, i as u64))
+                }
+                r => r,
+            };
+            if q.is_nan() {
+                f.stored_nan() as u16
+            } else {
+                f.encode_f64(q, r, o) as u16
+            }
+        })
+        .collect();
+    let mut out = vec![0u8; f.packed_len(xs.len()).unwrap()];
+    pack::pack(&codes, f.bits(), Layout::Dense, &mut out).unwrap();
+    out
 }
 
 /// `encode_slice_scaled` where the exact quotient `x / s` lies on or within a few f32 ulps of
@@ -574,24 +577,13 @@ fn scaled_encode_near_boundaries_every_backend_equals_the_definition() {
                     x.extend([v, -v]);
                 }
             }
+            let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
             for r in modes() {
                 if r.is_stochastic() {
                     continue;
                 }
                 for o in [Overflow::NonFinite, Overflow::Saturate] {
-                    let codes: Vec<u16> = x
-                        .iter()
-                        .map(|&v| {
-                            let q = v as f64 / s as f64;
-                            if q.is_nan() {
-                                f.stored_nan() as u16
-                            } else {
-                                f.encode_f64(q, r, o) as u16
-                            }
-                        })
-                        .collect();
-                    let mut want = vec![0u8; f.packed_len(x.len()).unwrap()];
-                    pack::pack(&codes, f.bits(), Layout::Dense, &mut want).unwrap();
+                    let want = scaled_definition(f, &x64, s, r, o);
                     for &b in &bs {
                         let mut got = vec![0u8; want.len()];
                         f.encode_slice_scaled_with(b, &x, s, r, o, &mut got)
@@ -601,15 +593,14 @@ fn scaled_encode_near_boundaries_every_backend_equals_the_definition() {
                         // redo it exactly, and in the call above most calls hold a lane
                         // that is redone anyway.
                         if f.bits() == 8 {
-                            for (i, &v) in x.iter().enumerate() {
+                            for (&v, &w) in x.iter().zip(&want) {
                                 let mut one = [0u8];
                                 f.encode_slice_scaled_with(b, &[v], s, r, o, &mut one)
                                     .unwrap();
                                 assert!(
-                                    one[0] as u16 == codes[i],
-                                    "{f} {b:?} {v:e} / {s:e} {r:?} {o:?}: {:#x}, want {:#x}",
-                                    one[0],
-                                    codes[i]
+                                    one[0] == w,
+                                    "{f} {b:?} {v:e} / {s:e} {r:?} {o:?}: {:#x}, want {w:#x}",
+                                    one[0]
                                 );
                             }
                         }
