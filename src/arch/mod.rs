@@ -14,7 +14,8 @@ use crate::element::fast::{Grid, LaneParams};
 use crate::error::Error;
 use crate::kernels::codebook;
 use crate::kernels::e4m3::{self, E4m3Blocks};
-use crate::kernels::element::{self, DecodeTable, IntLane, QuotientGrid};
+use crate::kernels::element::{self, DecodeTable, IntLane};
+use crate::kernels::quotient::{self, QuotientGrid};
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::transcode;
 use crate::kernels::trits;
@@ -177,11 +178,11 @@ macro_rules! for_each_kernel {
         /// `x / s` in f64 rounded to odd in f32; whether any lane fell outside f32's
         /// normal range.
         div_to_odd(x: &[f32], s: f64, out: &mut [f32]) -> bool
-            = [element::div_to_odd, element::div_to_odd_fma, element::div_to_odd_fma];
+            = [quotient::div_to_odd, quotient::div_to_odd_fma, quotient::div_to_odd_fma];
         /// `x · r` (`r` = 1/s in f32); whether any lane may encode unlike the exact
         /// quotient `x / s` in a format with these rounding boundaries.
         mul_checked(x: &[f32], r: f32, grid: QuotientGrid, out: &mut [f32]) -> bool
-            = [element::mul_checked, element::mul_checked, element::mul_checked];
+            = [quotient::mul_checked, quotient::mul_checked, quotient::mul_checked];
         /// Dense 4-bit codes → f32 (`out.len()` even; AVX2 and AVX-512: a register table).
         decode_nibbles(t: &DecodeTable, bytes: &[u8], out: &mut [f32])
             = [element::decode_pairs4, super::x86::decode_nibbles_avx2, super::x86::decode_nibbles_avx512];

@@ -12,6 +12,7 @@ pub(crate) mod element;
 pub(crate) mod gguf_dq;
 pub(crate) mod gguf_kq;
 pub(crate) mod gguf_q;
+pub(crate) mod quotient;
 pub(crate) mod scaled;
 pub(crate) mod transcode;
 pub(crate) mod trits;

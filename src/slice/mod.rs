@@ -17,7 +17,8 @@ use crate::element::fast::{LaneParams, NE};
 use crate::element::{ElementFormat, Format};
 use crate::error::Error;
 use crate::kernels::CHUNK;
-use crate::kernels::element::{DecodeTable, IntLane, QuotientGrid};
+use crate::kernels::element::{DecodeTable, IntLane};
+use crate::kernels::quotient::QuotientGrid;
 use crate::pack::{self, Layout};
 use crate::real::{self, Real};
 use crate::round::{Overflow, Rounding, per_element};
@@ -441,7 +442,7 @@ impl ElementFormat {
                     let (a, ax) = (qj.abs(), xs[j].abs());
                     if qj.is_nan()
                         || (ax != 0.0
-                            && (ax < crate::kernels::element::TINY_X
+                            && (ax < crate::kernels::quotient::TINY_X
                                 || a < f32::MIN_POSITIVE as f64))
                         || a >= f32::MAX as f64
                     {
