@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::kernels::codebook;
 use crate::kernels::e4m3::{self, E4m3Blocks};
 use crate::kernels::element::{self, DecodeTable, IntLane};
-use crate::kernels::quotient::{self, QuotientGrid};
+use crate::kernels::quotient;
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::transcode;
 use crate::kernels::trits;
@@ -150,12 +150,19 @@ macro_rules! for_each_kernel {
         /// f32 → one code per byte through the lane encoder.
         encode_u8(p: &LaneParams, x: &[f32], out: &mut [u8])
             = [element::encode_u8, element::encode_u8, element::encode_u8];
+        /// `encode_u8` of `x · r` standing for `x / s` (grid `2^k` ulps); whether any lane
+        /// must be redone from the quotients.
+        encode_u8_mul(p: &LaneParams, x: &[f32], r: f32, k: u32, out: &mut [u8]) -> bool
+            = [element::encode_u8_mul, element::encode_u8_mul, element::encode_u8_mul];
         /// f32 → codes of up to 16 bits.
         encode_u16(p: &LaneParams, x: &[f32], out: &mut [u16])
             = [element::encode_u16, element::encode_u16, element::encode_u16];
         /// f32 → packed 4-bit codes (at most a chunk, an even count).
         encode_nibbles(p: &LaneParams, x: &[f32], out: &mut [u8])
             = [element::encode_nibbles, element::encode_nibbles, element::encode_nibbles];
+        /// 4-bit codes, one per byte (an even count), packed two per byte.
+        pack_pairs(codes: &[u8], out: &mut [u8])
+            = [element::pack_pairs, element::pack_pairs, element::pack_pairs];
         /// f32 → packed 6-bit codes (at most a chunk, a multiple of 4).
         encode_sixes(p: &LaneParams, x: &[f32], out: &mut [u8])
             = [element::encode_sixes, element::encode_sixes, element::encode_sixes];
@@ -172,16 +179,22 @@ macro_rules! for_each_kernel {
         /// f32 → packed 4-bit integer codes (an even count).
         encode_int_nibbles(p: &IntLane, x: &[f32], out: &mut [u8])
             = [element::encode_int_nibbles, element::encode_int_nibbles, element::encode_int_nibbles];
+        /// `encode_int_u8` of `x · r` standing for `x / s`; whether any lane must be redone.
+        encode_int_u8_mul(p: &IntLane, x: &[f32], r: f32, out: &mut [u8]) -> bool
+            = [element::encode_int_u8_mul, element::encode_int_u8_mul, element::encode_int_u8_mul];
         /// f32 → 16-bit integer codes.
         encode_int_u16(p: &IntLane, x: &[f32], out: &mut [u16])
             = [element::encode_int_u16, element::encode_int_u16, element::encode_int_u16];
+        /// `encode_int_u16` of `x · r` standing for `x / s`; whether any lane must be redone.
+        encode_int_u16_mul(p: &IntLane, x: &[f32], r: f32, out: &mut [u16]) -> bool
+            = [element::encode_int_u16_mul, element::encode_int_u16_mul, element::encode_int_u16_mul];
         /// `x / s` in f64 rounded to odd in f32; whether any lane fell outside f32's
         /// normal range.
         div_to_odd(x: &[f32], s: f64, out: &mut [f32]) -> bool
             = [quotient::div_to_odd, quotient::div_to_odd_fma, quotient::div_to_odd_fma];
         /// `x · r` (`r` = 1/s in f32); whether any lane may encode unlike the exact
-        /// quotient `x / s` in a format with these rounding boundaries.
-        mul_checked(x: &[f32], r: f32, grid: QuotientGrid, out: &mut [f32]) -> bool
+        /// quotient `x / s` in a float format whose boundaries are `2^k` ulps apart.
+        mul_checked(x: &[f32], r: f32, k: u32, out: &mut [f32]) -> bool
             = [quotient::mul_checked, quotient::mul_checked, quotient::mul_checked];
         /// Dense 4-bit codes → f32 (`out.len()` even; AVX2 and AVX-512: a register table).
         decode_nibbles(t: &DecodeTable, bytes: &[u8], out: &mut [f32])

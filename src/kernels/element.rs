@@ -7,6 +7,7 @@ use crate::element::fast::{
     encode_lane_directed, encode_lane_e8m0, encode_lane_lean, encode_lane_ne,
 };
 use crate::element::{Format, fast};
+use crate::kernels::quotient::{FloatProduct, Plain, Pre};
 use crate::round::Rounding;
 use crate::spec::IntSpec;
 
@@ -14,53 +15,80 @@ use crate::spec::IntSpec;
 /// mode `p` was built for.
 #[inline(always)]
 pub(crate) fn encode_u8(p: &LaneParams, x: &[f32], out: &mut [u8]) {
+    encode_u8_pre(p, Plain, x, out);
+}
+
+/// [`encode_u8`] of the products `x[i] · r` standing for the quotients `x[i] / s`, in one
+/// pass ([`FloatProduct`], grid `2^k` ulps); returns whether any lane must be redone from
+/// the quotients.
+#[inline(always)]
+pub(crate) fn encode_u8_mul(p: &LaneParams, x: &[f32], r: f32, k: u32, out: &mut [u8]) -> bool {
+    encode_u8_pre(p, FloatProduct::new(r, k), x, out)
+}
+
+#[inline(always)]
+fn encode_u8_pre<P: Pre>(p: &LaneParams, pre: P, x: &[f32], out: &mut [u8]) -> bool {
     match p.mode {
-        NE => encode_u8_mode::<NE>(p, x, out),
-        NA => encode_u8_mode::<NA>(p, x, out),
-        TZ => encode_u8_mode::<TZ>(p, x, out),
-        TP => encode_u8_mode::<TP>(p, x, out),
-        _ => encode_u8_mode::<TN>(p, x, out),
+        NE => encode_u8_mode::<NE, P>(p, pre, x, out),
+        NA => encode_u8_mode::<NA, P>(p, pre, x, out),
+        TZ => encode_u8_mode::<TZ, P>(p, pre, x, out),
+        TP => encode_u8_mode::<TP, P>(p, pre, x, out),
+        _ => encode_u8_mode::<TN, P>(p, pre, x, out),
     }
 }
 
 #[inline(always)]
-fn encode_u8_mode<const MODE: u8>(p: &LaneParams, x: &[f32], out: &mut [u8]) {
+fn encode_u8_mode<const MODE: u8, P: Pre>(
+    p: &LaneParams,
+    pre: P,
+    x: &[f32],
+    out: &mut [u8],
+) -> bool {
     // A local copy keeps every parameter in a register (broadcast once) for the whole loop.
     let p = *p;
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
+    let mut flag = false;
+    // Lane i's input bits after the step (`|`, not a branch: the loops vectorize).
+    let mut input = |i: usize| {
+        let (v, f) = pre.lane(x[i]);
+        flag |= f;
+        v.to_bits()
+    };
     match p.kernel {
         LaneKernel::NearestEven => {
-            for i in 0..n {
-                out[i] = encode_lane_ne(&p, x[i].to_bits()) as u8;
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = encode_lane_ne(&p, input(i)) as u8;
             }
         }
         LaneKernel::Directed if p.inf_distinct() => {
-            for i in 0..n {
-                out[i] = encode_lane_directed::<MODE, true>(&p, x[i].to_bits()) as u8;
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = encode_lane_directed::<MODE, true>(&p, input(i)) as u8;
             }
         }
         LaneKernel::Directed => {
-            for i in 0..n {
-                out[i] = encode_lane_directed::<MODE, false>(&p, x[i].to_bits()) as u8;
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = encode_lane_directed::<MODE, false>(&p, input(i)) as u8;
             }
         }
         LaneKernel::Lean => {
-            for i in 0..n {
-                out[i] = encode_lane_lean::<MODE>(&p, x[i].to_bits()) as u8;
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = encode_lane_lean::<MODE>(&p, input(i)) as u8;
             }
         }
-        LaneKernel::E8m0 if !any_subnormal(x) => {
-            for i in 0..n {
-                out[i] = encode_lane_e8m0::<MODE>(&p, x[i].to_bits()) as u8;
+        // (The subnormal test reads the inputs: a step's outputs take the general kernel.)
+        LaneKernel::E8m0 if P::PLAIN && !any_subnormal(x) => {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = encode_lane_e8m0::<MODE>(&p, input(i)) as u8;
             }
         }
         LaneKernel::General | LaneKernel::E8m0 => {
-            for i in 0..n {
-                out[i] = encode_lane::<MODE>(&p, x[i].to_bits()) as u8;
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = encode_lane::<MODE>(&p, input(i)) as u8;
             }
         }
     }
+    flag
 }
 
 /// Encodes `x` into codes of up to 16 bits, one per `u16`.
@@ -127,6 +155,13 @@ fn nibbles_chunk(p: &LaneParams, x: &[f32], out: &mut [u8]) {
     let mut codes = [0u8; super::CHUNK];
     let codes = &mut codes[..x.len().min(super::CHUNK)];
     encode_u8(p, &x[..codes.len()], codes);
+    pack_pairs(codes, out);
+}
+
+/// 4-bit codes (one per byte, an even count) packed two per byte, element 2j in the low
+/// nibble of byte j.
+#[inline(always)]
+pub(crate) fn pack_pairs(codes: &[u8], out: &mut [u8]) {
     for (o, pair) in out.iter_mut().zip(codes.chunks_exact(2)) {
         *o = pair[0] | pair[1] << 4;
     }
@@ -423,6 +458,14 @@ const M: f32 = 12_582_912.0;
 /// step is a compare, a select or an exact f32 addition, so the loops vectorize.
 #[inline(always)]
 fn int_lane<const MODE: u8>(p: &IntLane, x: f32) -> u32 {
+    int_rounded::<MODE>(p, x).0
+}
+
+/// [`int_lane`]'s code, and the distance `d` (exact, in [−½, ½]; NaN for NaN) from the
+/// value it rounded (`x` clamped to the widened range, or |x| clamped in the modes
+/// symmetric in the sign) to that value's nearest-even integer.
+#[inline(always)]
+fn int_rounded<const MODE: u8>(p: &IntLane, x: f32) -> (u32, f32) {
     // Clamping to the range widened by one changes no result (what lies beyond still
     // rounds and clamps to the same end) and keeps |x| far below 2^22. A NaN passes the
     // clamps (every comparison is false) and gives 0 at the end.
@@ -430,7 +473,7 @@ fn int_lane<const MODE: u8>(p: &IntLane, x: f32) -> u32 {
     // `y`'s bits are `M`'s plus the nearest-even integer `r` (of `x`, or of |x| for the
     // modes symmetric in the sign); the other modes step one from it where it went the
     // wrong way (comparisons of exact values: `r` is an f32 integer).
-    let i = match MODE {
+    let (i, d) = match MODE {
         NE | TP | TN => {
             // (Written as x86's maxps/minps select, so each clamp is one instruction there.)
             let x = if x > p.lo1 { x } else { p.lo1 };
@@ -438,11 +481,12 @@ fn int_lane<const MODE: u8>(p: &IntLane, x: f32) -> u32 {
             let y = x + M;
             let r = y - M;
             let i = y.to_bits() as i32 - M.to_bits() as i32;
-            match MODE {
+            let i = match MODE {
                 NE => i,
                 TP => i + ((r < x) as i32),
                 _ => i - ((r > x) as i32),
-            }
+            };
+            (i, x - r)
         }
         _ => {
             let ax = x.abs();
@@ -460,11 +504,40 @@ fn int_lane<const MODE: u8>(p: &IntLane, x: f32) -> u32 {
             };
             // The sign back: −m for negative x.
             let s = (x.to_bits() as i32) >> 31;
-            (m ^ s) - s
+            ((m ^ s) - s, ax - r)
         }
     };
     let code = (i.max(p.lo).min(p.hi) as u32) & p.mask;
-    if nan { 0 } else { code }
+    (if nan { 0 } else { code }, d)
+}
+
+/// [`int_lane`] of the product `q′ = x · r` (`r = 1/s` rounded to f32, normal) standing for
+/// the quotient `x / s`, and whether the lane must be redone from the quotient: when `q′`
+/// lies within 2^−21·|q′| of one of the mode's boundaries, the half-integers for the
+/// nearest modes and the integers for the directed ones.
+///
+/// Why the other lanes get the exact quotient's code: `q′` is within 2^−23·|q′|·(1 + 2^−22)
+/// of `q = x / s` (two roundings of 2^−24 each: `r`, then the product), and `q`'s f64
+/// rounding, which the definition encodes, moves 2^−53·|q| more; the code changes between
+/// `q′` and that value only across a boundary or on one, within that distance of `q′`,
+/// less than a quarter of the margin. A subnormal `q′` is within 2^−150 of `q`, keeps its
+/// sign and lies far from every boundary but 0; a `q′` of 0 from a nonzero `x` (an
+/// underflow) is flagged in the directed modes, where 0 is one. Lanes clamped to the
+/// widened range are not flagged: |q′| ≥ hi + 1 puts both beyond hi + ½, so both take the
+/// end (and likewise at lo). NaN (code 0, as the definition stores a NaN quotient) and ±∞
+/// (the ends) are exact.
+#[inline(always)]
+fn int_lane_mul<const MODE: u8>(p: &IntLane, x: f32, r: f32) -> (u32, bool) {
+    const TOL: f32 = 1.0 / 2_097_152.0; // 2^−21
+    let q = x * r;
+    let (code, d) = int_rounded::<MODE>(p, q);
+    let (d, tol) = (d.abs(), q.abs() * TOL);
+    let near = match MODE {
+        // `0.5 − d` is exact (d ≤ ½); NaN compares false.
+        NE | NA => 0.5 - d <= tol,
+        _ => (d <= tol) & (x != 0.0) & (q > p.lo1) & (q < p.hi1),
+    };
+    (code, near)
 }
 
 /// An even count of 4-bit integer codes packed two per byte (element 2j in the low nibble
@@ -475,9 +548,7 @@ pub(crate) fn encode_int_nibbles(p: &IntLane, x: &[f32], out: &mut [u8]) {
     for (xc, oc) in x.chunks(super::CHUNK).zip(out.chunks_mut(super::CHUNK / 2)) {
         let codes = &mut codes[..xc.len()];
         encode_int_u8(p, xc, codes);
-        for (o, pair) in oc.iter_mut().zip(codes.chunks_exact(2)) {
-            *o = pair[0] | pair[1] << 4;
-        }
+        pack_pairs(codes, oc);
     }
 }
 
@@ -485,44 +556,95 @@ pub(crate) fn encode_int_nibbles(p: &IntLane, x: &[f32], out: &mut [u8]) {
 #[inline(always)]
 pub(crate) fn encode_int_u8(p: &IntLane, x: &[f32], out: &mut [u8]) {
     match p.mode {
-        NE => encode_int_u8_mode::<NE>(p, x, out),
-        NA => encode_int_u8_mode::<NA>(p, x, out),
-        TZ => encode_int_u8_mode::<TZ>(p, x, out),
-        TP => encode_int_u8_mode::<TP>(p, x, out),
-        _ => encode_int_u8_mode::<TN>(p, x, out),
+        NE => encode_int_u8_mode::<NE, false>(p, x, 1.0, out),
+        NA => encode_int_u8_mode::<NA, false>(p, x, 1.0, out),
+        TZ => encode_int_u8_mode::<TZ, false>(p, x, 1.0, out),
+        TP => encode_int_u8_mode::<TP, false>(p, x, 1.0, out),
+        _ => encode_int_u8_mode::<TN, false>(p, x, 1.0, out),
+    };
+}
+
+/// [`encode_int_u8`] of the products `x[i] · r` standing for the quotients `x[i] / s`, in
+/// one pass ([`int_lane_mul`]); returns whether any lane must be redone from the quotients.
+#[inline(always)]
+pub(crate) fn encode_int_u8_mul(p: &IntLane, x: &[f32], r: f32, out: &mut [u8]) -> bool {
+    match p.mode {
+        NE => encode_int_u8_mode::<NE, true>(p, x, r, out),
+        NA => encode_int_u8_mode::<NA, true>(p, x, r, out),
+        TZ => encode_int_u8_mode::<TZ, true>(p, x, r, out),
+        TP => encode_int_u8_mode::<TP, true>(p, x, r, out),
+        _ => encode_int_u8_mode::<TN, true>(p, x, r, out),
     }
 }
 
 #[inline(always)]
-fn encode_int_u8_mode<const MODE: u8>(p: &IntLane, x: &[f32], out: &mut [u8]) {
+fn encode_int_u8_mode<const MODE: u8, const MUL: bool>(
+    p: &IntLane,
+    x: &[f32],
+    r: f32,
+    out: &mut [u8],
+) -> bool {
     let p = *p;
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
+    let mut flag = false;
     for i in 0..n {
-        out[i] = int_lane::<MODE>(&p, x[i]) as u8;
+        out[i] = if MUL {
+            let (c, f) = int_lane_mul::<MODE>(&p, x[i], r);
+            flag |= f;
+            c
+        } else {
+            int_lane::<MODE>(&p, x[i])
+        } as u8;
     }
+    flag
 }
 
 /// 16-bit integer codes.
 #[inline(always)]
 pub(crate) fn encode_int_u16(p: &IntLane, x: &[f32], out: &mut [u16]) {
     match p.mode {
-        NE => encode_int_u16_mode::<NE>(p, x, out),
-        NA => encode_int_u16_mode::<NA>(p, x, out),
-        TZ => encode_int_u16_mode::<TZ>(p, x, out),
-        TP => encode_int_u16_mode::<TP>(p, x, out),
-        _ => encode_int_u16_mode::<TN>(p, x, out),
+        NE => encode_int_u16_mode::<NE, false>(p, x, 1.0, out),
+        NA => encode_int_u16_mode::<NA, false>(p, x, 1.0, out),
+        TZ => encode_int_u16_mode::<TZ, false>(p, x, 1.0, out),
+        TP => encode_int_u16_mode::<TP, false>(p, x, 1.0, out),
+        _ => encode_int_u16_mode::<TN, false>(p, x, 1.0, out),
+    };
+}
+
+/// [`encode_int_u16`] of the products, as [`encode_int_u8_mul`].
+#[inline(always)]
+pub(crate) fn encode_int_u16_mul(p: &IntLane, x: &[f32], r: f32, out: &mut [u16]) -> bool {
+    match p.mode {
+        NE => encode_int_u16_mode::<NE, true>(p, x, r, out),
+        NA => encode_int_u16_mode::<NA, true>(p, x, r, out),
+        TZ => encode_int_u16_mode::<TZ, true>(p, x, r, out),
+        TP => encode_int_u16_mode::<TP, true>(p, x, r, out),
+        _ => encode_int_u16_mode::<TN, true>(p, x, r, out),
     }
 }
 
 #[inline(always)]
-fn encode_int_u16_mode<const MODE: u8>(p: &IntLane, x: &[f32], out: &mut [u16]) {
+fn encode_int_u16_mode<const MODE: u8, const MUL: bool>(
+    p: &IntLane,
+    x: &[f32],
+    r: f32,
+    out: &mut [u16],
+) -> bool {
     let p = *p;
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
+    let mut flag = false;
     for i in 0..n {
-        out[i] = int_lane::<MODE>(&p, x[i]) as u16;
+        out[i] = if MUL {
+            let (c, f) = int_lane_mul::<MODE>(&p, x[i], r);
+            flag |= f;
+            c
+        } else {
+            int_lane::<MODE>(&p, x[i])
+        } as u16;
     }
+    flag
 }
 
 /// f32 → bfloat16 codes in the lane mode `mode` (one of `fast::NE` … `fast::TN`): the

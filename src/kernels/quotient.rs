@@ -1,6 +1,8 @@
 //! Scaled-encode quotients `x / s` as f32 values that encode like the exact quotient:
 //! rounded to odd from f64 (`div_to_odd`, `div_to_odd_fma`), or the product by `1/s` with
-//! a check that no lane lies near one of the format's rounding boundaries (`mul_checked`).
+//! a check that no lane lies near one of the format's rounding boundaries (`FloatProduct`
+//! for floats, before the encode pass in `mul_checked` or inside the encode kernel;
+//! integers check inside theirs, `element::encode_int_u8_mul`).
 
 /// `x[i] / s` formed in f64 and rounded to f32 *to odd* (an inexact quotient gets the odd
 /// one of its two f32 neighbours). One more rounding of that f32, in any mode, into a format
@@ -114,76 +116,90 @@ pub(crate) fn div_to_odd_fma(x: &[f32], s: f64, out: &mut [f32]) -> bool {
 }
 
 /// The quotient `x[i] / s` as the f32 product `x[i] · r` with `r = 1/s` rounded to f32,
-/// for a format whose rounding boundaries (the midpoints between neighbouring codes, which
-/// nearest rounding turns at, and the codes themselves, which the directed modes turn at)
-/// are multiples of a grid step `g` inside each f32 binade. Returns whether any lane may
-/// round differently from the exact quotient, for the caller to redo the call's lanes
-/// exactly ([`div_to_odd`]); otherwise every `out[i]` encodes, in every deterministic mode,
-/// to the exact quotient's code.
-///
-/// Why: `r = (1/s)(1 + d₁)` and the product adds `d₂`, |d₁|, |d₂| ≤ 2^−24, so a normal
-/// product `q′` is within 1.5 of its own ulps of the exact quotient `q` (the second
-/// rounding moves at most half an ulp, the first at most 2^−24·|q| < one ulp). The code
-/// changes between `q′` and `q` only if a boundary lies between them or on `q`, which is
-/// then within 1.5 ulps of `q′`: `q′`'s low bits are within 1 of a multiple of `g` (or
-/// `q′` is a power of two, a multiple of every `g`; 2 is used, a margin). `grid`:
-/// - `FloatGrid(k)`: a float format of `m` mantissa bits has `g = 2^k` ulps with
-///   `k = 22 − m` (half its step in each binade where it is normal, and a divisor of its
-///   half-step where it is subnormal or below, whose step is coarser);
-/// - `IntGrid`: integers, whose boundaries are the multiples of ½ (checked in floating
-///   point: the distance of `2q′` to its nearest integer against 2^−22·|2q′|, at least
-///   2 of its ulps; every product from 2^21 up is flagged);
-///
-/// and products that are NaN, ±∞, at least 2^127 (`q` may overflow) or below 2^−125 in
-/// magnitude (subnormal or zero products of a nonzero `x`: they round absolutely) are
-/// flagged too. A zero `x` gives the exact ±0 quotient.
+/// for a float format whose rounding boundaries (the midpoints between neighbouring codes,
+/// which nearest rounding turns at, and the codes themselves, which the directed modes turn
+/// at) are multiples of `2^k` f32 ulps inside each binade. Returns whether any lane may
+/// round differently from the exact quotient ([`FloatProduct`]), for the caller to redo the
+/// call's lanes exactly ([`div_to_odd`]); otherwise every `out[i]` encodes, in every
+/// deterministic mode, to the exact quotient's code. The formats of more than 8 bits use
+/// it (before their encode pass); those of at most 8 bits fuse the product into the encode
+/// kernel (`element::encode_u8_mul`).
 #[inline(always)]
-pub(crate) fn mul_checked(x: &[f32], r: f32, grid: QuotientGrid, out: &mut [f32]) -> bool {
-    match grid {
-        QuotientGrid::Float(k) => {
-            let mask = (1u32 << k) - 1;
-            mul_flagged(x, r, out, |b| {
-                let t = b & mask;
-                (t <= 2) | (t >= mask - 1)
-            })
-        }
-        // h = 2|q′| (exact), whose boundaries are the integers; `rn` its nearest integer
-        // (the 1.5·2^23 addition, exact below 2^22). Within 2 ulps of an integer n:
-        // |h − n| ≤ 2·2^(e−23) ≤ 2^−22·h for h in [2^e, 2^(e+1)), and |h − rn| ≤ |h − n|.
-        // From 2^22 up the two roundings move `rn` at most 2.75·2^−24·h from h, so those
-        // lanes are all flagged.
-        QuotientGrid::Int => mul_flagged(x, r, out, |b| {
-            let h = f32::from_bits(b) * 2.0;
-            let rn = (h + 12_582_912.0) - 12_582_912.0;
-            (h - rn).abs() <= h * (1.0 / 4_194_304.0)
-        }),
-    }
-}
-
-/// The loop of [`mul_checked`]: `out[i] = x[i] · r`, flagging a nonzero `x[i]` whose
-/// product's magnitude bits `b` are `near` a boundary or outside [2^−125, 2^127).
-#[inline(always)]
-fn mul_flagged(x: &[f32], r: f32, out: &mut [f32], near: impl Fn(u32) -> bool) -> bool {
+pub(crate) fn mul_checked(x: &[f32], r: f32, k: u32, out: &mut [f32]) -> bool {
+    let pre = FloatProduct::new(r, k);
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
     let mut flag = false;
     for i in 0..n {
-        let q = x[i] * r;
+        let (q, f) = pre.lane(x[i]);
         out[i] = q;
-        let b = q.to_bits() & 0x7FFF_FFFF;
-        let nonzero = x[i].to_bits() & 0x7FFF_FFFF != 0;
-        // Outside [2^−125, 2^127): one unsigned comparison.
-        let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
-        flag |= nonzero & (near(b) | outside);
+        flag |= f;
     }
     flag
 }
 
-/// Where a format's rounding boundaries lie, for [`mul_checked`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum QuotientGrid {
-    /// Multiples of 2^k f32 ulps in every binade (a float format: `k = 22 − m`).
-    Float(u32),
-    /// The multiples of ½ (an integer format).
-    Int,
+/// A step each lane takes before a lane encoder: the value it encodes, and whether the lane
+/// must be redone (the whole call then is).
+pub(crate) trait Pre: Copy {
+    /// The input itself, nothing to redo.
+    const PLAIN: bool;
+    fn lane(&self, x: f32) -> (f32, bool);
+}
+
+/// The input itself ([`Pre`] of the unscaled encode).
+#[derive(Clone, Copy)]
+pub(crate) struct Plain;
+
+impl Pre for Plain {
+    const PLAIN: bool = true;
+    #[inline(always)]
+    fn lane(&self, x: f32) -> (f32, bool) {
+        (x, false)
+    }
+}
+
+/// The product `x · r` (`r = 1/s` rounded to f32, normal) standing for the quotient `x / s`
+/// in a float format of `m` mantissa bits, whose rounding boundaries are multiples of
+/// `g = 2^k` ulps with `k = 22 − m` (half its step in each binade where it is normal, and
+/// a divisor of its half-step where it is subnormal or below, whose step is coarser).
+///
+/// Why a lane that is not flagged encodes like the exact quotient `q`: `r = (1/s)(1 + d₁)`
+/// and the product adds `d₂`, |d₁|, |d₂| ≤ 2^−24, so a normal product `q′` is within 1.5 of
+/// its own ulps of `q` (the second rounding moves at most half an ulp, the first at most
+/// 2^−24·|q| < one ulp). The code changes between `q′` and `q` only if a boundary lies
+/// between them or on `q`, which is then within 1.5 ulps of `q′`: `q′`'s low bits are
+/// within 1 of a multiple of `g` (or `q′` is a power of two, a multiple of every `g`; 2 is
+/// used, a margin). Products that are NaN, ±∞, at least 2^127 (`q` may overflow) or below
+/// 2^−125 in magnitude (subnormal or zero products of a nonzero `x`: they round
+/// absolutely) are flagged too. A zero `x` gives the exact ±0 quotient.
+#[derive(Clone, Copy)]
+pub(crate) struct FloatProduct {
+    r: f32,
+    mask: u32,
+}
+
+impl FloatProduct {
+    /// The product by `r` for a grid of `2^k` ulps (`k = 22 − m`, at most 22).
+    #[inline(always)]
+    pub(crate) fn new(r: f32, k: u32) -> Self {
+        FloatProduct {
+            r,
+            mask: (1u32 << k) - 1,
+        }
+    }
+}
+
+impl Pre for FloatProduct {
+    const PLAIN: bool = false;
+    #[inline(always)]
+    fn lane(&self, x: f32) -> (f32, bool) {
+        let q = x * self.r;
+        let b = q.to_bits() & 0x7FFF_FFFF;
+        // The low bits within 2 of a multiple of 2^k: (t + 2) mod 2^k at most 4.
+        let near = (b.wrapping_add(2) & self.mask) <= 4;
+        let nonzero = x.to_bits() & 0x7FFF_FFFF != 0;
+        // Outside [2^−125, 2^127): one unsigned comparison.
+        let outside = b.wrapping_sub(0x0100_0000) >= 0x7E00_0000;
+        (q, nonzero & (near | outside))
+    }
 }

@@ -18,7 +18,6 @@ use crate::element::{ElementFormat, Format};
 use crate::error::Error;
 use crate::kernels::CHUNK;
 use crate::kernels::element::{DecodeTable, IntLane};
-use crate::kernels::quotient::QuotientGrid;
 use crate::pack::{self, Layout};
 use crate::real::{self, Real};
 use crate::round::{Overflow, Rounding, per_element};
@@ -215,6 +214,70 @@ impl ElementFormat {
         }
     }
 
+    /// The codes of at most [`CHUNK`] quotients `x[i] / s` from the products `x[i] · r`
+    /// (`r = 1/s` in f32, normal) into `out` (their exact packed size), where no lane lies
+    /// near a rounding boundary: integers and floats of at most 8 bits in one pass
+    /// (`encode_int_u8_mul`, `encode_u8_mul`), wider floats through the products in `q`
+    /// (`mul_checked`). `grid`: a float format's boundary grid, `2^k` ulps. Returns false
+    /// where a lane may round unlike its quotient (`out` then holds no useful bytes).
+    #[allow(clippy::too_many_arguments)]
+    fn encode_products(
+        &self,
+        k: &Kernels,
+        enc: &Lanes,
+        x: &[f32],
+        r: f32,
+        grid: Option<u32>,
+        q: &mut [f32],
+        out: &mut [u8],
+    ) -> bool {
+        let bits = self.bits();
+        let n = x.len();
+        if bits > 8 {
+            return match (enc, grid) {
+                (Lanes::Int(lane), _) => {
+                    let mut codes = [0u16; CHUNK];
+                    let codes = &mut codes[..n];
+                    if (k.encode_int_u16_mul)(lane, x, r, codes) {
+                        return false;
+                    }
+                    for (o, c) in out.chunks_exact_mut(2).zip(codes.iter()) {
+                        o.copy_from_slice(&c.to_le_bytes());
+                    }
+                    true
+                }
+                (Lanes::Float(..), Some(g)) if !(k.mul_checked)(x, r, g, q) => {
+                    self.encode_lanes(k, enc, q, out);
+                    true
+                }
+                _ => false,
+            };
+        }
+        let fused = |codes: &mut [u8]| match (enc, grid) {
+            (Lanes::Int(lane), _) => !(k.encode_int_u8_mul)(lane, x, r, codes),
+            (Lanes::Float(lane, _), Some(g)) => !(k.encode_u8_mul)(lane, x, r, g, codes),
+            _ => false,
+        };
+        if bits == 8 {
+            return fused(&mut out[..n]);
+        }
+        let mut codes = [0u8; CHUNK];
+        let codes = &mut codes[..n];
+        if !fused(codes) {
+            return false;
+        }
+        if bits == 4 {
+            let even = n & !1;
+            (k.pack_pairs)(&codes[..even], out);
+            if even < n {
+                out[even / 2] = codes[even];
+            }
+        } else {
+            pack::pack_u8_at(codes, bits, 0, out);
+        }
+        true
+    }
+
     /// f32 values into packed integer codes with a backend's kernels (`out` the exact
     /// packed size).
     fn encode_int_f32s(&self, k: &Kernels, lane: &IntLane, x: &[f32], out: &mut [u8]) {
@@ -403,20 +466,20 @@ impl ElementFormat {
             return encode_each(self.bits(), x.len(), exact, out);
         };
         // A chunk whose products by 1/s lie clear of every rounding boundary encodes them
-        // instead of the quotients (`mul_checked`: a multiplication instead of a division);
-        // the other chunks form the quotients. Floats of at most 7 mantissa bits (the
-        // boundaries at least 2^15 ulps apart, so few chunks are redone) and integers. Not
-        // a power-of-two scale: `div_to_odd` multiplies by its exact reciprocal already.
+        // instead of the quotients (`encode_products`: a multiplication instead of a
+        // division); the other chunks form the quotients. Integers, and floats of at most 7
+        // mantissa bits (the boundaries at least 2^15 ulps apart, so few chunks are redone)
+        // but for a power-of-two scale, whose exact reciprocal `div_to_odd` multiplies by.
         let r = 1.0 / scale;
         let pow2 = scale.to_bits() & 0x007F_FFFF == 0;
+        let products = r.is_normal() && scale.is_normal();
         let grid = match self {
-            _ if pow2 || !(r.is_normal() && scale.is_normal()) => None,
-            ElementFormat::Float(f) if f.man_bits() <= 7 => {
-                Some(QuotientGrid::Float(22 - f.man_bits()))
+            ElementFormat::Float(f) if products && !pow2 && f.man_bits() <= 7 => {
+                Some(22 - f.man_bits())
             }
-            ElementFormat::Int(_) => Some(QuotientGrid::Int),
             _ => None,
         };
+        let products = products && (grid.is_some() || matches!(self, ElementFormat::Int(_)));
         let bits = self.bits() as usize;
         let (mut xb, mut q) = ([0f32; CHUNK], [0f32; CHUNK]);
         for (ci, (xc, oc)) in x
@@ -433,8 +496,10 @@ impl ElementFormat {
                 }
             };
             let q = &mut q[..n];
-            let clear = grid.is_some_and(|g| !(k.mul_checked)(xs, r, g, q));
-            if !clear && (k.div_to_odd)(xs, s, q) {
+            if products && self.encode_products(k, &enc, xs, r, grid, q, oc) {
+                continue;
+            }
+            if (k.div_to_odd)(xs, s, q) {
                 // Every lane either kernel may have left (a superset: redoing a lane that
                 // was right changes nothing).
                 for (j, v) in q.iter_mut().enumerate() {

@@ -19,7 +19,7 @@ use crate::element::fast::{Grid, LaneParams, NA, NE, TN, TP, TZ};
 use crate::kernels::codebook;
 use crate::kernels::e4m3::{self, E4m3Blocks};
 use crate::kernels::element::{self, DecodeTable, IntLane};
-use crate::kernels::quotient::{self, QuotientGrid};
+use crate::kernels::quotient;
 use crate::kernels::scaled::{self, Affine, AffineParams, FactorRule, Plan};
 use crate::kernels::transcode;
 use crate::kernels::trits;
