@@ -417,8 +417,9 @@ fn block_store_benches(c: &mut Criterion) {
     }
 }
 
-/// Block quantize on each backend this CPU has, in cache (the kernels' own speed, without
-/// memory traffic): `block_quantize_backends/cache/<format>/<backend>`.
+/// Block quantize and dequantize on each backend this CPU has, in cache (the kernels' own
+/// speed, without memory traffic): `block_quantize_backends/cache/<format>/<backend>` and
+/// `block_dequantize_backends/cache/<format>/<backend>`.
 fn block_backend_benches(c: &mut Criterion) {
     let (size, n) = SIZES[0];
     let x = data(n);
@@ -436,6 +437,18 @@ fn block_backend_benches(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new(name, format!("{b:?}")), |bch| {
                 bch.iter(|| {
                     bf.quantize_with(b, black_box(&x), &mut codes, &mut scales)
+                        .unwrap()
+                })
+            });
+        }
+        g.finish();
+        bf.quantize(&x, &mut codes, &mut scales).unwrap();
+        let mut y = vec![0f32; n];
+        let mut g = group(c, "block_dequantize_backends", size, n);
+        for b in Backend::available() {
+            g.bench_function(BenchmarkId::new(name, format!("{b:?}")), |bch| {
+                bch.iter(|| {
+                    bf.dequantize_with(b, black_box(&codes), &scales, 1.0, &mut y)
                         .unwrap()
                 })
             });

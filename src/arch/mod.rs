@@ -254,9 +254,9 @@ macro_rules! for_each_kernel {
         decode_post_u8(t: &DecodeTable, codes: &[u8], n: usize, factors: &[(f32, f32)], out: &mut [f32])
             = [scaled::decode_post_u8, super::x86::decode_post_u8_avx2, scaled::decode_post_u8];
         /// Dense 4-bit codes in blocks of 16 or 32, decoded and scaled in one pass where the
-        /// backend has it (AVX-512); returns the elements written.
+        /// backend has it (AVX2, AVX-512); returns the elements written.
         dequant_nibble_blocks(t16: &[f32; 16], bytes: &[u8], factors: &[(f32, f32)], n: usize, out: &mut [f32]) -> usize
-            = [scaled::none_nibble_blocks, scaled::none_nibble_blocks, super::x86::dequant_nibble_blocks_avx512];
+            = [scaled::none_nibble_blocks, super::x86::dequant_nibble_blocks_avx2, super::x86::dequant_nibble_blocks_avx512];
         /// Integer codes with zero points.
         affine_codes(c: &Affine, x: &[f32], n: usize, params: &[AffineParams], out: &mut [u8])
             = [scaled::affine_codes, scaled::affine_codes, scaled::affine_codes];

@@ -359,9 +359,81 @@ pub(super) fn dequant_nibble_blocks_avx512(
     }
 }
 
+/// The values of 8 codes (their 4-bit indices, one per 32-bit lane) from a 16-entry table
+/// held in two registers: `vpermps` on each half, a blend on bit 3 of the code.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+fn lookup16_avx2(lo_t: __m256, hi_t: __m256, idx: __m256i) -> __m256 {
+    let a = _mm256_permutevar8x32_ps(lo_t, idx);
+    let b = _mm256_permutevar8x32_ps(hi_t, idx);
+    _mm256_blendv_ps(a, b, _mm256_castsi256_ps(_mm256_slli_epi32::<28>(idx)))
+}
+
+/// [`dequant_nibble_blocks_avx512`] on AVX2: block k's table halves scaled by `a` once, each
+/// group of 8 codes looked up ([`lookup16_avx2`]) and multiplied by `b`; the same two f32
+/// products per element as the scalar definition.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn dequant_nibble_blocks_avx2(
+    table: &[f32; 16],
+    bytes: &[u8],
+    factors: &[(f32, f32)],
+    bl: usize,
+    out: &mut [f32],
+) -> usize {
+    if bl != 16 && bl != 32 {
+        return 0;
+    }
+    // SAFETY: `table` holds 16 f32: two unaligned 256-bit loads at offsets 0 and 8.
+    let (lo_t, hi_t) = unsafe {
+        (
+            _mm256_loadu_ps(table.as_ptr()),
+            _mm256_loadu_ps(table.as_ptr().add(8)),
+        )
+    };
+    let low = _mm_set1_epi8(0x0F);
+    let n = factors
+        .len()
+        .min(bytes.len() / (bl / 2))
+        .min(out.len() / bl);
+    for (k, &(a, b)) in factors.iter().enumerate().take(n) {
+        let va = _mm256_set1_ps(a);
+        let (lo_a, hi_a, vb) = (
+            _mm256_mul_ps(lo_t, va),
+            _mm256_mul_ps(hi_t, va),
+            _mm256_set1_ps(b),
+        );
+        let value =
+            |idx: __m128i| _mm256_mul_ps(lookup16_avx2(lo_a, hi_a, _mm256_cvtepu8_epi32(idx)), vb);
+        // SAFETY: k < n: bytes[k·bl/2..(k + 1)·bl/2] and out[k·bl..(k + 1)·bl] are in
+        // bounds (16 or 8 bytes read, 32 or 16 f32 written); unaligned loads and stores.
+        unsafe {
+            let o = out.as_mut_ptr().add(bl * k);
+            let src = bytes.as_ptr().add(bl / 2 * k) as *const __m128i;
+            let v = if bl == 32 {
+                _mm_loadu_si128(src)
+            } else {
+                _mm_loadl_epi64(src)
+            };
+            let (lo, hi) = (
+                _mm_and_si128(v, low),
+                _mm_and_si128(_mm_srli_epi16::<4>(v), low),
+            );
+            // Element 2j is byte j's low nibble, 2j + 1 its high nibble.
+            let i0 = _mm_unpacklo_epi8(lo, hi);
+            _mm256_storeu_ps(o, value(i0));
+            _mm256_storeu_ps(o.add(8), value(_mm_srli_si128::<8>(i0)));
+            if bl == 32 {
+                let i1 = _mm_unpackhi_epi8(lo, hi);
+                _mm256_storeu_ps(o.add(16), value(i1));
+                _mm256_storeu_ps(o.add(24), value(_mm_srli_si128::<8>(i1)));
+            }
+        }
+    }
+    bl * n
+}
+
 /// AVX2's 4-bit decode: whole 16-byte groups through the 16-entry table held in two
-/// registers (`vpermps` on each half, a blend on bit 3 of the code), the tail through the
-/// table of pairs.
+/// registers ([`lookup16_avx2`]), the tail through the table of pairs.
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(super) fn decode_nibbles_avx2(t: &DecodeTable, bytes: &[u8], out: &mut [f32]) {
     let table = t.first16();
@@ -374,12 +446,7 @@ pub(super) fn decode_nibbles_avx2(t: &DecodeTable, bytes: &[u8], out: &mut [f32]
         )
     };
     let low = _mm_set1_epi8(0x0F);
-    // The value of 8 codes (their 4-bit indices, one per 32-bit lane).
-    let lookup = |idx: __m256i| {
-        let a = _mm256_permutevar8x32_ps(lo_t, idx);
-        let b = _mm256_permutevar8x32_ps(hi_t, idx);
-        _mm256_blendv_ps(a, b, _mm256_castsi256_ps(_mm256_slli_epi32::<28>(idx)))
-    };
+    let lookup = |idx: __m256i| lookup16_avx2(lo_t, hi_t, idx);
     for k in 0..n {
         // SAFETY: k < n, so bytes[16k..16k + 16] and out[32k..32k + 32] are in bounds;
         // unaligned loads and stores are used.
