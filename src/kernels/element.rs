@@ -8,6 +8,7 @@ use crate::element::fast::{
 };
 use crate::element::{Format, fast};
 use crate::kernels::quotient::{FloatProduct, Plain, Pre};
+use crate::pack::Code;
 use crate::round::Rounding;
 use crate::spec::IntSpec;
 
@@ -555,94 +556,61 @@ pub(crate) fn encode_int_nibbles(p: &IntLane, x: &[f32], out: &mut [u8]) {
 /// Integer codes of at most 8 bits, one per byte.
 #[inline(always)]
 pub(crate) fn encode_int_u8(p: &IntLane, x: &[f32], out: &mut [u8]) {
-    match p.mode {
-        NE => encode_int_u8_mode::<NE, false>(p, x, 1.0, out),
-        NA => encode_int_u8_mode::<NA, false>(p, x, 1.0, out),
-        TZ => encode_int_u8_mode::<TZ, false>(p, x, 1.0, out),
-        TP => encode_int_u8_mode::<TP, false>(p, x, 1.0, out),
-        _ => encode_int_u8_mode::<TN, false>(p, x, 1.0, out),
-    };
+    encode_int::<false, u8>(p, x, 1.0, out);
 }
 
 /// [`encode_int_u8`] of the products `x[i] · r` standing for the quotients `x[i] / s`, in
 /// one pass ([`int_lane_mul`]); returns whether any lane must be redone from the quotients.
 #[inline(always)]
 pub(crate) fn encode_int_u8_mul(p: &IntLane, x: &[f32], r: f32, out: &mut [u8]) -> bool {
-    match p.mode {
-        NE => encode_int_u8_mode::<NE, true>(p, x, r, out),
-        NA => encode_int_u8_mode::<NA, true>(p, x, r, out),
-        TZ => encode_int_u8_mode::<TZ, true>(p, x, r, out),
-        TP => encode_int_u8_mode::<TP, true>(p, x, r, out),
-        _ => encode_int_u8_mode::<TN, true>(p, x, r, out),
-    }
-}
-
-#[inline(always)]
-fn encode_int_u8_mode<const MODE: u8, const MUL: bool>(
-    p: &IntLane,
-    x: &[f32],
-    r: f32,
-    out: &mut [u8],
-) -> bool {
-    let p = *p;
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    let mut flag = false;
-    for i in 0..n {
-        out[i] = if MUL {
-            let (c, f) = int_lane_mul::<MODE>(&p, x[i], r);
-            flag |= f;
-            c
-        } else {
-            int_lane::<MODE>(&p, x[i])
-        } as u8;
-    }
-    flag
+    encode_int::<true, u8>(p, x, r, out)
 }
 
 /// 16-bit integer codes.
 #[inline(always)]
 pub(crate) fn encode_int_u16(p: &IntLane, x: &[f32], out: &mut [u16]) {
-    match p.mode {
-        NE => encode_int_u16_mode::<NE, false>(p, x, 1.0, out),
-        NA => encode_int_u16_mode::<NA, false>(p, x, 1.0, out),
-        TZ => encode_int_u16_mode::<TZ, false>(p, x, 1.0, out),
-        TP => encode_int_u16_mode::<TP, false>(p, x, 1.0, out),
-        _ => encode_int_u16_mode::<TN, false>(p, x, 1.0, out),
-    };
+    encode_int::<false, u16>(p, x, 1.0, out);
 }
 
 /// [`encode_int_u16`] of the products, as [`encode_int_u8_mul`].
 #[inline(always)]
 pub(crate) fn encode_int_u16_mul(p: &IntLane, x: &[f32], r: f32, out: &mut [u16]) -> bool {
+    encode_int::<true, u16>(p, x, r, out)
+}
+
+/// The integer encoders, one code per `C` (`u8` or `u16`): `int_lane` of each input, or
+/// with `MUL` [`int_lane_mul`] of its product by `r`, returning whether any lane must be
+/// redone.
+#[inline(always)]
+fn encode_int<const MUL: bool, C: Code>(p: &IntLane, x: &[f32], r: f32, out: &mut [C]) -> bool {
     match p.mode {
-        NE => encode_int_u16_mode::<NE, true>(p, x, r, out),
-        NA => encode_int_u16_mode::<NA, true>(p, x, r, out),
-        TZ => encode_int_u16_mode::<TZ, true>(p, x, r, out),
-        TP => encode_int_u16_mode::<TP, true>(p, x, r, out),
-        _ => encode_int_u16_mode::<TN, true>(p, x, r, out),
+        NE => encode_int_mode::<NE, MUL, C>(p, x, r, out),
+        NA => encode_int_mode::<NA, MUL, C>(p, x, r, out),
+        TZ => encode_int_mode::<TZ, MUL, C>(p, x, r, out),
+        TP => encode_int_mode::<TP, MUL, C>(p, x, r, out),
+        _ => encode_int_mode::<TN, MUL, C>(p, x, r, out),
     }
 }
 
 #[inline(always)]
-fn encode_int_u16_mode<const MODE: u8, const MUL: bool>(
+fn encode_int_mode<const MODE: u8, const MUL: bool, C: Code>(
     p: &IntLane,
     x: &[f32],
     r: f32,
-    out: &mut [u16],
+    out: &mut [C],
 ) -> bool {
     let p = *p;
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
     let mut flag = false;
     for i in 0..n {
-        out[i] = if MUL {
+        out[i] = C::from_u32(if MUL {
             let (c, f) = int_lane_mul::<MODE>(&p, x[i], r);
             flag |= f;
             c
         } else {
             int_lane::<MODE>(&p, x[i])
-        } as u16;
+        });
     }
     flag
 }
