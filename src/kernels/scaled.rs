@@ -306,8 +306,7 @@ pub(crate) fn post_blocks(v: &[f32], n: usize, factors: &[(f32, f32)], out: &mut
         32 => post_fixed::<32>(v, factors, out),
         _ => 0,
     };
-    let (v, out) = (&v[whole * n.max(1)..], &mut out[whole * n.max(1)..]);
-    let factors = factors.get(whole..).unwrap_or(&[]);
+    let (v, out, factors) = (&v[whole * n..], &mut out[whole * n..], &factors[whole..]);
     for ((ob, vb), &(a, b)) in out.chunks_mut(n).zip(v.chunks(n)).zip(factors) {
         if b == 1.0 {
             for (o, &q) in ob.iter_mut().zip(vb) {

@@ -241,9 +241,7 @@ impl ElementFormat {
                     if (k.encode_int_u16_mul)(lane, x, r, codes) {
                         return false;
                     }
-                    for (o, c) in out.chunks_exact_mut(2).zip(codes.iter()) {
-                        o.copy_from_slice(&c.to_le_bytes());
-                    }
+                    put_le(codes, out);
                     true
                 }
                 (Lanes::Float(..), Some(g)) if !(k.mul_checked)(x, r, g, q) => {
@@ -302,9 +300,7 @@ impl ElementFormat {
                 for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
                     let codes = &mut codes[..xc.len()];
                     (k.encode_int_u16)(lane, xc, codes);
-                    for (o, c) in oc.chunks_exact_mut(2).zip(codes.iter()) {
-                        o.copy_from_slice(&c.to_le_bytes());
-                    }
+                    put_le(codes, oc);
                 }
             }
             _ => {
@@ -377,9 +373,7 @@ impl ElementFormat {
                 for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
                     let codes = &mut codes[..xc.len()];
                     (k.encode_u16)(lane, xc, codes);
-                    for (o, c) in oc.chunks_exact_mut(2).zip(codes.iter()) {
-                        o.copy_from_slice(&c.to_le_bytes());
-                    }
+                    put_le(codes, oc);
                 }
             }
         }
@@ -472,14 +466,14 @@ impl ElementFormat {
         // but for a power-of-two scale, whose exact reciprocal `div_to_odd` multiplies by.
         let r = 1.0 / scale;
         let pow2 = scale.to_bits() & 0x007F_FFFF == 0;
-        let products = r.is_normal() && scale.is_normal();
+        let normal = r.is_normal() && scale.is_normal();
         let grid = match self {
-            ElementFormat::Float(f) if products && !pow2 && f.man_bits() <= 7 => {
+            ElementFormat::Float(f) if normal && !pow2 && f.man_bits() <= 7 => {
                 Some(22 - f.man_bits())
             }
             _ => None,
         };
-        let products = products && (grid.is_some() || matches!(self, ElementFormat::Int(_)));
+        let products = grid.is_some() || (normal && matches!(self, ElementFormat::Int(_)));
         let bits = self.bits() as usize;
         let (mut xb, mut q) = ([0f32; CHUNK], [0f32; CHUNK]);
         for (ci, (xc, oc)) in x
@@ -611,9 +605,7 @@ impl ElementFormat {
         for (xc, oc) in x.chunks(CHUNK).zip(out.chunks_mut(CHUNK * 2)) {
             let c = &mut codes[..xc.len()];
             self.encode_halfs_to(k, lane, saturate, xc, c);
-            for (o, v) in oc.chunks_exact_mut(2).zip(c.iter()) {
-                o.copy_from_slice(&v.to_le_bytes());
-            }
+            put_le(c, oc);
         }
         true
     }
@@ -792,4 +784,12 @@ enum Lanes {
     Float(LaneParams, bool),
     /// An integer format's.
     Int(IntLane),
+}
+
+/// 16-bit codes into their little-endian bytes (`out` twice as long).
+#[inline]
+fn put_le(codes: &[u16], out: &mut [u8]) {
+    for (o, c) in out.chunks_exact_mut(2).zip(codes) {
+        o.copy_from_slice(&c.to_le_bytes());
+    }
 }
